@@ -1,0 +1,56 @@
+"""The per-language text catalogues in `data/i18n/<lang>.yaml` (design.md section 6).
+
+Keys are dotted paths into the YAML (``complaints.ask_location``); values are ``str.format`` templates.
+Every key must exist in every language: ``tests/test_i18n.py`` checks keys and placeholders match.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.models import LANGUAGES, Language
+
+I18N_DIR = Path(__file__).resolve().parent.parent / "data" / "i18n"
+
+
+def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), value, out)
+    else:
+        out[prefix] = str(node)
+
+
+@cache
+def catalogue(lang: Language) -> dict[str, str]:
+    with open(I18N_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    flat: dict[str, str] = {}
+    _flatten("", data, flat)
+    return flat
+
+
+class Texts:
+    """Texts of one language: ``texts("menu.title")`` or ``texts("tickets.created", ref="CHA-2026-000001")``."""
+
+    __slots__ = ("lang", "_cat")
+
+    def __init__(self, lang: Language) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}")
+        self.lang: Language = lang
+        self._cat = catalogue(lang)
+
+    def __call__(self, key: str, **params: Any) -> str:
+        try:
+            template = self._cat[key]
+        except KeyError:
+            raise KeyError(f"text {key!r} missing from data/i18n/{self.lang}.yaml") from None
+        return template.format(**params) if params else template
+
+    def has(self, key: str) -> bool:
+        return key in self._cat

@@ -1,0 +1,26 @@
+"""The dependencies a handler may use, created once at start-up (``bot/app.py``) and kept on the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.models import Reply
+from bot.settings import Settings
+from bot.store import Store
+
+
+class Outbox(Protocol):
+    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
+        """Store ``replies`` as outbound messages of that conversation and deliver them on its channel.
+
+        Used outside a turn: ticket status notifications, staff replies from the dashboard.
+        """
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    outbox: Outbox
+    extras: dict[str, Any] = field(default_factory=dict)  # per-feature singletons (e.g. the POI catalogue)

@@ -1,0 +1,97 @@
+"""Configuration from environment variables and an optional `.env`, validated at start-up (design.md section 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+
+    # HTTP service
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str | None = None  # https://bot.chania.gr — webhooks are registered at start when set
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    session_secret: SecretStr | None = None  # signs web-chat and staff cookies; generated into var/ when unset
+
+    # MongoDB (unset: demo mode with the in-process stand-in, nothing persists)
+    mongodb_uri: SecretStr | None = None
+    mongodb_db: str = "chania_bot"
+    store_timeout_s: float = Field(5.0, gt=0)
+
+    # Rasa NLU server (unset URL: `bot.py run` starts one from nlu/ on loopback with a fresh token)
+    rasa_url: str | None = None
+    rasa_token: SecretStr | None = None
+    rasa_port: int = Field(5005, ge=1, le=65535)
+    nlu_timeout_s: float = Field(3.0, gt=0)
+    nlu_confidence_threshold: float = Field(0.5, ge=0, le=1)
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    # Viber
+    viber_token: SecretStr | None = None
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    viber_bot_name: str = "Δήμος Χανίων"
+    viber_avatar_url: str | None = None
+
+    # Concurrency
+    max_concurrent_updates: int = Field(64, ge=1)
+
+    @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
+    @classmethod
+    def _strip_slash(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_charset(cls, v: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -
+        if v is not None:
+            s = v.get_secret_value()
+            if not (1 <= len(s) <= 256) or not all(c.isascii() and (c.isalnum() or c in "_-") for c in s):
+                raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.telegram_token and self.public_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_TOKEN and PUBLIC_URL are set")
+        if self.rasa_url and not self.rasa_token:
+            raise ValueError("RASA_TOKEN is required when RASA_URL is set")
+        return self
+
+    @property
+    def demo(self) -> bool:
+        return self.mongodb_uri is None
+
+    @property
+    def has_real_channels(self) -> bool:
+        return bool(self.telegram_token or self.viber_token)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a clear message (not a traceback) when something is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"  {name}: {err['msg']}")
+        raise SystemExit("Invalid configuration:\n" + "\n".join(lines)) from None

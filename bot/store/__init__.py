@@ -1,0 +1,90 @@
+"""MongoDB access through PyMongo's asyncio API (design.md section 4).
+
+``open_store(settings)`` returns a :class:`Store` on a real server (``MONGODB_URI``) or, in demo mode and in tests,
+on the in-process stand-in ``pymongo_async_mock`` (same API, nothing persists). Each concept has its own module:
+``conversations``, ``messages``, ``counters`` here; tickets, staff and audit in theirs.
+Everything MongoDB-specific that the code relies on (unique indexes, atomic counters, update operators) is
+exercised by ``tests/test_store_contract.py``, which also runs against a real server when ``MONGODB_URI`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database did not answer: webhooks answer 503 so the platform retries."""
+
+
+class Store:
+    def __init__(self, client: Any, db: Any, *, demo: bool) -> None:
+        self.client = client
+        self.db = db
+        self.demo = demo
+        self.conversations = db["conversations"]
+        self.messages = db["messages"]
+        self.counters = db["counters"]
+        self.tickets = db["tickets"]
+        self.staff = db["staff"]
+        self.audit = db["audit"]
+
+    async def ensure_indexes(self) -> None:
+        await self.messages.create_index(
+            [("channel", ASCENDING), ("platform_message_id", ASCENDING)], unique=True, name="dedup"
+        )
+        await self.messages.create_index([("conversation_id", ASCENDING), ("created_at", DESCENDING)],
+                                         name="by_conversation")
+        await self.messages.create_index([("status", ASCENDING), ("created_at", ASCENDING)], name="by_status")
+        await self.conversations.create_index([("last_activity", DESCENDING)], name="recent")
+        await self.tickets.create_index([("reference", ASCENDING)], unique=True, name="reference")
+        await self.tickets.create_index([("conversation_id", ASCENDING), ("created_at", DESCENDING)],
+                                        name="by_conversation")
+        await self.tickets.create_index([("category", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+                                        name="by_category_status")
+        await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
+        await self.audit.create_index([("at", DESCENDING)], name="recent")
+
+    async def ping(self) -> bool:
+        try:
+            await self.db.command("ping")
+        except (PyMongoError, NotImplementedError) as exc:
+            if isinstance(exc, NotImplementedError):  # the stand-in has no `ping` command: it is always up
+                return True
+            log.warning("store ping failed", extra={"error": str(exc)})
+            return False
+        return True
+
+    async def next_sequence(self, name: str) -> int:
+        """An atomic counter: concurrent callers never get the same number."""
+        doc = await self.counters.find_one_and_update(
+            {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        return int(doc["seq"])
+
+    async def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if close is not None and not self.demo:
+            await close()
+
+
+async def open_store(uri: str | None, db_name: str, *, timeout_s: float = 5.0) -> Store:
+    if uri:
+        from pymongo import AsyncMongoClient
+
+        ms = int(timeout_s * 1000)
+        client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                                  socketTimeoutMS=ms, appname="chania-bot")
+        store = Store(client, client[db_name], demo=False)
+    else:
+        from pymongo_async_mock import AsyncMongoMockClient
+
+        client = AsyncMongoMockClient(tz_aware=True)
+        store = Store(client, client[db_name], demo=True)
+    await store.ensure_indexes()
+    return store
