@@ -37,7 +37,7 @@ def catalogue(lang: Language) -> dict[str, str]:
 class Texts:
     """Texts of one language: ``texts("menu.title")`` or ``texts("tickets.created", ref="CHA-2026-000001")``."""
 
-    __slots__ = ("lang", "_cat")
+    __slots__ = ("_cat", "lang")
 
     def __init__(self, lang: Language) -> None:
         if lang not in LANGUAGES:

@@ -70,7 +70,7 @@ KEEP: Any = _Keep()
 @dataclass(slots=True)
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
-    flow: FlowState | None | Any = KEEP
+    flow: FlowState | Any | None = KEEP
 
 
 @dataclass(slots=True)

@@ -1,0 +1,37 @@
+"""The contract between a channel adapter and the rest of the service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.models import Channel, Inbound, Reply
+
+
+class SendError(RuntimeError):
+    """The platform refused or did not answer a send (after the adapter's own timeout)."""
+
+
+class Intake(Protocol):
+    async def accept(self, inbound: Inbound) -> bool:
+        """Store the inbound message and queue it for processing; ``False`` if it was already accepted
+        (a platform retry). Raises ``bot.store.StoreUnavailable`` when the database is down: the adapter then
+        answers 503 so the platform retries, and nothing is lost."""
+
+
+class ChannelAdapter(Protocol):
+    name: Channel
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register this channel's HTTP routes (webhook, web-chat page …) on the one aiohttp app."""
+
+    async def start(self) -> None:
+        """Called once the app is up: register the webhook (when PUBLIC_URL is set) or start polling."""
+
+    async def close(self) -> None:
+        """Stop polling, close HTTP sessions."""
+
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Deliver replies in order to one chat. Raises :class:`SendError`."""

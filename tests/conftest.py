@@ -1,0 +1,8 @@
+"""Shared test set-up. Each area keeps its fixtures in its own module under tests/fixtures/."""
+
+pytest_plugins = [
+    "tests.fixtures.rasa",
+    "tests.fixtures.service",
+    "tests.fixtures.viber",
+    "tests.fixtures.dashboard",
+]
