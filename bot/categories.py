@@ -1,0 +1,142 @@
+"""Complaint categories and the departments responsible for them, from ``data/categories.yaml``.
+
+One entry per complaint intent of the NLU model: its name in Greek and English, the responsible department and an
+Open311 ``service_code``. Adding a category is a data change (this file's YAML + training examples), no code.
+The file is validated on load: a missing language, an unknown department or a repeated service code is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from bot.models import Language
+
+CATEGORIES_PATH = Path(__file__).resolve().parent.parent / "data" / "categories.yaml"
+
+
+class _Names(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    el: str
+    en: str
+
+    def get(self, lang: Language) -> str:
+        return self.el if lang == "el" else self.en
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    names: _Names
+
+    def name(self, lang: Language) -> str:
+        return self.names.get(lang)
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    intent: str
+    names: _Names
+    department: str
+    service_code: str
+    descriptions: _Names
+
+    def name(self, lang: Language) -> str:
+        return self.names.get(lang)
+
+    def description(self, lang: Language) -> str:
+        return self.descriptions.get(lang)
+
+
+class _CategoryEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: _Names
+    department: str
+    service_code: str
+    description: _Names
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    departments: dict[str, _Names]
+    categories: dict[str, _CategoryEntry]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _File:
+        if not self.categories:
+            raise ValueError("no categories")
+        codes: dict[str, str] = {}
+        for intent, entry in self.categories.items():
+            if not intent.startswith("complaint_"):
+                raise ValueError(f"{intent}: a category is a complaint intent, its name starts with 'complaint_'")
+            if entry.department not in self.departments:
+                raise ValueError(f"{intent}: unknown department {entry.department!r}")
+            if entry.service_code in codes:
+                raise ValueError(f"{intent}: service_code {entry.service_code!r} already used by "
+                                 f"{codes[entry.service_code]}")
+            codes[entry.service_code] = intent
+        return self
+
+
+class Categories:
+    """The loaded catalogue, in file order."""
+
+    def __init__(self, categories: list[Category], departments: list[Department]) -> None:
+        self._categories = {c.intent: c for c in categories}
+        self._departments = {d.id: d for d in departments}
+
+    def __iter__(self) -> Iterator[Category]:
+        return iter(self._categories.values())
+
+    def __len__(self) -> int:
+        return len(self._categories)
+
+    def __contains__(self, intent: object) -> bool:
+        return intent in self._categories
+
+    @property
+    def intents(self) -> frozenset[str]:
+        return frozenset(self._categories)
+
+    def get(self, intent: str) -> Category | None:
+        return self._categories.get(intent)
+
+    def __getitem__(self, intent: str) -> Category:
+        return self._categories[intent]
+
+    def by_service_code(self, code: str) -> Category | None:
+        return next((c for c in self._categories.values() if c.service_code == code), None)
+
+    @property
+    def departments(self) -> list[Department]:
+        return list(self._departments.values())
+
+    def department(self, department_id: str) -> Department | None:
+        return self._departments.get(department_id)
+
+
+def load_categories(path: Path = CATEGORIES_PATH) -> Categories:
+    """Read and validate a categories file; ``ValueError`` with the reason when it is wrong."""
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    try:
+        data = _File.model_validate(raw)
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    departments = [Department(id=k, names=v) for k, v in data.departments.items()]
+    categories = [
+        Category(intent=k, names=v.name, department=v.department, service_code=v.service_code,
+                 descriptions=v.description)
+        for k, v in data.categories.items()
+    ]
+    return Categories(categories, departments)
+
+
+@cache
+def categories() -> Categories:
+    """The project's categories (``data/categories.yaml``), loaded once."""
+    return load_categories()
