@@ -1,0 +1,294 @@
+"""Complaint tickets: creation with a reference number, status life cycle, notes, duplicates (design.md section 4).
+
+The contract shared with the staff dashboard is /tmp/tickets-contract.md (summarised here):
+a ticket is one document of ``store.tickets`` with a unique ``reference`` ``CHA-<year>-<6 digits>`` taken from the
+store's atomic counter ``ticket-<year>``; ``status`` is one of :data:`STATUSES` and every change is appended to
+``history`` (time, actor, note) in the same atomic update that sets it. :func:`change_status` is the one function
+that changes a status; it tells the resident on their channel, in the ticket's language, with the note.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from bot.categories import categories
+from bot.geo import EARTH_RADIUS_M, haversine_m
+from bot.i18n import Texts
+from bot.models import Attachment, GeoPoint, Language, Reply, utcnow
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate", "referred")
+OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress")
+CHANNELS: tuple[str, ...] = ("telegram", "viber", "webchat", "assisted")
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 2000
+LOCAL_TZ = ZoneInfo("Europe/Athens")
+REFERENCE_PREFIX = "CHA"
+_REFERENCE_RE = re.compile(r"\bCHA[\s_-]*(\d{4})[\s_-]*(\d{1,6})\b", re.IGNORECASE)
+
+
+# --- references -------------------------------------------------------------------------------------------------
+
+def format_reference(year: int, seq: int) -> str:
+    return f"{REFERENCE_PREFIX}-{year:04d}-{seq:06d}"
+
+
+def parse_reference(text: str) -> str | None:
+    """The reference in ``text`` in its canonical form, tolerant of case and separators: ``cha 2026 123`` →
+    ``CHA-2026-000123``; ``None`` when there is none."""
+    m = _REFERENCE_RE.search(text or "")
+    return format_reference(int(m.group(1)), int(m.group(2))) if m else None
+
+
+def local_time(at: datetime) -> datetime:
+    """A stored (UTC) time in Europe/Athens, for display."""
+    if at.tzinfo is None:  # BSON datetimes without tz_aware are naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(LOCAL_TZ)
+
+
+def geojson_point(point: GeoPoint) -> dict[str, Any]:
+    if not (-90 <= point.lat <= 90 and -180 <= point.lon <= 180):
+        raise ValueError(f"not a position on Earth: {point}")
+    return {"type": "Point", "coordinates": [point.lon, point.lat]}
+
+
+def ticket_point(ticket: Mapping[str, Any]) -> GeoPoint | None:
+    loc = ticket.get("location")
+    if not loc:
+        return None
+    lon, lat = loc["coordinates"]
+    return GeoPoint(lat=lat, lon=lon)
+
+
+# --- creation and reading ---------------------------------------------------------------------------------------
+
+def _photo_doc(photo: Attachment | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(photo, Attachment):
+        return {"file_id": photo.file_id, "url": photo.url, "size": photo.size}
+    return {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
+
+
+def _citizen_doc(citizen: Mapping[str, Any] | None) -> dict[str, str]:
+    # only what the work needs: a name (assisted intake) and a call-back phone given with consent
+    return {k: str(citizen[k]) for k in ("name", "phone") if citizen and citizen.get(k)}
+
+
+async def create_ticket(
+    services: Services,
+    *,
+    category: str,
+    description: str,
+    channel: str,
+    language: Language,
+    conversation_id: str | None = None,
+    location: GeoPoint | None = None,
+    address: str | None = None,
+    photos: Iterable[Attachment | Mapping[str, Any]] = (),
+    citizen: Mapping[str, Any] | None = None,
+    actor: str = "citizen",
+) -> dict[str, Any]:
+    """Store a new ticket (status ``new``) with the next reference number and return the document."""
+    cat = categories().get(category)
+    if cat is None:
+        raise ValueError(f"unknown category {category!r}")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if language not in ("el", "en"):
+        raise ValueError(f"unknown language {language!r}")
+    now = utcnow()
+    doc: dict[str, Any] = {
+        "category": cat.intent,
+        "department": cat.department,
+        "service_code": cat.service_code,
+        "description": (description or "").strip()[:MAX_DESCRIPTION],
+        "location": geojson_point(location) if location else None,
+        "address": (address or "").strip()[:300] or None,
+        "photos": [_photo_doc(p) for p in photos],
+        "channel": channel,
+        "language": language,
+        "conversation_id": conversation_id,
+        "citizen": _citizen_doc(citizen),
+        "status": "new",
+        "history": [{"status": "new", "at": now, "actor": actor, "note": ""}],
+        "notes": [],
+        "duplicate_of": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    year = now.astimezone(LOCAL_TZ).year
+    for _ in range(5):
+        seq = await services.store.next_sequence(f"ticket-{year}")
+        doc["reference"] = format_reference(year, seq)
+        doc.pop("_id", None)
+        try:
+            await services.store.tickets.insert_one(doc)
+        except DuplicateKeyError:  # a counter behind the data (e.g. restored backup): take the next number
+            log.warning("ticket reference already taken", extra={"reference": doc["reference"]})
+            continue
+        log.info("ticket created", extra={"reference": doc["reference"], "category": category,
+                                          "conversation_id": conversation_id})
+        return doc
+    raise RuntimeError("could not allocate a free ticket reference")
+
+
+async def get_ticket(services: Services, reference: str) -> dict[str, Any] | None:
+    ref = parse_reference(reference) or reference
+    return await services.store.tickets.find_one({"reference": ref})
+
+
+async def tickets_of_conversation(services: Services, conversation_id: str, limit: int = 5) -> list[dict[str, Any]]:
+    """That conversation's most recent tickets, newest first."""
+    cursor = services.store.tickets.find({"conversation_id": conversation_id}).sort(
+        [("created_at", DESCENDING), ("reference", DESCENDING)]  # BSON times are in ms: the reference breaks ties
+    )
+    return await cursor.limit(limit).to_list(limit)
+
+
+async def find_nearby_open(
+    services: Services, category: str, point: GeoPoint, *, radius_m: float = 50, days: int = 30
+) -> list[dict[str, Any]]:
+    """Open tickets of ``category`` filed in the last ``days`` days within ``radius_m`` metres, nearest first.
+
+    A bounding box on the coordinates narrows the query (works on MongoDB and on the stand-in, which has no
+    geo operators); the exact great-circle distance decides.
+    """
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(point.lat)), 1e-6)
+    query = {
+        "category": category,
+        "status": {"$in": list(OPEN_STATUSES)},
+        "created_at": {"$gte": utcnow() - timedelta(days=days)},
+        "location.coordinates.0": {"$gte": point.lon - dlon, "$lte": point.lon + dlon},
+        "location.coordinates.1": {"$gte": point.lat - dlat, "$lte": point.lat + dlat},
+    }
+    found = []
+    async for ticket in services.store.tickets.find(query):
+        where = ticket_point(ticket)
+        if where is not None and (dist := haversine_m(point, where)) <= radius_m:
+            found.append((dist, ticket))
+    found.sort(key=lambda pair: pair[0])
+    return [t for _, t in found]
+
+
+# --- changes ----------------------------------------------------------------------------------------------------
+
+def _history_entry(status: str, actor: str, note: str, **extra: Any) -> dict[str, Any]:
+    return {"status": status, "at": utcnow(), "actor": actor, "note": (note or "").strip()[:MAX_NOTE], **extra}
+
+
+async def _update(services: Services, reference: str, update: dict[str, Any],
+                  extra_filter: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    return await services.store.tickets.find_one_and_update(
+        {"reference": reference, **(extra_filter or {})}, update, return_document=ReturnDocument.AFTER
+    )
+
+
+async def change_status(services: Services, reference: str, status: str, *, actor: str,
+                        note: str = "") -> dict[str, Any]:
+    """Set the status, append it to the history (one atomic update) and notify the resident.
+
+    ``ValueError`` for an unknown status, ``LookupError`` for an unknown reference.
+    """
+    return await _set_status(services, reference, status, actor=actor, note=note)
+
+
+async def mark_duplicate(services: Services, reference: str, of_reference: str, *, actor: str,
+                         note: str = "") -> dict[str, Any]:
+    """Close ``reference`` as a duplicate of ``of_reference`` (which must exist) and notify the resident."""
+    if reference == of_reference:
+        raise ValueError("a ticket cannot duplicate itself")
+    if await services.store.tickets.find_one({"reference": of_reference}, {"_id": 1}) is None:
+        raise LookupError(f"no ticket {of_reference}")
+    return await _set_status(services, reference, "duplicate", actor=actor, note=note,
+                             extra_set={"duplicate_of": of_reference})
+
+
+async def _set_status(services: Services, reference: str, status: str, *, actor: str, note: str,
+                      extra_set: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    entry = _history_entry(status, actor, note)
+    ticket = await _update(services, reference, {
+        "$set": {"status": status, "updated_at": entry["at"], **(extra_set or {})},
+        "$push": {"history": entry},
+    })
+    if ticket is None:
+        raise LookupError(f"no ticket {reference}")
+    log.info("ticket status changed", extra={"reference": reference, "status": status, "actor": actor})
+    await notify_resident(services, ticket, entry["note"])
+    return ticket
+
+
+def status_notification(ticket: Mapping[str, Any], note: str) -> Reply:
+    """The message that tells the resident about the ticket's current status, in the ticket's language."""
+    texts = Texts(ticket.get("language") or "el")
+    cat = categories().get(ticket["category"])
+    lines = [texts("tickets.notify", ref=ticket["reference"], category=cat.name(texts.lang) if cat else "",
+                   status=texts(f"tickets.status.{ticket['status']}"))]
+    if ticket["status"] == "duplicate" and ticket.get("duplicate_of"):
+        lines.append(texts("tickets.notify_duplicate", other=ticket["duplicate_of"]))
+    if note:
+        lines.append(texts("tickets.notify_note", note=note))
+    return Reply("\n".join(lines))
+
+
+async def notify_resident(services: Services, ticket: Mapping[str, Any], note: str = "") -> bool:
+    """Send the status notification through the outbox; ``False`` when there is nobody to tell (assisted intake)
+    or delivery failed (the status change itself stands, the failure is logged)."""
+    conversation_id = ticket.get("conversation_id")
+    if not conversation_id:
+        return False
+    try:
+        await services.outbox.send_to(conversation_id, [status_notification(ticket, note)])
+    except Exception:  # delivery is the outbox's business; a staff action must not fail because of it
+        log.exception("status notification failed", extra={"reference": ticket["reference"],
+                                                           "conversation_id": conversation_id})
+        return False
+    return True
+
+
+async def reassign(services: Services, reference: str, department: str, *, actor: str,
+                   note: str = "") -> dict[str, Any]:
+    """Move the ticket to another department; recorded in the history (status unchanged, ``department`` set)."""
+    if categories().department(department) is None:
+        raise ValueError(f"unknown department {department!r}")
+    for _ in range(5):
+        current = await services.store.tickets.find_one({"reference": reference}, {"status": 1})
+        if current is None:
+            raise LookupError(f"no ticket {reference}")
+        entry = _history_entry(current["status"], actor, note, department=department)
+        ticket = await _update(
+            services, reference,
+            {"$set": {"department": department, "updated_at": entry["at"]}, "$push": {"history": entry}},
+            extra_filter={"status": current["status"]},  # the entry names the status it was made under
+        )
+        if ticket is not None:
+            log.info("ticket reassigned", extra={"reference": reference, "department": department, "actor": actor})
+            return ticket
+    raise RuntimeError(f"ticket {reference} kept changing; try again")
+
+
+async def add_note(services: Services, reference: str, text: str, *, actor: str) -> dict[str, Any]:
+    """Append an internal staff note (never shown to the resident)."""
+    text = (text or "").strip()[:MAX_NOTE]
+    if not text:
+        raise ValueError("empty note")
+    at = utcnow()
+    ticket = await _update(services, reference, {
+        "$set": {"updated_at": at}, "$push": {"notes": {"at": at, "actor": actor, "text": text}},
+    })
+    if ticket is None:
+        raise LookupError(f"no ticket {reference}")
+    return ticket
