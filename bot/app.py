@@ -1,0 +1,164 @@
+"""The one aiohttp application: webhooks, web chat, staff dashboard, health (design.md section 1).
+
+Dependencies are created once here, kept on the app under ``web.AppKey`` s, and closed at clean-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.base import ChannelAdapter
+from bot.channels.telegram import TelegramAdapter
+from bot.events import EventBus
+from bot.metrics import StageTimes
+from bot.nlu_client import NluClient
+from bot.pipeline import Pipeline
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import Store, open_store
+from handlers.conversation import ConversationHandler
+from handlers.registry import HandlerRegistry
+
+log = logging.getLogger(__name__)
+
+# TEMPORARY while the parts land in parallel: feature modules that do not exist yet are skipped.
+import importlib  # noqa: E402
+
+
+def _optional(module: str) -> object | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+@dataclass
+class Runtime:
+    """Everything created at start-up, for tests and the command line."""
+
+    settings: Settings
+    store: Store
+    services: Services
+    pipeline: Pipeline
+    nlu: NluClient
+    bus: EventBus
+    adapters: dict[str, ChannelAdapter]
+    http: aiohttp.ClientSession
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_token: str | None = None,
+                     store: Store | None = None) -> web.Application:
+    """Build the app. ``nlu_url``/``nlu_token`` override RASA_URL/RASA_TOKEN (``bot.py run`` starts Rasa itself);
+    ``store`` lets tests share one in-process database across app restarts."""
+    nlu_url = nlu_url or settings.rasa_url
+    token = nlu_token or (settings.rasa_token.get_secret_value() if settings.rasa_token else None)
+    if not nlu_url or not token:
+        raise ValueError("no Rasa server: set RASA_URL and RASA_TOKEN, or let `bot.py run` start one")
+
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=settings.max_concurrent_updates + 16))
+    if store is None:
+        store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
+                                 settings.mongodb_db, timeout_s=settings.store_timeout_s)
+    bus = EventBus()
+    nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
+    services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
+    adapters: dict[str, ChannelAdapter] = {}
+    conversation = ConversationHandler()
+    feature_handlers = [m.create_handler(services) for name in ("handlers.tourism", "handlers.complaints")
+                        if (m := _optional(name)) is not None]  # type: ignore[attr-defined]
+    registry = HandlerRegistry(conversation, feature_handlers)
+    pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
+    services.outbox = pipeline
+    adapters["telegram"] = TelegramAdapter(settings, pipeline)
+    if (viber := _optional("bot.channels.viber")) is not None and hasattr(viber, "ViberAdapter"):
+        adapters["viber"] = viber.ViberAdapter(settings, pipeline, http)  # type: ignore[attr-defined]
+    if (webchat := _optional("bot.channels.webchat")) is not None:
+        adapters["webchat"] = webchat.WebChatAdapter(settings, pipeline, store)  # type: ignore[attr-defined]
+    for adapter in adapters.values():
+        adapter.add_routes(app)
+
+    runtime = Runtime(settings, store, services, pipeline, nlu, bus, adapters, http)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/", home)
+    if (dashboard := _optional("bot.dashboard")) is not None and hasattr(dashboard, "setup_dashboard"):
+        dashboard.setup_dashboard(app, services, bus)  # type: ignore[attr-defined]
+    app.cleanup_ctx.append(_lifecycle)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    rt = app[RUNTIME]
+    await rt.nlu.warm_up()
+    for adapter in rt.adapters.values():
+        try:
+            await adapter.start()
+        except Exception:
+            log.exception("channel failed to start", extra={"channel": adapter.name})
+    with contextlib.suppress(Exception):
+        await rt.pipeline.recover()
+    recovery = asyncio.create_task(rt.pipeline.recovery_loop(), name="recovery")
+    yield
+    # graceful shutdown: stop taking messages, finish in-flight ones, then close connections
+    recovery.cancel()
+    await rt.pipeline.drain()
+    for adapter in rt.adapters.values():
+        with contextlib.suppress(Exception):
+            await adapter.close()
+    await rt.http.close()
+    await rt.store.close()
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+async def home(_request: web.Request) -> web.Response:
+    raise web.HTTPFound("/chat")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    store_ok = await rt.store.ping()
+    nlu = await rt.nlu.status()
+    body = {
+        "status": "ok" if store_ok and nlu.get("ok") else "degraded",
+        "store": {"ok": store_ok, "demo": rt.store.demo},
+        "nlu": nlu,
+        "channels": {name: getattr(a, "enabled", True) for name, a in rt.adapters.items()},
+        "pending": rt.pipeline.pending,
+    }
+    return web.json_response(body, status=200 if store_ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Per-stage timings (no personal data). ``?reset=1`` clears the windows (used by the benchmark)."""
+    rt = request.app[RUNTIME]
+    summary = rt.pipeline.times.summary()
+    if request.query.get("reset") == "1":
+        rt.pipeline.times.reset()
+    return web.json_response(summary)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,248 @@
+"""Telegram through python-telegram-bot 22: webhook at ``POST /webhooks/telegram`` (or long polling when
+``PUBLIC_URL`` is unset), replies through the Bot API at ``TELEGRAM_API_URL``.
+
+Only PTB's ``Bot`` (sending, typed updates) is used, not its ``Application``: our aiohttp app is the web server and
+our pipeline does the per-chat ordering, as in PTB's custom-webhook examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import Intake, SendError
+from bot.i18n import Texts
+from bot.models import Attachment, GeoPoint, Inbound, Reply
+from bot.settings import Settings
+from bot.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_TEXT = 4096  # Bot API limit per message
+MAX_CALLBACK_DATA = 64  # bytes
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+def translate(update: Update) -> Inbound | None:
+    """A Telegram update as one Inbound, or None for what the bot does not handle (other update types,
+    group chats, service messages)."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        message = query.message
+        if message is None or query.data is None:
+            return None
+        return Inbound(
+            channel="telegram", user_id=str(query.from_user.id), chat_id=str(message.chat.id),
+            message_id=f"u{update.update_id}", button=query.data, language_hint=query.from_user.language_code,
+        )
+    message = update.message
+    if message is None or message.from_user is None or message.chat.type != "private":
+        return None
+    text = message.text or message.caption or ""
+    location = GeoPoint(message.location.latitude, message.location.longitude) if message.location else None
+    attachments: tuple[Attachment, ...] = ()
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+        attachments = (Attachment(kind="photo", file_id=largest.file_id, size=largest.file_size),)
+    elif message.document and (message.document.mime_type or "").startswith("image/"):
+        doc = message.document
+        attachments = (Attachment(kind="photo", file_id=doc.file_id, size=doc.file_size),)
+    phone = None
+    if message.contact is not None and message.contact.user_id == message.from_user.id:
+        phone = message.contact.phone_number  # only the sender's own number, shared by the contact button
+    if not (text or location or attachments or phone):
+        return None  # stickers, voice, service messages …
+    return Inbound(
+        channel="telegram", user_id=str(message.from_user.id), chat_id=str(message.chat.id),
+        message_id=f"u{update.update_id}", text=text, location=location, attachments=attachments,
+        contact_phone=phone, language_hint=message.from_user.language_code,
+    )
+
+
+def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows, row = [], []
+    for button in reply.buttons:
+        if len(button.payload.encode()) > MAX_CALLBACK_DATA:
+            raise SendError(f"button payload over {MAX_CALLBACK_DATA} bytes: {button.payload[:20]!r}…")
+        row.append(InlineKeyboardButton(button.label, callback_data=button.payload))
+        if len(row) == 2 or len(button.label) > 18:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    return InlineKeyboardMarkup(rows)
+
+
+def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
+    texts = Texts("el")  # the labels are bilingual: the adapter does not know the conversation's language
+    keys = []
+    if reply.request_location:
+        keys.append([KeyboardButton(texts("system.share_location_button"), request_location=True)])
+    if reply.request_contact:
+        keys.append([KeyboardButton(texts("system.share_contact_button"), request_contact=True)])
+    if not keys:
+        return None
+    return ReplyKeyboardMarkup(keys, resize_keyboard=True, one_time_keyboard=True)
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def __init__(self, settings: Settings, intake: Intake) -> None:
+        self.settings = settings
+        self.intake = intake
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+        self.enabled = token is not None
+        self.bot: Bot | None = None
+        if token is not None:
+            api = settings.telegram_api_url
+            self.bot = Bot(
+                token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
+                request=HTTPXRequest(connection_pool_size=settings.max_concurrent_updates + 8, read_timeout=10,
+                                     write_timeout=10, connect_timeout=5, pool_timeout=5),
+                get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
+            )
+        self._poller: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[object]] = set()
+
+    # ------------------------------------------------------------------ web
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/telegram", self.webhook)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        if self.bot is None:
+            return _json_error(404, "the Telegram channel is not configured")
+        expected = self.settings.telegram_webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            return _json_error(403, "wrong or missing secret token")
+        body = await request.read()  # over client_max_size: aiohttp answers 413
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not a Telegram update")
+            update = Update.de_json(data, self.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            return _json_error(400, f"invalid update: {type(exc).__name__}")
+        return await self._accept(update)
+
+    async def _accept(self, update: Update) -> web.Response:
+        inbound = translate(update)
+        if inbound is None:
+            log.debug("telegram update ignored", extra={"update_id": update.update_id})
+            return web.json_response({"ok": True, "ignored": True})
+        try:
+            accepted = await self.intake.accept(inbound)
+        except StoreUnavailable:
+            return _json_error(503, "storage unavailable, retry later")
+        if accepted and update.callback_query is not None:
+            self._spawn(self._answer_callback(update.callback_query.id))
+        return web.json_response({"ok": True, "duplicate": not accepted})
+
+    # ------------------------------------------------------------------ life cycle
+    async def start(self) -> None:
+        if self.bot is None:
+            return
+        await self.bot.initialize()  # getMe: fails fast on a wrong token
+        if self.settings.public_url:
+            secret = self.settings.telegram_webhook_secret
+            await self.bot.set_webhook(
+                url=f"{self.settings.public_url}/webhooks/telegram", allowed_updates=list(ALLOWED_UPDATES),
+                secret_token=secret.get_secret_value() if secret else None,
+                max_connections=min(100, self.settings.max_concurrent_updates),
+            )
+            log.info("telegram webhook registered")
+        else:
+            await self.bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
+            log.info("telegram long polling started")
+
+    async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
+        if self.bot is not None:
+            with contextlib.suppress(Exception):
+                await self.bot.shutdown()
+
+    async def _poll(self) -> None:
+        assert self.bot is not None
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=30, allowed_updates=ALLOWED_UPDATES)
+            except TelegramError as exc:
+                log.warning("telegram polling failed", extra={"error": str(exc)})
+                await asyncio.sleep(3)
+                continue
+            for update in updates:
+                while True:
+                    response = await self._accept(update)
+                    if response.status != 503:
+                        break
+                    await asyncio.sleep(2)  # store down: keep the update (offset not advanced) and retry
+                offset = update.update_id + 1
+
+    # ------------------------------------------------------------------ sending
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        if self.bot is None:
+            raise SendError("the Telegram channel is not configured")
+        try:
+            for reply in replies:
+                await self._send_one(int(chat_id), reply)
+        except TelegramError as exc:
+            raise SendError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _send_one(self, chat_id: int, reply: Reply) -> None:
+        assert self.bot is not None
+        inline = _inline_keyboard(reply)
+        request = _request_keyboard(reply)
+        text = reply.text[:MAX_TEXT]
+        if text:
+            await self.bot.send_message(chat_id, text, reply_markup=request or inline,
+                                        link_preview_options=None)
+            if request is not None and inline is not None:
+                await self.bot.send_message(chat_id, Texts("el")("system.choose_button"), reply_markup=inline)
+        if reply.location is not None:
+            pin = reply.location
+            await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
+                                      address=(pin.address or f"{pin.lat:.5f}, {pin.lon:.5f}")[:256])
+        if reply.image:
+            await self.bot.send_photo(chat_id, photo=reply.image)
+
+    async def _answer_callback(self, query_id: str) -> None:
+        assert self.bot is not None
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            log.debug("answerCallbackQuery failed", extra={"error": str(exc)})
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,248 @@
+"""The way a message travels (design.md section 1): store → NLU → conversation → handler → store → send.
+
+``accept`` is all an adapter waits for: the inbound message is stored (idempotently, on the unique
+(channel, platform_message_id) index) and queued, then the adapter answers the platform. Processing runs in the
+background, concurrently across conversations and strictly in order within one. A stored message stays
+``status: "received"`` until it has been answered, so messages caught by a crash or a database outage are
+picked up again by ``recover`` (at start-up and periodically): no accepted message is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from bot import conversations, language
+from bot.channels.base import ChannelAdapter, SendError
+from bot.events import EventBus
+from bot.i18n import Texts
+from bot.metrics import StageTimes
+from bot.models import Inbound, NluResult, Reply, utcnow
+from bot.nlu_client import NluClient
+from bot.services import Services
+from bot.store import StoreUnavailable
+from handlers.base import KEEP, Outcome, Turn
+from handlers.registry import HandlerRegistry
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_FOR_NLU = 2000
+
+
+class Pipeline:
+    def __init__(self, services: Services, nlu: NluClient, registry: HandlerRegistry, bus: EventBus,
+                 adapters: Mapping[str, ChannelAdapter], times: StageTimes | None = None) -> None:
+        self.services = services
+        self.store = services.store
+        self.nlu = nlu
+        self.registry = registry
+        self.bus = bus
+        self.adapters = adapters
+        self.times = times or StageTimes()
+        self._queues: dict[str, deque[tuple[ObjectId, Inbound]]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._inflight: set[ObjectId] = set()
+        self._limit = asyncio.Semaphore(services.settings.max_concurrent_updates)
+        self._closing = False
+
+    # ---------------------------------------------------------------- intake (what adapters call)
+    async def accept(self, inbound: Inbound) -> bool:
+        if self._closing:
+            raise StoreUnavailable("shutting down")  # 503: the platform retries against the next instance
+        conv_id = conversations.conversation_id(inbound.channel, inbound.user_id)
+        doc = inbound.to_doc() | {
+            "conversation_id": conv_id,
+            "direction": "in",
+            "platform_message_id": inbound.message_id,
+            "status": "received",
+            "created_at": utcnow(),
+        }
+        try:
+            result = await self.store.messages.insert_one(doc)
+        except DuplicateKeyError:
+            self.times.counters["duplicates"] += 1
+            return False
+        except PyMongoError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        self.times.counters["accepted"] += 1
+        self._enqueue(conv_id, result.inserted_id, inbound)
+        return True
+
+    def _enqueue(self, conv_id: str, msg_id: ObjectId, inbound: Inbound) -> None:
+        self._inflight.add(msg_id)
+        self._queues.setdefault(conv_id, deque()).append((msg_id, inbound))
+        if conv_id not in self._workers:
+            self._workers[conv_id] = asyncio.create_task(self._drain(conv_id), name=f"conv:{conv_id}")
+
+    async def _drain(self, conv_id: str) -> None:
+        queue = self._queues[conv_id]
+        try:
+            while queue:
+                msg_id, inbound = queue[0]
+                try:
+                    async with self._limit:
+                        await self._process(msg_id, inbound)
+                except Exception:
+                    # Left as "received": recover() tries again later. Never let one message stop the queue.
+                    self.times.counters["failed"] += 1
+                    log.exception("processing failed", extra={"conversation": conv_id, "message": str(msg_id)})
+                finally:
+                    queue.popleft()
+                    self._inflight.discard(msg_id)
+        finally:
+            del self._workers[conv_id]
+            if queue:  # enqueued between the last popleft and here: cannot happen without an await, but be safe
+                self._workers[conv_id] = asyncio.create_task(self._drain(conv_id))
+            else:
+                del self._queues[conv_id]
+
+    # ---------------------------------------------------------------- processing one message
+    async def _process(self, msg_id: ObjectId, inbound: Inbound) -> None:
+        stages: dict[str, float] = {}
+        with self.times.measure("total", stages):
+            nlu = await self._understand(inbound, stages)
+            with self.times.measure("store", stages):
+                default_language = language.from_hint(inbound.language_hint)
+                conv = await conversations.load_or_create(self.store, inbound, default_language)
+            if not conv.language_locked:
+                conv.language = language.choose(inbound.text, current=conv.language, locked=False,
+                                                hint=inbound.language_hint)
+            if inbound.location is not None:
+                conv.last_location, conv.last_location_at = inbound.location, inbound.received_at
+
+            replies: list[Reply] = []
+            if not conv.paused:
+                with self.times.measure("handler", stages):
+                    replies = await self._run_handlers(inbound, nlu, conv)
+
+            with self.times.measure("store", stages):
+                await conversations.save_turn(self.store, conv, text=inbound.text or inbound.button or "",
+                                              intent=nlu.intent, confidence=nlu.confidence if nlu.ok else None)
+                await self.store.messages.update_one(
+                    {"_id": msg_id},
+                    {"$set": {"nlu": nlu.raw or None, "intent": nlu.intent,
+                              "confidence": nlu.confidence if nlu.intent else None,
+                              "status": "answered" if replies else ("paused" if conv.paused else "processed"),
+                              "processed_at": utcnow()}},
+                )
+            self._publish_in(conv, inbound, nlu)
+            if replies:
+                await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)
+        self.times.counters["processed"] += 1
+        self.times.record(stages)
+
+    async def _understand(self, inbound: Inbound, stages: dict[str, float]) -> NluResult:
+        text = inbound.text.strip()
+        if not text or inbound.button is not None or inbound.command is not None:
+            return NluResult(intent=None, confidence=0.0, raw={}, ok=True)
+        with self.times.measure("nlu", stages):
+            return await self.nlu.parse(text[:MAX_TEXT_FOR_NLU])
+
+    async def _run_handlers(self, inbound: Inbound, nlu: NluResult, conv: Any) -> list[Reply]:
+        turn = Turn(inbound=inbound, nlu=nlu, conversation=conv, texts=Texts(conv.language), services=self.services)
+        try:
+            outcome: Outcome = await self.registry.dispatch(turn)
+        except Exception:
+            log.exception("handler failed", extra={"conversation": conv.id})
+            return [Reply(turn.texts("system.error"))]
+        if outcome.flow is not KEEP:
+            conv.flow = outcome.flow
+        return outcome.replies
+
+    # ---------------------------------------------------------------- output
+    async def deliver(self, conv_id: str, channel: str, chat_id: str, replies: list[Reply], *, sender: str,
+                      stages: dict[str, float] | None = None) -> bool:
+        """Send replies on the conversation's channel and store them as outbound messages."""
+        adapter = self.adapters.get(channel)
+        status = "sent"
+        with self.times.measure("send", stages):
+            if adapter is None:
+                status = "undeliverable"  # e.g. assisted intake, or a channel not configured on this instance
+            else:
+                try:
+                    await adapter.send(chat_id, replies)
+                except SendError as exc:
+                    status = "failed"
+                    log.warning("send failed", extra={"conversation": conv_id, "error": str(exc)})
+        now = utcnow()
+        docs = [
+            {"conversation_id": conv_id, "channel": channel, "direction": "out", "sender": sender,
+             "platform_message_id": f"out:{ObjectId()}", "text": r.text, "reply": r.to_doc(), "status": status,
+             "created_at": now}
+            for r in replies
+        ]
+        with self.times.measure("store", stages):
+            await self.store.messages.insert_many(docs)
+        for r in replies:
+            self.bus.publish({"type": "message", "conversation_id": conv_id, "channel": channel, "direction": "out",
+                              "sender": sender, "text": r.text, "created_at": now.isoformat()})
+        return status == "sent"
+
+    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
+        """The Outbox of bot/services.py: notifications and staff replies outside a turn."""
+        conv = await conversations.get(self.store, conversation_id)
+        if conv is None:
+            raise LookupError(f"unknown conversation {conversation_id!r}")
+        await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender=sender)
+
+    def _publish_in(self, conv: Any, inbound: Inbound, nlu: NluResult) -> None:
+        self.bus.publish({
+            "type": "message", "conversation_id": conv.id, "channel": conv.channel, "direction": "in",
+            "text": inbound.text or (f"[{inbound.button}]" if inbound.button else ""),
+            "has_location": inbound.location is not None, "attachments": len(inbound.attachments),
+            "intent": nlu.intent, "confidence": nlu.confidence if nlu.intent else None,
+            "language": conv.language, "paused": conv.paused, "created_at": inbound.received_at.isoformat(),
+        })
+
+    # ---------------------------------------------------------------- recovery and shutdown
+    async def recover(self, older_than_s: float = 0.0) -> int:
+        """Queue stored inbound messages that were never answered (crash, outage). Returns how many."""
+        cutoff = utcnow() - timedelta(seconds=older_than_s)
+        count = 0
+        cursor = self.store.messages.find(
+            {"direction": "in", "status": "received", "created_at": {"$lte": cutoff}}
+        ).sort("created_at", 1)
+        async for doc in cursor:
+            if doc["_id"] in self._inflight:
+                continue
+            self._enqueue(doc["conversation_id"], doc["_id"], Inbound.from_doc(doc))
+            count += 1
+        if count:
+            log.info("recovered unanswered messages", extra={"count": count})
+        return count
+
+    async def recovery_loop(self, every_s: float = 30.0) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            with contextlib.suppress(PyMongoError):
+                await self.recover(older_than_s=every_s)
+
+    async def drain(self, timeout_s: float = 20.0) -> None:
+        """Graceful shutdown: refuse new messages, let in-flight ones finish."""
+        self._closing = True
+        workers = list(self._workers.values())
+        if workers:
+            _done, pending = await asyncio.wait(workers, timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+
+    async def idle(self, timeout_s: float = 30.0) -> None:
+        """Wait until every queued message has been processed (tests, benchmarks)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self._workers:
+            if loop.time() > deadline:
+                raise TimeoutError(f"{self.pending} messages still pending")
+            await asyncio.wait(list(self._workers.values()), timeout=max(0.01, deadline - loop.time()))
+
+    @property
+    def pending(self) -> int:
+        return sum(len(q) for q in self._queues.values())

@@ -1,0 +1,72 @@
+"""Routes a turn to the handler that owns it (the rules are in handlers/base.py's docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.models import NluResult
+from handlers.base import KEEP, Handler, Outcome, Turn
+from handlers.conversation import ConversationHandler
+
+
+class HandlerRegistry:
+    def __init__(self, conversation: ConversationHandler, handlers: Iterable[Handler] = ()) -> None:
+        self.conversation = conversation
+        self.by_name: dict[str, Handler] = {}
+        self.by_prefix: dict[str, Handler] = {}
+        self.by_intent: dict[str, Handler] = {}
+        for handler in (conversation, *handlers):
+            self.register(handler)
+        conversation.registry = self
+
+    def register(self, handler: Handler) -> None:
+        for table, key in ((self.by_name, handler.name), (self.by_prefix, handler.button_prefix)):
+            if key in table and table[key] is not handler:
+                raise ValueError(f"two handlers claim {key!r}")
+            table[key] = handler
+        for intent in handler.intents:
+            if intent in self.by_intent and self.by_intent[intent] is not handler:
+                raise ValueError(f"two handlers claim intent {intent!r}")
+            self.by_intent[intent] = handler
+
+    async def dispatch(self, turn: Turn) -> Outcome:
+        inbound = turn.inbound
+        if inbound.button is not None:
+            handler = self.by_prefix.get(inbound.button.split(":", 1)[0])
+            if handler is None:
+                return await self.conversation.unknown_button(turn)
+            return await handler.handle(turn)
+        if inbound.command is not None or self.conversation.is_cancel(turn):
+            return await self.conversation.command(turn)
+        flow = turn.conversation.flow
+        owner = self.by_name.get(flow.name) if flow else None
+        if owner is not None:
+            outcome = await owner.continue_flow(turn)
+            if outcome is not None:
+                return outcome
+            outcome = await self.by_intent_or_menu(turn)
+            if outcome.flow is KEEP:  # answered the interruption; offer the running flow again
+                outcome.replies.extend(await owner.resume_prompt(turn))
+            return outcome
+        return await self.by_intent_or_menu(turn)
+
+    async def by_intent_or_menu(self, turn: Turn) -> Outcome:
+        intent = turn.nlu.intent
+        if intent is None and turn.inbound.location is not None and "tourist_nearby" in self.by_intent:
+            intent = "tourist_nearby"  # a bare shared location outside any flow: what is there to see nearby
+            turn = self.with_intent(turn, intent)
+        handler = self.by_intent.get(intent) if intent else None
+        if handler is None or handler is self.conversation:
+            return await self.conversation.handle(turn)
+        return await handler.handle(turn)
+
+    async def dispatch_intent(self, turn: Turn, intent: str) -> Outcome:
+        """Act as if the person had asked for ``intent`` (menu buttons)."""
+        return await self.by_intent_or_menu(self.with_intent(turn, intent))
+
+    @staticmethod
+    def with_intent(turn: Turn, intent: str) -> Turn:
+        nlu = NluResult(intent=intent, confidence=1.0, raw={"intent": {"name": intent, "confidence": 1.0},
+                                                             "source": "button"})
+        return Turn(inbound=turn.inbound, nlu=nlu, conversation=turn.conversation, texts=turn.texts,
+                    services=turn.services)

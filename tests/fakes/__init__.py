@@ -1,0 +1,1 @@
+"""Fake platform APIs on loopback that record what the bot sends."""

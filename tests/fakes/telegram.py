@@ -1,0 +1,198 @@
+"""A fake Telegram Bot API on 127.0.0.1: answers like the real one and records every call.
+
+Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands out updates queued with
+``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7000000001
+BOT_USERNAME = "chania_city_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    token: str
+    at: float = field(default_factory=time.time)
+
+    @property
+    def chat_id(self) -> str | None:
+        chat = self.body.get("chat_id")
+        return None if chat is None else str(chat)
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        markup = self.body.get("reply_markup")
+        return json.loads(markup) if isinstance(markup, str) else markup
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self._fail = 0
+        self._mid = itertools.count(1000)
+        self._changed = asyncio.Condition()
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(r"/bot{token}/{method}", self._handle)
+        app.router.add_get(r"/bot{token}/{method}", self._handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.updates.clear()
+        self._fail = 0
+
+    def fail_next(self, n: int) -> None:
+        self._fail = n
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+
+    def sent(self, chat_id: str | int | None = None, method: str | None = None) -> list[Call]:
+        return [
+            c for c in self.calls
+            if (method is None or c.method == method) and (chat_id is None or c.chat_id == str(chat_id))
+        ]
+
+    async def wait_for(self, chat_id: str | int, count: int = 1, method: str | None = None,
+                       wait_s: float = 15.0) -> list[Call]:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: len(self.sent(chat_id, method)) >= count),
+                                       wait_s)
+            except TimeoutError:
+                raise AssertionError(
+                    f"expected {count} {method or 'calls'} to chat {chat_id}, got {self.sent(chat_id, method)}"
+                ) from None
+        return self.sent(chat_id, method)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        body = {k: (v if not isinstance(v, web.FileField) else "<file>") for k, v in body.items()}
+        if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation") and self._fail > 0:
+            self._fail -= 1
+            return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                                     status=500)
+        self.calls.append(Call(method, body, request.match_info["token"]))
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": await self._result(method, body)})
+
+    async def _result(self, method: str, body: dict[str, Any]) -> Any:
+        now = int(time.time())
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων", "username": BOT_USERNAME,
+                    "can_join_groups": False, "can_read_all_group_messages": False,
+                    "supports_inline_queries": False}
+        if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation"):
+            msg: dict[str, Any] = {"message_id": next(self._mid), "date": now,
+                                   "chat": {"id": int(body.get("chat_id", 0)), "type": "private"},
+                                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"}}
+            if method == "sendMessage":
+                msg["text"] = body.get("text", "")
+            if method == "sendVenue":
+                msg["venue"] = {"location": {"latitude": float(body["latitude"]),
+                                             "longitude": float(body["longitude"])},
+                                "title": body.get("title", ""), "address": body.get("address", "")}
+            return msg
+        if method == "getUpdates":
+            offset = int(body.get("offset") or 0)
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+            if not pending:
+                await asyncio.sleep(0.2)
+            return pending
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return True
+
+
+class UpdateFactory:
+    """Realistic Bot API updates (https://core.telegram.org/bots/api#update) for a private chat."""
+
+    def __init__(self, start: int = 100_000) -> None:
+        self._update_id = itertools.count(start)
+        self._message_id = itertools.count(1)
+
+    @staticmethod
+    def user(user_id: int, language_code: str | None = "el", first_name: str = "Μαρία") -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def message(self, user_id: int, text: str | None = None, *, language_code: str | None = "el",
+                **extra: Any) -> dict[str, Any]:
+        msg: dict[str, Any] = {
+            "message_id": next(self._message_id),
+            "from": self.user(user_id, language_code),
+            "chat": {"id": user_id, "first_name": "Μαρία", "type": "private"},
+            "date": int(time.time()),
+        }
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                msg["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+        msg.update(extra)
+        return {"update_id": next(self._update_id), "message": msg}
+
+    def location(self, user_id: int, lat: float, lon: float, **kw: Any) -> dict[str, Any]:
+        return self.message(user_id, location={"latitude": lat, "longitude": lon}, **kw)
+
+    def photo(self, user_id: int, file_size: int = 84_000, caption: str | None = None, **kw: Any) -> dict[str, Any]:
+        sizes = [
+            {"file_id": f"AgACAgQAAxkBAAIB{n}", "file_unique_id": f"AQAD{n}", "width": w, "height": h,
+             "file_size": max(1, file_size // d)}
+            for n, (w, h, d) in enumerate(((90, 67, 40), (320, 240, 8), (1280, 960, 1)))
+        ]
+        extra: dict[str, Any] = {"photo": sizes}
+        if caption:
+            extra["caption"] = caption
+        return self.message(user_id, **extra, **kw)
+
+    def contact(self, user_id: int, phone: str, **kw: Any) -> dict[str, Any]:
+        return self.message(user_id, contact={"phone_number": phone, "first_name": "Μαρία", "user_id": user_id},
+                            **kw)
+
+    def callback(self, user_id: int, data: str, *, language_code: str | None = "el") -> dict[str, Any]:
+        return {
+            "update_id": next(self._update_id),
+            "callback_query": {
+                "id": f"{user_id}{next(self._message_id)}",
+                "from": self.user(user_id, language_code),
+                "message": {"message_id": next(self._message_id), "date": int(time.time()),
+                            "chat": {"id": user_id, "type": "private"},
+                            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"},
+                            "text": "…"},
+                "chat_instance": "-4242",
+                "data": data,
+            },
+        }
