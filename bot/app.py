@@ -85,7 +85,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline)
     if (viber := _optional("bot.channels.viber")) is not None and hasattr(viber, "ViberAdapter"):
-        adapters["viber"] = viber.ViberAdapter(settings, pipeline, http)  # type: ignore[attr-defined]
+        adapters["viber"] = viber.ViberAdapter(settings, pipeline, http, store=store)  # type: ignore[attr-defined]
     if (webchat := _optional("bot.channels.webchat")) is not None:
         adapters["webchat"] = webchat.WebChatAdapter(settings, pipeline, store)  # type: ignore[attr-defined]
     for adapter in adapters.values():

@@ -383,3 +383,20 @@ async def test_start_survives_a_refused_set_webhook(http: aiohttp.ClientSession,
     adapter = ViberAdapter(make_settings(fake_viber, public_url="https://bot.chania.gr"), RecordingIntake(), http)
     await adapter.start()  # logged, not raised: Viber keeps the previous registration
     assert len(fake_viber.calls_to("set_webhook")) == 1
+
+
+async def test_without_a_token_the_webhook_is_404_and_nothing_is_sent(aiohttp_client: Any, http: aiohttp.ClientSession,
+                                                                      fake_viber: FakeViberApi) -> None:
+    settings = Settings(_env_file=None, viber_api_url=fake_viber.url, public_url="https://bot.chania.gr")  # type: ignore[call-arg]
+    intake = RecordingIntake()
+    adapter = ViberAdapter(settings, intake, http)
+    assert adapter.enabled is False
+    app = web.Application()
+    adapter.add_routes(app)
+    client = await aiohttp_client(app)
+    body, headers = signed(message_callback(text_message("Γεια")))
+    assert (await client.post("/webhooks/viber", data=body, headers=headers)).status == 404
+    await adapter.start()
+    with pytest.raises(SendError):
+        await adapter.send(VIBER_USER_ID, [Reply("Γεια")])
+    assert intake.calls == 0 and fake_viber.calls == []

@@ -76,22 +76,21 @@ class ViberAdapter:
 
     def __init__(self, settings: Settings, intake: Intake, http: aiohttp.ClientSession, *,
                  store: Store | None = None, timeout_s: float = 10.0) -> None:
-        if settings.viber_token is None:
-            raise ValueError("VIBER_TOKEN is not set")
         self.settings = settings
         self.intake = intake
         self.http = http
         self.store = store  # for the subscribed/unsubscribed flag on the conversation; None: not recorded
         self.api_url = settings.viber_api_url
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._token = settings.viber_token.get_secret_value()
+        self._token = settings.viber_token.get_secret_value() if settings.viber_token else ""
+        self.enabled = bool(self._token)  # no VIBER_TOKEN: the webhook answers 404 and nothing is sent
 
     # ------------------------------------------------------------------ wiring
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(WEBHOOK_PATH, self.webhook)
 
     async def start(self) -> None:
-        if not self.settings.public_url:
+        if not (self.enabled and self.settings.public_url):
             return
         url = f"{self.settings.public_url}{WEBHOOK_PATH}"
         try:
@@ -109,6 +108,8 @@ class ViberAdapter:
 
     # ------------------------------------------------------------------ inbound
     async def webhook(self, request: web.Request) -> web.StreamResponse:
+        if not self.enabled:
+            return web.json_response({"error": "the Viber channel is not configured"}, status=404)
         limit = self.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
@@ -257,6 +258,8 @@ class ViberAdapter:
 
     # ------------------------------------------------------------------ outbound
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        if not self.enabled:
+            raise SendError("the Viber channel is not configured")
         if await self._is_unsubscribed(chat_id):
             raise SendError("the Viber user has unsubscribed")
         for reply in replies:
