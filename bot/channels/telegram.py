@@ -143,6 +143,8 @@ class TelegramAdapter:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not a Telegram update")
+            if not any(kind in data for kind in ALLOWED_UPDATES):  # poll, my_chat_member, future types …
+                return web.json_response({"ok": True, "ignored": True})
             update = Update.de_json(data, self.bot)
         except (ValueError, TypeError, KeyError) as exc:
             return _json_error(400, f"invalid update: {type(exc).__name__}")
