@@ -1,0 +1,29 @@
+"""Which language the bot answers in."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import choose, detect
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Δεν ανάβει η λάμπα στην Αποκορώνου", "el"),
+    ("ΔΕΝ ΜΑΖΕΨΑΝ ΤΑ ΣΚΟΥΠΙΔΙΑ", "el"),
+    ("den mazepsan ta skoupidia sti Nea Xora", "el"),
+    ("exei lakouva sto dromo", "el"),
+    ("The street light on Chalidon street is out", "en"),
+    ("where is the nearest beach?", "en"),
+    ("12345", None),
+    ("", None),
+])
+def test_detect(text: str, lang: str | None) -> None:
+    assert detect(text) == lang
+
+
+def test_choose_keeps_the_locked_language_and_falls_back_to_the_hint() -> None:
+    assert choose("Καλημέρα", current="en", locked=True, hint="el") == "en"
+    assert choose("Καλημέρα", current="en", locked=False, hint=None) == "el"
+    assert choose("Balos", current=None, locked=False, hint="el-GR") == "el"
+    assert choose("Balos", current=None, locked=False, hint="de") == "en"
+    assert choose("ok", current="el", locked=False, hint="en") == "el"

@@ -1,0 +1,88 @@
+"""The MongoDB behaviours the code relies on. Runs against the in-process stand-in always, and against a real
+server too when ``MONGODB_URI`` is set: ``MONGODB_URI=mongodb://host:27017 ./test.sh tests/test_store_contract.py``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from bot.store import Store, open_store
+
+BACKENDS = ["stand-in"] + (["mongodb"] if os.environ.get("MONGODB_URI") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    name = f"contract_{uuid.uuid4().hex[:12]}"
+    uri = os.environ["MONGODB_URI"] if request.param == "mongodb" else None
+    s = await open_store(uri, name, timeout_s=5)
+    yield s
+    if uri:
+        await s.client.drop_database(name)
+    await s.close()
+
+
+async def test_ping(store: Store) -> None:
+    assert await store.ping() is True
+
+
+async def test_unique_inbound_index_rejects_a_second_copy(store: Store) -> None:
+    doc = {"channel": "telegram", "platform_message_id": "u1", "direction": "in"}
+    await store.messages.insert_one(dict(doc))
+    with pytest.raises(DuplicateKeyError):
+        await store.messages.insert_one(dict(doc))
+    await store.messages.insert_one({"channel": "viber", "platform_message_id": "u1", "direction": "in"})
+    assert await store.messages.count_documents({}) == 2
+
+
+async def test_atomic_counter_never_repeats_under_concurrency(store: Store) -> None:
+    numbers = await asyncio.gather(*(store.next_sequence("ticket-2026") for _ in range(60)))
+    assert sorted(numbers) == list(range(1, 61))
+    assert await store.next_sequence("ticket-2027") == 1
+
+
+async def test_upsert_with_set_on_insert_and_return_after(store: Store) -> None:
+    now = datetime.now(UTC)
+    update = {"$set": {"chat_id": "1", "last_activity": now}, "$setOnInsert": {"language": "el", "paused": False}}
+    first = await store.conversations.find_one_and_update({"_id": "telegram:1"}, update, upsert=True,
+                                                          return_document=ReturnDocument.AFTER)
+    assert first["language"] == "el" and first["chat_id"] == "1"
+    await store.conversations.update_one({"_id": "telegram:1"}, {"$set": {"language": "en"}})
+    second = await store.conversations.find_one_and_update({"_id": "telegram:1"}, update, upsert=True,
+                                                           return_document=ReturnDocument.AFTER)
+    assert second["language"] == "en"  # $setOnInsert does not touch an existing document
+    assert second["last_activity"].tzinfo is not None  # tz_aware client: datetimes come back in UTC
+    assert await store.conversations.count_documents({}) == 1
+
+
+async def test_push_and_set_in_one_update(store: Store) -> None:
+    await store.tickets.insert_one({"reference": "CHA-2026-000001", "status": "new", "history": []})
+    await store.tickets.update_one(
+        {"reference": "CHA-2026-000001"},
+        {"$set": {"status": "acknowledged"}, "$push": {"history": {"status": "acknowledged", "note": "ok"}}},
+    )
+    doc = await store.tickets.find_one({"reference": "CHA-2026-000001"})
+    assert doc["status"] == "acknowledged" and doc["history"] == [{"status": "acknowledged", "note": "ok"}]
+    with pytest.raises(DuplicateKeyError):
+        await store.tickets.insert_one({"reference": "CHA-2026-000001"})
+
+
+async def test_sorted_queries_and_aggregation(store: Store) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    await store.messages.insert_many([
+        {"channel": "telegram", "platform_message_id": f"m{i}", "conversation_id": "telegram:9",
+         "direction": "in", "status": "received" if i % 2 else "answered", "created_at": base.replace(day=i + 1)}
+        for i in range(6)
+    ])
+    received = await store.messages.find({"status": "received"}).sort("created_at", 1).to_list()
+    assert [d["platform_message_id"] for d in received] == ["m1", "m3", "m5"]
+    cursor = await store.messages.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}])
+    assert [(d["_id"], d["n"]) async for d in cursor] == [("answered", 3), ("received", 3)]
