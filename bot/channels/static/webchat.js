@@ -1,0 +1,251 @@
+// Web chat of the Municipality of Chania. No framework, no inline script (CSP: script-src 'self').
+// Protocol: see bot/channels/webchat.py. Every frame carries a client id; unacknowledged frames are sent again
+// after a reconnect or a "try later" error, and the server de-duplicates on the id.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("chat");
+  var T = JSON.parse(document.getElementById("texts").textContent);
+  var log = document.getElementById("log");
+  var statusEl = document.getElementById("status");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var locateButton = document.getElementById("locate");
+
+  var pending = new Map(); // client id -> {frame, el}
+  var ws = null;
+  var attempt = 0;
+  var retryTimer = null;
+  var URL_RE = /(https?:\/\/[^\s<>"]+)/g;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function langHint() {
+    // The page's language when the person chose it; otherwise the browser's (a tourist's "en-US").
+    return root.dataset.explicitLang === "1" ? root.dataset.lang : (navigator.language || root.dataset.lang);
+  }
+
+  function setStatus(text) { statusEl.textContent = text; }
+
+  function safeUrl(url) {
+    try {
+      var u = new URL(url, window.location.href);
+      return (u.protocol === "https:" || u.protocol === "http:") ? u.href : null;
+    } catch (e) { return null; }
+  }
+
+  // Text with clickable links, built from DOM nodes (never innerHTML).
+  function appendText(parent, text) {
+    var p = document.createElement("p");
+    var parts = text.split(URL_RE);
+    for (var i = 0; i < parts.length; i++) {
+      if (i % 2 === 1 && safeUrl(parts[i])) {
+        var a = document.createElement("a");
+        a.href = safeUrl(parts[i]);
+        a.textContent = parts[i];
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        p.appendChild(a);
+      } else if (parts[i]) {
+        p.appendChild(document.createTextNode(parts[i]));
+      }
+    }
+    parent.appendChild(p);
+  }
+
+  function bubble(kind, who) {
+    var el = document.createElement("div");
+    el.className = "msg " + kind;
+    var label = document.createElement("span");
+    label.className = "who";
+    label.textContent = who;
+    el.appendChild(label);
+    log.appendChild(el);
+    return el;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function showOwn(text, id) {
+    var el = bubble("in", T.you);
+    appendText(el, text);
+    if (id) {
+      el.classList.add("pending");
+      el.setAttribute("aria-busy", "true");
+      el.title = T.pending;
+    }
+    scrollDown();
+    return el;
+  }
+
+  function disableGroup(group) {
+    var buttons = group.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+  }
+
+  function showReply(reply, sender) {
+    var el = bubble("out", sender === "staff" ? T.staff : T.bot);
+    if (reply.text) { appendText(el, reply.text); }
+    if (reply.location && safeUrl(reply.location.map_url)) {
+      var a = document.createElement("a");
+      a.href = safeUrl(reply.location.map_url);
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.className = "map";
+      a.textContent = "📍 " + reply.location.name + " — " + T.open_map;
+      el.appendChild(a);
+    }
+    if (reply.image && safeUrl(reply.image)) {
+      var img = document.createElement("img");
+      img.src = safeUrl(reply.image);
+      img.alt = T.image_alt;
+      img.loading = "lazy";
+      el.appendChild(img);
+    }
+    if ((reply.buttons && reply.buttons.length) || reply.request_location) {
+      var group = document.createElement("div");
+      group.className = "buttons";
+      (reply.buttons || []).forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.label;
+        button.addEventListener("click", function () {
+          disableGroup(group);
+          sendButton(b.label, b.payload);
+        });
+        group.appendChild(button);
+      });
+      if (reply.request_location) {
+        var loc = document.createElement("button");
+        loc.type = "button";
+        loc.className = "secondary";
+        loc.textContent = T.use_location;
+        loc.addEventListener("click", function () { shareLocation(); });
+        group.appendChild(loc);
+      }
+      el.appendChild(group);
+    }
+    scrollDown();
+  }
+
+  function transmit(frame) {
+    if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(frame)); }
+  }
+
+  function enqueue(frame, shown) {
+    var el = showOwn(shown, frame.id);
+    pending.set(frame.id, { frame: frame, el: el, shown: shown });
+    transmit(frame);
+  }
+
+  function sendText(text) {
+    enqueue({ type: "message", id: uuid(), text: text, lang: langHint() }, text);
+  }
+
+  function sendButton(label, payload) {
+    enqueue({ type: "button", id: uuid(), payload: payload, lang: langHint() }, label);
+  }
+
+  function shareLocation() {
+    if (!navigator.geolocation) { setStatus(T.location_unavailable); return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      enqueue({ type: "location", id: uuid(), lat: pos.coords.latitude, lon: pos.coords.longitude,
+                lang: langHint() }, T.location_sent);
+    }, function () {
+      setStatus(T.location_unavailable);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  function resendPendingLater(delayMs) {
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      pending.forEach(function (p) { transmit(p.frame); });
+    }, delayMs);
+  }
+
+  function renderHistory(messages) {
+    log.textContent = "";
+    messages.forEach(function (m) {
+      if (m.direction === "out") {
+        showReply(m.reply, m.sender);
+      } else {
+        var text = m.location ? T.location_sent : m.text;
+        if (text) { showOwn(text, null); }
+      }
+    });
+    // messages typed while offline stay visible and are sent again
+    pending.forEach(function (p) { p.el = showOwn(p.shown, p.frame.id); });
+  }
+
+  function onFrame(event) {
+    var f;
+    try { f = JSON.parse(event.data); } catch (e) { return; }
+    if (f.type === "history") {
+      renderHistory(f.messages || []);
+    } else if (f.type === "reply") {
+      showReply(f.reply, "bot");
+    } else if (f.type === "ack") {
+      var p = pending.get(f.id);
+      if (p && f.duplicate) {
+        p.el.remove(); // sent before a reconnect: the history already shows it
+        pending.delete(f.id);
+      } else if (p) {
+        p.el.classList.remove("pending");
+        p.el.removeAttribute("aria-busy");
+        p.el.removeAttribute("title");
+        pending.delete(f.id);
+      }
+    } else if (f.type === "error") {
+      setStatus(f.message || T.error_invalid);
+      if (f.code === "unavailable" || f.code === "slow_down") {
+        resendPendingLater(4000);
+      } else if (f.id && pending.has(f.id)) {
+        pending.get(f.id).el.classList.add("failed");
+        pending.delete(f.id);
+      }
+    }
+  }
+
+  function connect() {
+    setStatus(T.connecting);
+    var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(proto + "//" + window.location.host + root.dataset.ws);
+    ws.addEventListener("open", function () {
+      attempt = 0;
+      setStatus(T.connected);
+      pending.forEach(function (p) { transmit(p.frame); });
+    });
+    ws.addEventListener("message", onFrame);
+    ws.addEventListener("close", function () {
+      setStatus(T.offline);
+      var delay = Math.min(30000, 1000 * Math.pow(2, attempt++)) + Math.floor(Math.random() * 500);
+      setTimeout(connect, delay);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    sendText(text);
+    input.value = "";
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  locateButton.addEventListener("click", shareLocation);
+
+  connect();
+})();

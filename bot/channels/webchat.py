@@ -1,0 +1,330 @@
+"""Web chat: a page at ``GET /chat`` (for the municipality's website, and to try the bot without any token) and a
+WebSocket at ``GET /chat/ws``, through the same pipeline as Telegram and Viber.
+
+Identity. ``GET /chat`` sets an opaque random session id in an HttpOnly, SameSite=Lax cookie. The conversation's
+``user_id``/``chat_id`` is a hash of it, not the cookie itself: the id shown to staff and written to logs and the
+database cannot be used to take over the citizen's chat. The WebSocket handshake needs that cookie and an ``Origin``
+of this same site (no cross-site WebSocket hijacking).
+
+Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
+
+    {"type": "message",  "id": "<client uuid>", "text": "...", "lang": "el-GR"}
+    {"type": "button",   "id": "<client uuid>", "payload": "menu:report"}
+    {"type": "location", "id": "<client uuid>", "lat": 35.51, "lon": 24.02}
+
+``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
+
+    {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "sender": ...,
+                                      "reply": {...}}]}
+    {"type": "reply", "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null,
+                                "image", "request_location"}}
+    {"type": "ack", "id": ..., "duplicate": false}
+    {"type": "error", "id": ... | null, "code": "invalid" | "too_long" | "unavailable" | "slow_down",
+     "message": "<text in the page's language>"}
+
+``unavailable`` (database down) and ``slow_down`` mean "not taken, send it again later"; the page does that by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import WSCloseCode, WSMsgType, web
+from pymongo.errors import PyMongoError
+
+from bot.channels.base import Intake
+from bot.i18n import Texts
+from bot.models import GeoPoint, Inbound, Language, Reply
+from bot.settings import Settings
+from bot.store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+COOKIE = "chania_chat"
+COOKIE_MAX_AGE = 30 * 24 * 3600
+SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+MAX_FRAME_BYTES = 8 * 1024
+MAX_TEXT_CHARS = 2000
+MAX_PAYLOAD_CHARS = 256
+WS_MAX_MSG_SIZE = 64 * 1024  # larger frames close the socket (1009); below it, our own limit answers an error frame
+HISTORY_LIMIT = 50
+RATE_BURST = 10  # frames per socket at once, then one every RATE_REFILL_S seconds
+RATE_REFILL_S = 1.0
+
+_TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label", "placeholder", "send",
+              "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
+              "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
+              "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript")
+
+
+class FrameError(ValueError):
+    def __init__(self, code: str, client_id: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.client_id = client_id
+
+
+def chat_id_for(session_id: str) -> str:
+    """The conversation's user/chat id for a session cookie: stable, not reversible."""
+    return hashlib.sha256(f"webchat:{session_id}".encode()).hexdigest()[:32]
+
+
+def reply_frame(reply: Reply) -> dict[str, Any]:
+    doc = reply.to_doc()
+    if reply.location is not None:
+        doc["location"]["map_url"] = reply.location.map_url
+    return doc
+
+
+def _texts(lang: Language) -> dict[str, str]:
+    t = Texts(lang)
+    return {key: t(f"webchat.{key}") for key in _TEXT_KEYS}
+
+
+class _Bucket:
+    __slots__ = ("stamp", "tokens")
+
+    def __init__(self) -> None:
+        self.tokens = float(RATE_BURST)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.stamp) / RATE_REFILL_S)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class WebChatAdapter:
+    name = "webchat"
+    enabled = True
+
+    def __init__(self, settings: Settings, intake: Intake, store: Store) -> None:
+        self.settings = settings
+        self.intake = intake
+        self.store = store
+        self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                                       autoescape=jinja2.select_autoescape(("html",)), undefined=jinja2.StrictUndefined)
+        self._asset_version = hashlib.sha256(
+            b"".join(p.read_bytes() for p in sorted(STATIC.iterdir()) if p.is_file())).hexdigest()[:12]
+        public = urlsplit(settings.public_url) if settings.public_url else None
+        self._public_origin = f"{public.scheme}://{public.netloc}".lower() if public else None
+
+    # ------------------------------------------------------------------ wiring
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/chat", self.page)
+        app.router.add_get("/chat/ws", self.websocket)
+        app.router.add_static("/chat/static/", STATIC, append_version=False)
+        app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
+
+    async def start(self) -> None:
+        """Nothing to register: the page and socket are served by our own app."""
+
+    async def close(self) -> None:
+        for sockets in list(self._sockets.values()):
+            for ws in list(sockets):
+                with contextlib.suppress(Exception):
+                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        await self.close()
+
+    @property
+    def open_sockets(self) -> int:
+        return sum(len(s) for s in self._sockets.values())
+
+    # ------------------------------------------------------------------ the page
+    async def page(self, request: web.Request) -> web.Response:
+        explicit = request.query.get("lang")
+        lang: Language = "en" if explicit == "en" else "el"
+        other: Language = "el" if lang == "en" else "en"
+        html = self._env.get_template("webchat.html").render(
+            lang=lang, other=other, explicit=explicit in ("el", "en"), t=_texts(lang),
+            js_url=f"/chat/static/webchat.js?v={self._asset_version}",
+            css_url=f"/chat/static/webchat.css?v={self._asset_version}",
+        )
+        resp = web.Response(text=html, content_type="text/html", charset="utf-8")
+        session = request.cookies.get(COOKIE, "")
+        if not SESSION_RE.match(session):
+            session = secrets.token_urlsafe(32)
+        secure = request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        resp.set_cookie(COOKIE, session, max_age=COOKIE_MAX_AGE, path="/chat", httponly=True, samesite="Lax",
+                        secure=secure)  # set on every visit: the 30 days run from the last one
+        resp.headers["Cache-Control"] = "no-store"
+        resp.headers["Content-Security-Policy"] = self._csp(request)
+        return resp
+
+    def _csp(self, request: web.Request) -> str:
+        host = request.host
+        return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+                f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
+                "frame-ancestors 'self'")
+
+    # ------------------------------------------------------------------ the socket
+    def _origin_ok(self, request: web.Request) -> bool:
+        origin = request.headers.get("Origin")
+        if not origin:
+            return False  # every browser sends it on a WebSocket handshake
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return False
+        if parts.netloc.lower() == request.host.lower():
+            return True
+        return self._public_origin is not None and f"{parts.scheme}://{parts.netloc}".lower() == self._public_origin
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        session = request.cookies.get(COOKIE, "")
+        if not SESSION_RE.match(session):
+            return web.json_response({"error": "no chat session: open /chat first"}, status=403)
+        if not self._origin_ok(request):
+            log.warning("webchat: cross-origin socket refused", extra={"origin": request.headers.get("Origin")})
+            return web.json_response({"error": "cross-origin WebSocket refused"}, status=403)
+        chat_id = chat_id_for(session)
+        page_lang: Language = "en" if request.query.get("lang") == "en" else "el"
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=WS_MAX_MSG_SIZE, compress=False)
+        await ws.prepare(request)
+        self._sockets.setdefault(chat_id, set()).add(ws)
+        bucket = _Bucket()
+        texts = Texts(page_lang)
+        try:
+            await self._send_history(ws, chat_id, texts)
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_frame(ws, chat_id, msg.data, bucket, texts)
+                elif msg.type == WSMsgType.BINARY:
+                    await self._error(ws, texts, FrameError("invalid"))
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            sockets = self._sockets.get(chat_id)
+            if sockets is not None:
+                sockets.discard(ws)
+                if not sockets:
+                    del self._sockets[chat_id]
+        return ws
+
+    async def _on_frame(self, ws: web.WebSocketResponse, chat_id: str, data: str, bucket: _Bucket,
+                        texts: Texts) -> None:
+        try:
+            inbound = self.parse_frame(chat_id, data)
+            if not bucket.take():
+                raise FrameError("slow_down", inbound.message_id.rpartition(":")[2])
+            try:
+                accepted = await self.intake.accept(inbound)
+            except StoreUnavailable:
+                raise FrameError("unavailable", inbound.message_id.rpartition(":")[2]) from None
+        except FrameError as err:
+            await self._error(ws, texts, err)
+            return
+        await ws.send_json({"type": "ack", "id": inbound.message_id.rpartition(":")[2], "duplicate": not accepted})
+
+    @staticmethod
+    def parse_frame(chat_id: str, data: str) -> Inbound:
+        """A client frame → ``Inbound``; :class:`FrameError` with a code the page understands."""
+        if len(data.encode("utf-8")) > MAX_FRAME_BYTES:
+            raise FrameError("too_long")
+        try:
+            frame = json.loads(data)
+        except ValueError:
+            raise FrameError("invalid") from None
+        if not isinstance(frame, dict):
+            raise FrameError("invalid")
+        cid = frame.get("id")
+        if not isinstance(cid, str) or not CLIENT_ID_RE.match(cid):
+            raise FrameError("invalid")
+        lang = frame.get("lang")
+        hint = lang if isinstance(lang, str) and LANG_RE.match(lang) else None
+        base: dict[str, Any] = {"channel": "webchat", "user_id": chat_id, "chat_id": chat_id,
+                                "message_id": f"{chat_id}:{cid}", "language_hint": hint}
+        kind = frame.get("type")
+        if kind == "message":
+            text = frame.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise FrameError("invalid", cid)
+            if len(text) > MAX_TEXT_CHARS:
+                raise FrameError("too_long", cid)
+            return Inbound(text=text.strip(), **base)
+        if kind == "button":
+            payload = frame.get("payload")
+            if not isinstance(payload, str) or not payload or len(payload) > MAX_PAYLOAD_CHARS:
+                raise FrameError("invalid", cid)
+            return Inbound(button=payload, **base)
+        if kind == "location":
+            lat, lon = frame.get("lat"), frame.get("lon")
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                       for v in (lat, lon)):
+                raise FrameError("invalid", cid)
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise FrameError("invalid", cid)
+            return Inbound(location=GeoPoint(float(lat), float(lon)), **base)
+        raise FrameError("invalid", cid)
+
+    async def _error(self, ws: web.WebSocketResponse, texts: Texts, err: FrameError) -> None:
+        await ws.send_json({"type": "error", "id": err.client_id, "code": err.code,
+                            "message": texts(f"webchat.error_{err.code}")})
+
+    async def _send_history(self, ws: web.WebSocketResponse, chat_id: str, texts: Texts) -> None:
+        """The latest messages of this chat, oldest first: replies sent while no page was open are shown here."""
+        try:
+            cursor = self.store.messages.find(
+                {"conversation_id": f"webchat:{chat_id}"},
+                {"direction": 1, "text": 1, "button": 1, "location": 1, "reply": 1, "sender": 1, "created_at": 1},
+            ).sort("created_at", -1).limit(HISTORY_LIMIT)
+            docs = [doc async for doc in cursor]
+        except PyMongoError:
+            log.warning("webchat: history unavailable", extra={"conversation": f"webchat:{chat_id}"})
+            await self._error(ws, texts, FrameError("unavailable"))
+            return
+        docs.reverse()
+        labels: dict[str, str] = {}
+        items: list[dict[str, Any]] = []
+        for doc in docs:
+            if doc.get("direction") == "out" and doc.get("reply"):
+                reply = Reply.from_doc(doc["reply"])
+                labels = {b.payload: b.label for b in reply.buttons} or labels
+                items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
+            elif doc.get("direction") == "in":
+                item: dict[str, Any] = {"direction": "in", "text": doc.get("text") or ""}
+                if doc.get("button"):
+                    item["text"] = labels.get(doc["button"], "")
+                    item["button"] = True
+                if doc.get("location"):
+                    item["location"] = True
+                items.append(item)
+        await ws.send_json({"type": "history", "messages": items})
+
+    # ------------------------------------------------------------------ outbound
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Push to every open page of this chat; with none open the replies wait in the store (history)."""
+        sockets = list(self._sockets.get(chat_id, ()))
+        for reply in replies:
+            frame = {"type": "reply", "reply": reply_frame(reply)}
+            for ws in sockets:
+                if ws.closed:
+                    continue
+                try:
+                    await ws.send_json(frame)
+                except (ConnectionError, RuntimeError):
+                    log.info("webchat: socket went away while sending", extra={"conversation": f"webchat:{chat_id}"})

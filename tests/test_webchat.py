@@ -1,0 +1,336 @@
+"""The web chat over real HTTP and real WebSockets: the page, the socket handshake checks, frames in and out.
+
+First the adapter on a minimal aiohttp app with a recording Intake and the in-process store; the end-to-end
+conversation through the whole service is at the bottom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot.channels import webchat
+from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
+from bot.models import Button, Inbound, Pin, Reply
+from bot.settings import Settings
+from bot.store import Store, StoreUnavailable, open_store
+
+
+class RecordingIntake:
+    def __init__(self) -> None:
+        self.accepted: list[Inbound] = []
+        self.calls = 0
+        self.down = False
+
+    async def accept(self, inbound: Inbound) -> bool:
+        self.calls += 1
+        if self.down:
+            raise StoreUnavailable("database down")
+        if any(i.message_id == inbound.message_id for i in self.accepted):
+            return False
+        self.accepted.append(inbound)
+        return True
+
+
+class Chat:
+    """The adapter on a test server, and a way to open the page and its socket like a browser does."""
+
+    def __init__(self, adapter: WebChatAdapter, client: Any, intake: RecordingIntake, store: Store) -> None:
+        self.adapter, self.client, self.intake, self.store = adapter, client, intake, store
+
+    @property
+    def origin(self) -> str:
+        return str(self.client.make_url("/")).rstrip("/")
+
+    async def open_page(self, lang: str | None = None) -> tuple[aiohttp.ClientResponse, str]:
+        self.client.session.cookie_jar.clear()  # a new visitor each time
+        resp = await self.client.get("/chat", params={"lang": lang} if lang else None)
+        assert resp.status == 200
+        return resp, resp.cookies[COOKIE].value
+
+    async def connect(self, session: str, *, origin: str | None = "same") -> aiohttp.ClientWebSocketResponse:
+        self.client.session.cookie_jar.clear()  # only the cookie given here
+        headers = {"Cookie": f"{COOKIE}={session}"}
+        if origin is not None:
+            headers["Origin"] = self.origin if origin == "same" else origin
+        ws = await self.client.ws_connect("/chat/ws", headers=headers)
+        return ws
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) -> dict[str, Any]:
+    while True:
+        frame = await asyncio.wait_for(ws.receive_json(), 10)
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+@pytest_asyncio.fixture
+async def chat(aiohttp_client: Any) -> Chat:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    store = await open_store(None, "webchat_test")
+    intake = RecordingIntake()
+    adapter = WebChatAdapter(settings, intake, store)
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    adapter.add_routes(app)
+    client = await aiohttp_client(app)
+    return Chat(adapter, client, intake, store)
+
+
+@pytest_asyncio.fixture
+async def session_ws(chat: Chat) -> AsyncIterator[tuple[str, aiohttp.ClientWebSocketResponse]]:
+    _resp, session = await chat.open_page()
+    ws = await chat.connect(session)
+    assert (await receive(ws))["type"] == "history"
+    yield session, ws
+    await ws.close()
+
+
+# ---------------------------------------------------------------------- the page
+async def test_page_is_greek_by_default_with_english_switch(chat: Chat) -> None:
+    resp, session = await chat.open_page()
+    html = await resp.text()
+    assert '<html lang="el">' in html
+    assert "Δήμος Χανίων — ψηφιακός βοηθός" in html
+    assert '<label for="text">Το μήνυμά σας</label>' in html
+    assert 'href="/chat?lang=en"' in html and ">English<" in html
+    english = await (await chat.client.get("/chat", params={"lang": "en"})).text()
+    assert '<html lang="en">' in english and "Municipality of Chania — digital assistant" in english
+    assert 'href="/chat?lang=el"' in english
+    assert len(session) == 43
+
+
+async def test_page_cookie_is_httponly_lax_and_kept_on_later_visits(chat: Chat) -> None:
+    resp, session = await chat.open_page()
+    header = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/chat" in header
+    again = await chat.client.get("/chat", headers={"Cookie": f"{COOKIE}={session}"})
+    assert again.cookies[COOKIE].value == session
+    forged = await chat.client.get("/chat", headers={"Cookie": f"{COOKIE}=short"})
+    assert forged.cookies[COOKIE].value != "short"
+
+
+async def test_page_has_no_inline_script_and_a_strict_csp(chat: Chat) -> None:
+    resp, _ = await chat.open_page()
+    html = await resp.text()
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    for attrs, body in scripts:
+        assert 'src="/chat/static/' in attrs or 'type="application/json"' in attrs
+        if "src=" in attrs:
+            assert body.strip() == ""
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no CDN
+    texts = json.loads(re.search(r'<script type="application/json" id="texts">(.*?)</script>', html, re.S)[1])
+    assert texts["send"] == "Αποστολή"
+
+
+async def test_static_assets_are_served(chat: Chat) -> None:
+    html = await (await chat.client.get("/chat")).text()
+    for url, ctype in ((re.search(r'src="([^"]+\.js[^"]*)"', html)[1], "javascript"),
+                       (re.search(r'href="([^"]+\.css[^"]*)"', html)[1], "text/css")):
+        resp = await chat.client.get(url)
+        assert resp.status == 200
+        assert ctype in resp.headers["Content-Type"]
+        assert len(await resp.read()) > 500
+
+
+# ---------------------------------------------------------------------- the handshake
+async def test_socket_without_the_cookie_is_refused(chat: Chat) -> None:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await chat.client.ws_connect("/chat/ws", headers={"Origin": chat.origin})
+    assert err.value.status == 403
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", None, "http://127.0.0.1.evil.example"])
+async def test_cross_origin_socket_is_refused(chat: Chat, origin: str | None) -> None:
+    _resp, session = await chat.open_page()
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await chat.connect(session, origin=origin)
+    assert err.value.status == 403
+    assert chat.adapter.open_sockets == 0
+
+
+async def test_public_url_origin_is_accepted(aiohttp_client: Any) -> None:
+    settings = Settings(_env_file=None, public_url="https://bot.chania.gr")  # type: ignore[call-arg]
+    adapter = WebChatAdapter(settings, RecordingIntake(), await open_store(None, "webchat_origin"))
+    app = web.Application()
+    adapter.add_routes(app)
+    client = await aiohttp_client(app)
+    session = (await client.get("/chat")).cookies[COOKIE].value
+    ws = await client.ws_connect("/chat/ws", headers={"Cookie": f"{COOKIE}={session}",
+                                                      "Origin": "https://bot.chania.gr"})
+    assert (await receive(ws))["type"] == "history"
+    await ws.close()
+
+
+# ---------------------------------------------------------------------- frames in
+async def test_message_is_accepted_under_a_derived_chat_id_and_acknowledged(
+        chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    session, ws = session_ws
+    await ws.send_json({"type": "message", "id": "3f1c1e9a-0000-4000-8000-000000000001",
+                        "text": "  Δεν ανάβει η λάμπα στην Αποκορώνου ", "lang": "el-GR"})
+    ack = await receive(ws)
+    assert ack == {"type": "ack", "id": "3f1c1e9a-0000-4000-8000-000000000001", "duplicate": False}
+    [inbound] = chat.intake.accepted
+    assert inbound.channel == "webchat"
+    assert inbound.user_id == inbound.chat_id == chat_id_for(session) != session  # the cookie never leaves it
+    assert inbound.text == "Δεν ανάβει η λάμπα στην Αποκορώνου"
+    assert inbound.language_hint == "el-GR"
+    assert inbound.message_id.endswith(":3f1c1e9a-0000-4000-8000-000000000001")
+
+
+async def test_resent_frame_is_accepted_once(chat: Chat,
+                                             session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    _session, ws = session_ws
+    frame = {"type": "message", "id": "a1b2c3d4-resend", "text": "den mazepsan ta skoupidia", "lang": "en-US"}
+    for expected in (False, True):
+        await ws.send_json(frame)
+        assert (await receive(ws, "ack"))["duplicate"] is expected
+    assert len(chat.intake.accepted) == 1
+
+
+async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    _session, ws = session_ws
+    await ws.send_json({"type": "button", "id": "btn-00000001", "payload": "menu:report"})
+    await receive(ws, "ack")
+    await ws.send_json({"type": "location", "id": "loc-00000001", "lat": 35.5138, "lon": 24.018})
+    await receive(ws, "ack")
+    button, location = chat.intake.accepted
+    assert (button.button, button.text) == ("menu:report", "")
+    assert (location.location.lat, location.location.lon) == (35.5138, 24.018)
+
+
+@pytest.mark.parametrize(("frame", "code", "has_id"), [
+    ("{not json", "invalid", False),
+    ("[1,2]", "invalid", False),
+    (json.dumps({"type": "message", "id": "x", "text": "γεια"}), "invalid", False),  # id too short
+    (json.dumps({"type": "message", "id": "abcd-1234", "text": "   "}), "invalid", True),
+    (json.dumps({"type": "message", "id": "abcd-1234", "text": "α" * 2001}, ensure_ascii=False), "too_long", True),
+    (json.dumps({"type": "message", "id": "abcd-1234", "text": "a" * 9000}), "too_long", False),
+    (json.dumps({"type": "location", "id": "abcd-1234", "lat": 91, "lon": 24}), "invalid", True),
+    (json.dumps({"type": "location", "id": "abcd-1234", "lat": True, "lon": 24}), "invalid", True),
+    (json.dumps({"type": "button", "id": "abcd-1234", "payload": ""}), "invalid", True),
+    (json.dumps({"type": "sticker", "id": "abcd-1234"}), "invalid", True),
+])
+async def test_bad_frames_get_clear_errors_and_nothing_is_accepted(
+        chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse], frame: str, code: str,
+        has_id: bool) -> None:
+    _session, ws = session_ws
+    await ws.send_str(frame)
+    error = await receive(ws)
+    assert error["type"] == "error" and error["code"] == code
+    assert (error["id"] == "abcd-1234") if has_id else error["id"] is None
+    assert error["message"]  # a sentence for the person, in the page's language
+    assert chat.intake.calls == 0
+    await ws.send_json({"type": "message", "id": "after-error-1", "text": "γεια"})  # the socket still works
+    assert (await receive(ws))["type"] == "ack"
+
+
+async def test_binary_frame_is_an_error(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    _session, ws = session_ws
+    await ws.send_bytes(b"\x00\x01")
+    assert (await receive(ws))["code"] == "invalid"
+
+
+async def test_store_down_gives_unavailable_and_the_resend_is_accepted(
+        chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    _session, ws = session_ws
+    frame = {"type": "message", "id": "down-0000001", "text": "λακκούβα στη Χάληδων", "lang": "el"}
+    chat.intake.down = True
+    await ws.send_json(frame)
+    error = await receive(ws)
+    assert (error["type"], error["code"], error["id"]) == ("error", "unavailable", "down-0000001")
+    assert "δεν είναι διαθέσιμη" in error["message"]
+    chat.intake.down = False
+    await ws.send_json(frame)
+    assert (await receive(ws))["duplicate"] is False
+    assert [i.text for i in chat.intake.accepted] == ["λακκούβα στη Χάληδων"]
+
+
+async def test_flood_is_slowed_down(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webchat, "RATE_REFILL_S", 3600.0)  # no refill during the test: the count is exact
+    _session, ws = session_ws
+    for n in range(webchat.RATE_BURST + 3):
+        await ws.send_json({"type": "message", "id": f"flood-{n:04d}", "text": f"μήνυμα {n}"})
+    frames = [await receive(ws) for _ in range(webchat.RATE_BURST + 3)]
+    assert [f["type"] for f in frames].count("ack") == webchat.RATE_BURST
+    assert [f.get("code") for f in frames[-3:]] == ["slow_down"] * 3
+    assert len(chat.intake.accepted) == webchat.RATE_BURST
+
+
+# ---------------------------------------------------------------------- frames out
+async def test_send_pushes_to_every_open_page_of_that_chat_only(chat: Chat) -> None:
+    _r, mine = await chat.open_page()
+    _r, other = await chat.open_page()
+    tab1, tab2, stranger = (await chat.connect(mine), await chat.connect(mine), await chat.connect(other))
+    for ws in (tab1, tab2, stranger):
+        await receive(ws, "history")
+    pin = Pin("Φάρος Χανίων", 35.5197, 24.0164)
+    await chat.adapter.send(chat_id_for(mine), [
+        Reply("Τι θέλετε να κάνετε;", buttons=(Button("📝 Αναφορά προβλήματος", "menu:report"),)),
+        Reply("Ο Φάρος <b>", location=pin, image="https://www.chania.gr/f.jpg", request_location=True),
+    ])
+    for ws in (tab1, tab2):
+        first, second = await receive(ws), await receive(ws)
+        assert first["reply"]["buttons"] == [{"label": "📝 Αναφορά προβλήματος", "payload": "menu:report"}]
+        assert second["reply"]["text"] == "Ο Φάρος <b>"  # the page shows it as text, never as HTML
+        assert second["reply"]["location"]["map_url"] == pin.map_url
+        assert second["reply"]["image"] == "https://www.chania.gr/f.jpg"
+        assert second["reply"]["request_location"] is True
+    await stranger.send_json({"type": "message", "id": "stranger-01", "text": "γεια"})
+    assert (await receive(stranger))["type"] == "ack"  # and not one of the replies above
+    for ws in (tab1, tab2, stranger):
+        await ws.close()
+
+
+async def test_send_with_no_open_page_does_not_fail(chat: Chat) -> None:
+    await chat.adapter.send(chat_id_for("x" * 43), [Reply("Ενημέρωση για την αναφορά σας")])
+
+
+async def test_history_shows_stored_messages_in_order_with_button_labels(chat: Chat) -> None:
+    _r, session = await chat.open_page()
+    conv = f"webchat:{chat_id_for(session)}"
+    t0 = datetime(2026, 5, 14, 9, 0, tzinfo=UTC)
+    menu = Reply("Τι θέλετε να κάνετε;", buttons=(Button("📝 Αναφορά προβλήματος", "menu:report"),))
+    def doc(n: int, **fields: Any) -> dict[str, Any]:  # as the pipeline stores them
+        return {"conversation_id": conv, "channel": "webchat", "platform_message_id": f"m{n}",
+                "created_at": t0 + timedelta(seconds=n)} | fields
+
+    await chat.store.messages.insert_many([
+        doc(0, direction="in", text="γεια σας", button=None),
+        doc(1, direction="out", sender="bot", text=menu.text, reply=menu.to_doc()),
+        doc(2, direction="in", text="", button="menu:report"),
+        doc(3, direction="in", text="", location={"lat": 35.5, "lon": 24.0}),
+        doc(4, direction="out", sender="staff", text="Καλημέρα, από τον Δήμο",
+            reply=Reply("Καλημέρα, από τον Δήμο").to_doc()),
+        doc(5, direction="in", text="όχι δικό σας") | {"conversation_id": "webchat:someone-else"},
+    ])
+    ws = await chat.connect(session)
+    history = (await receive(ws))["messages"]
+    await ws.close()
+    assert [(m["direction"], m["reply"]["text"] if "reply" in m else m["text"]) for m in history] == [
+        ("in", "γεια σας"), ("out", "Τι θέλετε να κάνετε;"), ("in", "📝 Αναφορά προβλήματος"), ("in", ""),
+        ("out", "Καλημέρα, από τον Δήμο")]
+    assert history[3]["location"] is True
+    assert history[4]["sender"] == "staff"
+
+
+async def test_close_closes_open_sockets(chat: Chat) -> None:
+    _r, session = await chat.open_page()
+    ws = await chat.connect(session)
+    await receive(ws, "history")
+    assert chat.adapter.open_sockets == 1
+    await chat.adapter.close()
+    msg = await asyncio.wait_for(ws.receive(), 10)
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    await ws.close()
