@@ -231,12 +231,14 @@ async def _set_status(services: Services, reference: str, status: str, *, actor:
     return ticket
 
 
-def status_notification(ticket: Mapping[str, Any], note: str) -> Reply:
-    """The message that tells the resident about the ticket's current status, in the ticket's language."""
-    texts = Texts(ticket.get("language") or "el")
+def status_notification(ticket: Mapping[str, Any], note: str, language: Language | None = None, *,
+                        follower: bool = False) -> Reply:
+    """The message that tells the resident (or a follower) about the ticket's current status, in the ticket's
+    language (a follower's own language)."""
+    texts = Texts(language or ticket.get("language") or "el")
     cat = categories().get(ticket["category"])
-    lines = [texts("tickets.notify", ref=ticket["reference"], category=cat.name(texts.lang) if cat else "",
-                   status=texts(f"tickets.status.{ticket['status']}"))]
+    lines = [texts("tickets.notify_follower" if follower else "tickets.notify", ref=ticket["reference"],
+                   category=cat.name(texts.lang) if cat else "", status=texts(f"tickets.status.{ticket['status']}"))]
     if ticket["status"] == "duplicate" and ticket.get("duplicate_of"):
         lines.append(texts("tickets.notify_duplicate", other=ticket["duplicate_of"]))
     if note:
@@ -246,17 +248,60 @@ def status_notification(ticket: Mapping[str, Any], note: str) -> Reply:
 
 async def notify_resident(services: Services, ticket: Mapping[str, Any], note: str = "") -> bool:
     """Send the status notification through the outbox; ``False`` when there is nobody to tell (assisted intake)
-    or delivery failed (the status change itself stands, the failure is logged)."""
+    or delivery failed (the status change itself stands, the failure is logged).
+
+    Followers (residents who chose to follow this ticket instead of filing a duplicate) are told too, in their
+    own language, without the note: staff write the note to the person who filed the report.
+    """
+    delivered = False
     conversation_id = ticket.get("conversation_id")
-    if not conversation_id:
-        return False
+    if conversation_id:
+        delivered = await _send(services, ticket, conversation_id, status_notification(ticket, note))
+    for follower in ticket.get("followers") or ():
+        lang = follower.get("language") or ticket.get("language") or "el"
+        await _send(services, ticket, follower["conversation_id"], status_notification(ticket, "", lang, follower=True))
+    return delivered
+
+
+async def _send(services: Services, ticket: Mapping[str, Any], conversation_id: str, reply: Reply) -> bool:
     try:
-        await services.outbox.send_to(conversation_id, [status_notification(ticket, note)])
+        await services.outbox.send_to(conversation_id, [reply])
     except Exception:  # delivery is the outbox's business; a staff action must not fail because of it
         log.exception("status notification failed", extra={"reference": ticket["reference"],
                                                            "conversation_id": conversation_id})
         return False
     return True
+
+
+async def follow_ticket(services: Services, reference: str, conversation_id: str,
+                        language: Language) -> dict[str, Any]:
+    """Add a conversation to the ticket's ``followers`` (once): it gets the status notifications too.
+
+    ``followers`` is ``[{"conversation_id": ..., "language": ..., "at": datetime}]``, an addition to the contract's
+    document. ``LookupError`` for an unknown reference.
+    """
+    ticket = await _update(
+        services, reference,
+        {"$push": {"followers": {"conversation_id": conversation_id, "language": language, "at": utcnow()}}},
+        extra_filter={"followers.conversation_id": {"$ne": conversation_id}},
+    )
+    if ticket is None:
+        ticket = await services.store.tickets.find_one({"reference": reference})
+        if ticket is None:
+            raise LookupError(f"no ticket {reference}")
+    return ticket
+
+
+async def tickets_followed_by(services: Services, conversation_id: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Tickets that conversation follows (filed by someone else), most recent first."""
+    cursor = services.store.tickets.find({"followers.conversation_id": conversation_id}).sort(
+        [("created_at", DESCENDING), ("reference", DESCENDING)]
+    )
+    return await cursor.limit(limit).to_list(limit)
+
+
+def is_follower(ticket: Mapping[str, Any], conversation_id: str) -> bool:
+    return any(f.get("conversation_id") == conversation_id for f in ticket.get("followers") or ())
 
 
 async def reassign(services: Services, reference: str, department: str, *, actor: str,

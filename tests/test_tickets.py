@@ -259,3 +259,22 @@ async def test_tickets_of_conversation_newest_first(services: Services) -> None:
 def test_local_time_is_athens() -> None:
     assert tickets.local_time(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)).hour == 15  # EEST
     assert tickets.local_time(datetime(2026, 1, 1, 12, 0)).hour == 14  # naive = UTC; EET
+
+
+async def test_followers_are_notified_in_their_language_without_the_note(services: Services) -> None:
+    t = await new(services)  # filed in Greek by telegram:1
+    await tickets.follow_ticket(services, t["reference"], "viber:fan", "en")
+    again = await tickets.follow_ticket(services, t["reference"], "viber:fan", "en")  # once only
+    assert [f["conversation_id"] for f in again["followers"]] == ["viber:fan"]
+    assert [x["reference"] for x in await tickets.tickets_followed_by(services, "viber:fan")] == [t["reference"]]
+    assert tickets.is_follower(again, "viber:fan") and not tickets.is_follower(again, "telegram:1")
+
+    await tickets.change_status(services, t["reference"], "resolved", actor="staff:maria",
+                                note="Σας καλέσαμε στο 6900000000")
+    sent = dict(services.outbox.sent)  # type: ignore[attr-defined]
+    assert set(sent) == {"telegram:1", "viber:fan"}
+    assert "6900000000" in sent["telegram:1"][0].text
+    assert sent["viber:fan"][0].text == (f"Update on report {t['reference']}, which you follow (Street lighting): "
+                                         "Resolved.")
+    with pytest.raises(LookupError):
+        await tickets.follow_ticket(services, "CHA-2026-999999", "viber:fan", "en")

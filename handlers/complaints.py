@@ -1,0 +1,546 @@
+"""Residents file complaints: a guided report that ends with a reference number, and status checks.
+
+The flow (state in the conversation document, so a restart or another instance carries on):
+
+1. a complaint intent starts it; the message is the description (the first 2,000 characters). The understood
+   category is stated with a button to change it; when NLU is unsure the category buttons are shown instead.
+2. the place: a shared pin (must lie inside the municipality) or typed street/area (a known place outside the
+   municipality is refused); a ``location`` entity in the first message is offered back for confirmation.
+   With a pin, an open ticket of the same category nearby is offered to follow instead of a new one.
+3. optional photos (≤ 10 MB each), 4. an optional call-back phone, asked only after a consent button,
+5. a summary with Submit / Edit / Cancel.
+
+Which step comes next is derived from what the slots still miss (:func:`_next_step`), so editing one answer
+from the summary asks only that again. Buttons carry the flow's nonce (``cmp:<nonce>:<action>[:<arg>]``): a
+button from an old, finished flow gets "that report is already closed". ``check_status`` lists the person's
+tickets or shows one by reference — only to the conversation that filed (or follows) it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from bot import tickets
+from bot.boundary import Municipality, municipality
+from bot.categories import Categories, categories
+from bot.geo import haversine_m
+from bot.i18n import Texts
+from bot.models import Attachment, Button, GeoPoint, Reply
+from bot.services import Services
+from handlers.base import KEEP, FlowState, Outcome, Turn
+
+log = logging.getLogger(__name__)
+
+FLOW = "complaints"
+PREFIX = "cmp"
+MAX_TEXT = tickets.MAX_DESCRIPTION  # 2,000 characters
+MAX_ADDRESS = 300
+MAX_PHOTOS = 5
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+STATUS_LIST_LIMIT = 5
+
+# Intents that interrupt a flow (answered by their handler, then the flow is offered again) ...
+_INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye", "out_of_scope", "tourist_nearby",
+                           "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
+                           "tourist_transport"})
+# ... except where a typed answer is expected: a place name is an answer to "where?", not a tourist question,
+# and a typed address is often "out of scope" for NLU.
+_ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
+
+_PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
+
+
+def normalise_phone(text: str) -> str | None:
+    """A phone number in international form (+30… for Greek numbers written without a prefix), or None."""
+    s = (text or "").strip()
+    if not _PHONE_RE.match(s):
+        return None
+    digits = re.sub(r"\D", "", s)
+    international = s.startswith("+")
+    if digits.startswith("00"):
+        digits, international = digits[2:], True
+    if not international and len(digits) == 10 and digits[0] in "26":  # Greek landline 2…, mobile 69…
+        return "+30" + digits
+    if not international and len(digits) == 12 and digits.startswith("30"):  # Telegram shares 3069…
+        return "+" + digits
+    if international and 8 <= len(digits) <= 15:
+        return "+" + digits
+    return None
+
+
+def _point(slots: dict[str, Any]) -> GeoPoint | None:
+    p = slots.get("point")
+    return GeoPoint(p["lat"], p["lon"]) if p else None
+
+
+class ComplaintsHandler:
+    name = FLOW
+    button_prefix = PREFIX
+
+    def __init__(self, cats: Categories | None = None, area: Municipality | None = None) -> None:
+        self.categories = cats or categories()
+        self.area = area or municipality()
+        self.intents = frozenset(self.categories.intents | {"check_status"})
+
+    # ================================================================= entry points (handlers/base.py)
+    async def handle(self, turn: Turn) -> Outcome:
+        button = turn.inbound.button
+        if button and button.startswith(f"{PREFIX}:"):
+            return await self._button(turn, button.split(":")[1:])
+        intent = turn.nlu.intent
+        if intent == "check_status":
+            return await self._status(turn)
+        if intent in self.categories:
+            return await self._start(turn, intent)
+        return await self._start(turn, None)  # routed here without a category: ask for it
+
+    async def continue_flow(self, turn: Turn) -> Outcome | None:
+        flow = turn.conversation.flow
+        if flow is None or flow.name != FLOW:
+            return None
+        slots = dict(flow.slots)
+        step = flow.step
+        inbound = turn.inbound
+        t = turn.texts
+        replies: list[Reply] = []
+
+        if inbound.attachments:
+            before = len(slots.get("photos") or ())
+            replies += self._take_photos(slots, inbound.attachments, t)
+            added = len(slots["photos"]) - before
+            if added and step != "photos":
+                replies.append(Reply(t("complaints.photo_kept", count=len(slots["photos"]))))
+        if inbound.location is not None:
+            return await self._place_answer(turn, slots, replies, point=inbound.location)
+        if inbound.contact_phone and step == "phone":
+            return await self._phone_answer(turn, slots, replies, inbound.contact_phone)
+        text = inbound.text.strip()
+
+        if not text or (inbound.attachments and step not in ("location", "description")):
+            # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
+            return await self._proceed(turn, slots, replies, step=step)
+        if self._interrupts(turn, step):
+            return None
+
+        if step == "location":
+            return await self._place_answer(turn, slots, replies, text=text)
+        if step == "description":
+            replies += self._set_description(slots, text, t)
+            return await self._proceed(turn, slots, replies)
+        if step == "phone":
+            return await self._phone_answer(turn, slots, replies, text)
+
+        # a step answered with buttons: accept yes / no in words, a corrected category, else point at the buttons
+        intent = turn.nlu.intent if not turn.low_confidence else None
+        if step == "category" and intent in self.categories:
+            slots["category"] = intent
+            return await self._proceed(turn, slots, replies)
+        if intent in self.categories:
+            replies.append(Reply(t("complaints.one_at_a_time")))
+            return await self._proceed(turn, slots, replies, step=step)
+        if intent in ("affirm", "deny"):
+            action = _WORD_ACTIONS.get((step, intent))
+            if action is not None:
+                return await self._act(turn, slots, action[0], action[1], replies)
+        replies.append(Reply(t("complaints.use_buttons")))
+        return await self._proceed(turn, slots, replies, step=step)
+
+    async def resume_prompt(self, turn: Turn) -> list[Reply]:
+        flow = turn.conversation.flow
+        if flow is None or flow.name != FLOW:
+            return []
+        prompts = self._prompt_replies(turn, flow.step, dict(flow.slots))
+        if not prompts:
+            return []
+        first = prompts[0]
+        intro = Reply(f"{turn.texts('complaints.resume')}\n{first.text}", buttons=first.buttons,
+                      request_location=first.request_location, request_contact=first.request_contact)
+        return [intro, *prompts[1:]]
+
+    # ================================================================= starting a report
+    async def _start(self, turn: Turn, intent: str | None) -> Outcome:
+        t = turn.texts
+        replies: list[Reply] = []
+        sure = intent is not None and not turn.low_confidence
+        slots: dict[str, Any] = {
+            "nonce": secrets.token_hex(4),
+            "description": "",
+            "category": intent if sure else None,
+            "low_confidence": not sure,
+            "suggested_place": None,
+            "point": None,
+            "address": None,
+            "dup_key": None,
+            "dup": None,
+            "dup_declined": False,
+            "photos": [],
+            "photos_done": False,
+            "consent": None,
+            "phone": None,
+        }
+        replies += self._set_description(slots, turn.inbound.text, t)
+        if turn.inbound.attachments:
+            replies += self._take_photos(slots, turn.inbound.attachments, t)
+        if sure:
+            cat = self.categories[intent]  # type: ignore[index]
+            replies.append(Reply(t("complaints.understood", category=cat.name(t.lang)),
+                                 buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),)))
+        place = turn.nlu.entity("location")
+        if place and self.area.outside_place_named(place):
+            replies.append(Reply(t("complaints.outside")))
+        elif place:
+            slots["suggested_place"] = place[:MAX_ADDRESS]
+        return await self._proceed(turn, slots, replies)
+
+    def _set_description(self, slots: dict[str, Any], text: str, t: Texts) -> list[Reply]:
+        text = (text or "").strip()
+        slots["description"] = text[:MAX_TEXT]
+        return [Reply(t("complaints.too_long", limit=MAX_TEXT))] if len(text) > MAX_TEXT else []
+
+    # ================================================================= moving through the steps
+    async def _next_step(self, turn: Turn, slots: dict[str, Any]) -> str:
+        """The first thing the report still misses."""
+        if not slots.get("category"):
+            return "category"
+        if not slots.get("point") and not slots.get("address"):
+            return "location"
+        await self._check_duplicates(turn, slots)
+        if slots.get("dup") and not slots.get("dup_declined"):
+            return "duplicate"
+        if not slots.get("photos_done"):
+            return "photos"
+        if slots.get("consent") is None:
+            return "phone_consent"
+        if slots.get("consent") and not slots.get("phone"):
+            return "phone"
+        return "summary"
+
+    async def _proceed(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], *,
+                       step: str | None = None) -> Outcome:
+        """Stay on ``step`` (re-asking it) or go to the next missing answer, and ask for it."""
+        if step is None or step not in _STEPS:
+            step = await self._next_step(turn, slots)
+        return Outcome([*replies, *self._prompt_replies(turn, step, slots)],
+                       flow=FlowState(name=FLOW, step=step, slots=slots))
+
+    async def _check_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
+        point = _point(slots)
+        if point is None:
+            return
+        key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
+        if slots.get("dup_key") == key:
+            return
+        settings = turn.services.settings
+        found = await tickets.find_nearby_open(turn.services, slots["category"], point,
+                                               radius_m=settings.duplicate_radius_m, days=settings.duplicate_days)
+        slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
+        if found:
+            other = found[0]
+            slots["dup"] = {
+                "ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
+                "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
+                "own": other.get("conversation_id") == turn.conversation.id,
+            }
+
+    # ================================================================= prompts
+    def _button_for(self, slots: dict[str, Any], label: str, action: str, arg: str | None = None) -> Button:
+        payload = f"{PREFIX}:{slots['nonce']}:{action}" + (f":{arg}" if arg is not None else "")
+        return Button(label, payload)
+
+    def _prompt_replies(self, turn: Turn, step: str, slots: dict[str, Any]) -> list[Reply]:
+        t = turn.texts
+        b = self._button_for
+        if step == "category":
+            key = "complaints.choose_category_low" if slots.get("low_confidence") else "complaints.choose_category"
+            return [Reply(t(key), buttons=tuple(b(slots, c.name(t.lang), "cat", c.intent) for c in self.categories))]
+        if step == "location":
+            place = slots.get("suggested_place")
+            if place:
+                return [Reply(t("complaints.confirm_place", place=place),
+                              buttons=(b(slots, t("complaints.yes_place"), "place"),), request_location=True)]
+            return [Reply(t("complaints.ask_location"), request_location=True)]
+        if step == "duplicate":
+            dup = slots["dup"]
+            cat = self.categories.get(slots["category"])
+            key = "complaints.duplicate_own" if dup.get("own") else "complaints.duplicate"
+            text = t(key, ref=dup["ref"], distance=dup["distance"], category=cat.name(t.lang) if cat else "",
+                     status=t(f"tickets.status.{dup['status']}"), date=_date(dup["created_at"]))
+            return [Reply(text, buttons=(b(slots, t("complaints.follow", ref=dup["ref"]), "follow"),
+                                         b(slots, t("complaints.new_anyway"), "newdup")))]
+        if step == "photos":
+            count = len(slots.get("photos") or ())
+            if count:
+                return [Reply(t("complaints.photo_added", count=count),
+                              buttons=(b(slots, t("complaints.photos_done"), "photosdone"),
+                                       b(slots, t("complaints.photos_remove"), "rmphotos")))]
+            return [Reply(t("complaints.ask_photo", max_mb=MAX_PHOTO_BYTES // (1024 * 1024)),
+                          buttons=(b(slots, t("complaints.skip_photo"), "photosdone"),))]
+        if step == "phone_consent":
+            return [Reply(t("complaints.ask_consent"), buttons=(b(slots, t("complaints.consent_yes"), "consent", "y"),
+                                                                b(slots, t("complaints.consent_no"), "consent", "n")))]
+        if step == "phone":
+            return [Reply(t("complaints.ask_phone"), buttons=(b(slots, t("complaints.skip_phone"), "consent", "n"),),
+                          request_contact=True)]
+        if step == "description":
+            return [Reply(t("complaints.ask_description"))]
+        if step == "edit":
+            return [Reply(t("complaints.edit_what"), buttons=(
+                b(slots, t("complaints.edit_category"), "edit", "category"),
+                b(slots, t("complaints.edit_description"), "edit", "description"),
+                b(slots, t("complaints.edit_place"), "edit", "place"),
+                b(slots, t("complaints.edit_photos"), "edit", "photos"),
+                b(slots, t("complaints.edit_phone"), "edit", "phone"),
+                b(slots, t("complaints.edit_back"), "edit", "back"),
+            ))]
+        # summary
+        return [Reply(self._summary(turn, slots), buttons=(b(slots, t("complaints.submit"), "submit"),
+                                                           b(slots, t("complaints.edit"), "edit"),
+                                                           b(slots, t("complaints.cancel"), "cancel")))]
+
+    def _summary(self, turn: Turn, slots: dict[str, Any]) -> str:
+        t = turn.texts
+        cat = self.categories.get(slots.get("category") or "")
+        return t("complaints.summary", category=cat.name(t.lang) if cat else "—",
+                 description=slots.get("description") or "—", place=self._place_text(t, slots),
+                 photos=len(slots.get("photos") or ()), phone=slots.get("phone") or t("complaints.no_phone"))
+
+    @staticmethod
+    def _place_text(t: Texts, slots: dict[str, Any]) -> str:
+        parts = []
+        if slots.get("address"):
+            parts.append(slots["address"])
+        point = _point(slots)
+        if point is not None:
+            parts.append(t("complaints.pin", lat=f"{point.lat:.5f}", lon=f"{point.lon:.5f}"))
+        return " · ".join(parts) or "—"
+
+    # ================================================================= answers
+    def _interrupts(self, turn: Turn, step: str) -> bool:
+        """Is this message another kind of question rather than an answer to ``step``?"""
+        nlu = turn.nlu
+        if turn.low_confidence or nlu.intent not in _INTERRUPTING or step == "description":
+            return False
+        if step in ("location", "phone"):
+            text = turn.inbound.text
+            if nlu.intent in _ANSWERS_TO_WHERE or nlu.entity("location") or any(ch.isdigit() for ch in text):
+                return False
+        return True
+
+    async def _place_answer(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], *,
+                            point: GeoPoint | None = None, text: str | None = None) -> Outcome:
+        t = turn.texts
+        if point is not None:
+            if not self.area.contains(point):
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+            slots["point"] = {"lat": point.lat, "lon": point.lon}
+        elif text is not None:
+            if self.area.outside_place_named(text):
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+            if len(text) > MAX_ADDRESS:
+                replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
+            slots["address"] = text[:MAX_ADDRESS]
+        slots["suggested_place"] = None
+        return await self._proceed(turn, slots, replies)
+
+    def _take_photos(self, slots: dict[str, Any], attachments: Sequence[Attachment], t: Texts) -> list[Reply]:
+        replies: list[Reply] = []
+        photos: list[dict[str, Any]] = list(slots.get("photos") or ())
+        for a in attachments:
+            if a.kind != "photo":
+                replies.append(Reply(t("complaints.only_photos")))
+            elif a.size is not None and a.size > MAX_PHOTO_BYTES:
+                replies.append(Reply(t("complaints.photo_too_big", size_mb=f"{a.size / (1024 * 1024):.1f}",
+                                       max_mb=MAX_PHOTO_BYTES // (1024 * 1024))))
+            elif len(photos) >= MAX_PHOTOS:
+                replies.append(Reply(t("complaints.photo_limit", max=MAX_PHOTOS)))
+                break
+            elif a.file_id or a.url:
+                photos.append({"file_id": a.file_id, "url": a.url, "size": a.size})
+        slots["photos"] = photos
+        return replies
+
+    async def _phone_answer(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], text: str) -> Outcome:
+        if turn.nlu.intent == "deny" and not turn.inbound.contact_phone:
+            slots["consent"], slots["phone"] = False, None
+            return await self._proceed(turn, slots, replies)
+        phone = normalise_phone(text)
+        if phone is None:
+            return await self._proceed(turn, slots, [*replies, Reply(turn.texts("complaints.bad_phone"))],
+                                       step="phone")
+        slots["phone"] = phone
+        return await self._proceed(turn, slots, replies)
+
+    # ================================================================= buttons
+    async def _button(self, turn: Turn, parts: list[str]) -> Outcome:
+        t = turn.texts
+        if parts and parts[0] == "status":
+            return await self._status(turn, reference=parts[1] if len(parts) > 1 else None)
+        flow = turn.conversation.flow
+        nonce = parts[0] if parts else ""
+        if flow is None or flow.name != FLOW or flow.slots.get("nonce") != nonce or len(parts) < 2:
+            replies = [Reply(t("complaints.stale"))]
+            if flow is not None and flow.name == FLOW:  # a report is running: offer it again
+                replies += await self.resume_prompt(turn)
+            return Outcome(replies, flow=KEEP)
+        return await self._act(turn, dict(flow.slots), parts[1], parts[2] if len(parts) > 2 else None, [])
+
+    async def _act(self, turn: Turn, slots: dict[str, Any], action: str, arg: str | None,
+                   replies: list[Reply]) -> Outcome:
+        t = turn.texts
+        if action == "cat" and arg in self.categories:
+            slots["category"], slots["low_confidence"] = arg, False
+        elif action == "chcat":
+            slots["category"] = None
+        elif action == "place" and slots.get("suggested_place"):
+            slots["address"], slots["suggested_place"] = slots["suggested_place"], None
+        elif action == "follow" and slots.get("dup"):
+            return await self._follow(turn, slots)
+        elif action == "newdup":
+            slots["dup_declined"] = True
+        elif action == "photosdone":
+            slots["photos_done"] = True
+        elif action == "rmphotos":
+            slots["photos"] = []
+            return await self._proceed(turn, slots, replies, step="photos")
+        elif action == "consent":
+            slots["consent"] = arg == "y"
+            if not slots["consent"]:
+                slots["phone"] = None
+        elif action == "submit":
+            return await self._submit(turn, slots)
+        elif action == "cancel":
+            return Outcome([Reply(t("complaints.cancelled"))], flow=None)
+        elif action == "edit":
+            return await self._edit(turn, slots, arg, replies)
+        return await self._proceed(turn, slots, replies)
+
+    async def _edit(self, turn: Turn, slots: dict[str, Any], what: str | None, replies: list[Reply]) -> Outcome:
+        if what is None:
+            return await self._proceed(turn, slots, replies, step="edit")
+        if what == "category":
+            slots["category"] = None
+        elif what == "description":
+            return await self._proceed(turn, slots, replies, step="description")
+        elif what == "place":
+            slots["point"] = slots["address"] = None
+        elif what == "photos":
+            slots["photos_done"] = False
+        elif what == "phone":
+            slots["consent"], slots["phone"] = None, None
+        return await self._proceed(turn, slots, replies)
+
+    async def _follow(self, turn: Turn, slots: dict[str, Any]) -> Outcome:
+        t = turn.texts
+        dup = slots["dup"]
+        if dup.get("own"):
+            return Outcome([Reply(t("complaints.own_duplicate_done", ref=dup["ref"]))], flow=None)
+        try:
+            await tickets.follow_ticket(turn.services, dup["ref"], turn.conversation.id, turn.lang)
+        except LookupError:  # deleted meanwhile: file a new one after all
+            slots["dup"], slots["dup_declined"] = None, True
+            return await self._proceed(turn, slots, [])
+        return Outcome([Reply(t("complaints.following", ref=dup["ref"]))], flow=None)
+
+    async def _submit(self, turn: Turn, slots: dict[str, Any]) -> Outcome:
+        missing = await self._next_step(turn, slots)
+        if missing != "summary":
+            return await self._proceed(turn, slots, [], step=missing)
+        point = _point(slots)
+        ticket = await tickets.create_ticket(
+            turn.services,
+            category=slots["category"],
+            description=slots.get("description") or "",
+            channel=turn.inbound.channel,
+            language=turn.lang,
+            conversation_id=turn.conversation.id,
+            location=point,
+            address=slots.get("address"),
+            photos=slots.get("photos") or (),
+            citizen={"phone": slots["phone"]} if slots.get("consent") and slots.get("phone") else None,
+        )
+        cat = self.categories[ticket["category"]]
+        dept = self.categories.department(cat.department)
+        t = turn.texts
+        return Outcome([Reply(t("complaints.submitted", ref=ticket["reference"],
+                                department=dept.name(t.lang) if dept else cat.department))], flow=None)
+
+    # ================================================================= status
+    async def _status(self, turn: Turn, reference: str | None = None) -> Outcome:
+        t = turn.texts
+        conv_id = turn.conversation.id
+        if reference is None:
+            entity = turn.nlu.entity("ticket_id")
+            reference = tickets.parse_reference(entity or "") or tickets.parse_reference(turn.inbound.text)
+        if reference is not None:
+            ref = tickets.parse_reference(reference) or reference[:32]
+            ticket = await tickets.get_ticket(turn.services, ref)
+            if ticket is None or not (ticket.get("conversation_id") == conv_id or tickets.is_follower(ticket, conv_id)):
+                # the same answer for "no such ticket" and "someone else's": references cannot be probed
+                return Outcome([Reply(t("complaints.status_not_found", ref=ref))])
+            return Outcome([Reply(self._status_detail(t, ticket, owner=ticket.get("conversation_id") == conv_id))])
+
+        own = await tickets.tickets_of_conversation(turn.services, conv_id, limit=STATUS_LIST_LIMIT)
+        followed = await tickets.tickets_followed_by(turn.services, conv_id, limit=STATUS_LIST_LIMIT)
+        if not own and not followed:
+            return Outcome([Reply(t("complaints.status_none"))])
+        lines = [t("complaints.status_list_title")]
+        listed = sorted([*own, *followed], key=lambda x: (x["created_at"], x["reference"]), reverse=True)
+        listed = listed[:STATUS_LIST_LIMIT]
+        for ticket in listed:
+            line = self._status_line(t, ticket)
+            if ticket.get("conversation_id") != conv_id:
+                line += " " + t("complaints.status_following")
+            lines.append(line)
+        buttons = tuple(Button(x["reference"], f"{PREFIX}:status:{x['reference']}") for x in listed)
+        return Outcome([Reply("\n".join(lines), buttons=buttons)])
+
+    def _status_line(self, t: Texts, ticket: dict[str, Any]) -> str:
+        cat = self.categories.get(ticket["category"])
+        return t("complaints.status_line", ref=ticket["reference"], category=cat.name(t.lang) if cat else "",
+                 status=t(f"tickets.status.{ticket['status']}"), date=_date(ticket["created_at"]))
+
+    def _status_detail(self, t: Texts, ticket: dict[str, Any], *, owner: bool) -> str:
+        cat = self.categories.get(ticket["category"])
+        last = (ticket.get("history") or [{}])[-1]
+        lines = [t("complaints.status_detail", ref=ticket["reference"], category=cat.name(t.lang) if cat else "",
+                   status=t(f"tickets.status.{ticket['status']}"), date=_date(ticket["created_at"]),
+                   changed=_date(last.get("at") or ticket["updated_at"]))]
+        if ticket.get("duplicate_of"):
+            lines.append(t("tickets.notify_duplicate", other=ticket["duplicate_of"]))
+        if owner:  # what the person wrote and the department's notes to them: not for followers
+            if ticket.get("address"):
+                lines.append(t("complaints.status_place", place=ticket["address"]))
+            description = ticket.get("description") or ""
+            if description:
+                short = description if len(description) <= 200 else description[:200] + "…"
+                lines.append(t("complaints.status_description", description=short))
+            note = next((h.get("note") for h in reversed(ticket.get("history") or []) if h.get("note")), None)
+            if note:
+                lines.append(t("tickets.notify_note", note=note))
+        return "\n".join(lines)
+
+
+_STEPS = frozenset({"category", "location", "duplicate", "photos", "phone_consent", "phone", "summary", "edit",
+                    "description"})
+
+# yes / no typed (or said) at a button step: the button it stands for
+_WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("photos", "deny"): ("photosdone", None),
+    ("phone_consent", "affirm"): ("consent", "y"),
+    ("phone_consent", "deny"): ("consent", "n"),
+    ("duplicate", "affirm"): ("follow", None),
+    ("duplicate", "deny"): ("newdup", None),
+    ("summary", "affirm"): ("submit", None),
+}
+
+
+def _date(at: Any) -> str:
+    return tickets.local_time(at).strftime("%d/%m/%Y") if at else "—"
+
+
+def create_handler(services: Services | None = None) -> ComplaintsHandler:
+    return ComplaintsHandler()
