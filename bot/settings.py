@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
 
+    # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
+    duplicate_radius_m: float = Field(50, ge=0)
+    duplicate_days: int = Field(30, ge=0)
+
     @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:
