@@ -86,3 +86,50 @@ async def test_sorted_queries_and_aggregation(store: Store) -> None:
     assert [d["platform_message_id"] for d in received] == ["m1", "m3", "m5"]
     cursor = await store.messages.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}])
     assert [(d["_id"], d["n"]) async for d in cursor] == [("answered", 3), ("received", 3)]
+
+
+# --- what bot/tickets.py relies on (complaints) ---------------------------------------------------------------
+
+async def test_tickets_created_concurrently_get_unique_references(store: Store) -> None:
+    from bot import tickets
+    from bot.services import Services
+    from bot.settings import Settings
+
+    services = Services(settings=Settings(_env_file=None), store=store, outbox=None)  # type: ignore[arg-type,call-arg]
+    made = await asyncio.gather(*(
+        tickets.create_ticket(services, category="complaint_roads", description=f"#{i}", channel="telegram",
+                              language="el", conversation_id=f"telegram:{i}")
+        for i in range(40)
+    ))
+    refs = {t["reference"] for t in made}
+    assert len(refs) == 40 and await store.tickets.count_documents({}) == 40
+    assert sorted(int(r[-6:]) for r in refs) == list(range(1, 41))
+
+
+async def test_conditional_push_adds_an_array_entry_once(store: Store) -> None:
+    await store.tickets.insert_one({"reference": "CHA-2026-000002"})  # no "followers" field yet
+    query = {"reference": "CHA-2026-000002", "followers.conversation_id": {"$ne": "viber:x"}}
+    update = {"$push": {"followers": {"conversation_id": "viber:x", "language": "en"}}}
+    first = await store.tickets.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+    assert first["followers"] == [{"conversation_id": "viber:x", "language": "en"}]
+    assert await store.tickets.find_one_and_update(query, update, return_document=ReturnDocument.AFTER) is None
+    assert await store.tickets.count_documents({"followers.conversation_id": "viber:x"}) == 1
+
+
+async def test_range_query_on_geojson_coordinates_by_array_index(store: Store) -> None:
+    await store.tickets.insert_many([
+        {"reference": "CHA-2026-000010", "location": {"type": "Point", "coordinates": [24.0180, 35.5197]}},
+        {"reference": "CHA-2026-000011", "location": {"type": "Point", "coordinates": [24.0800, 35.4870]}},
+        {"reference": "CHA-2026-000012", "location": None},
+    ])
+    box = {"location.coordinates.0": {"$gte": 24.0, "$lte": 24.05},
+           "location.coordinates.1": {"$gte": 35.5, "$lte": 35.55}}
+    assert [d["reference"] async for d in store.tickets.find(box)] == ["CHA-2026-000010"]
+
+
+async def test_sort_on_two_keys_with_limit(store: Store) -> None:
+    same = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+    await store.tickets.insert_many([{"reference": f"CHA-2026-{i:06d}", "conversation_id": "telegram:5",
+                                      "created_at": same} for i in (21, 23, 22)])
+    cursor = store.tickets.find({"conversation_id": "telegram:5"}).sort([("created_at", -1), ("reference", -1)])
+    assert [d["reference"] for d in await cursor.limit(2).to_list(2)] == ["CHA-2026-000023", "CHA-2026-000022"]
