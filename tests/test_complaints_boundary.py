@@ -14,6 +14,10 @@ INSIDE = {
     "Chania airport (Akrotiri)": GeoPoint(35.5317, 24.1497),
     "Mournies (El. Venizelos)": GeoPoint(35.485, 24.012),
     "Theriso": GeoPoint(35.406, 23.990),
+    "Stavros (Akrotiri)": GeoPoint(35.592, 24.083),
+    "Marathi": GeoPoint(35.51, 24.168),
+    "Malaxa (Keramia)": GeoPoint(35.455, 24.045),
+    "Kounoupidiana": GeoPoint(35.54, 24.08),
 }
 OUTSIDE = {
     "Kissamos": GeoPoint(35.494, 23.654),
@@ -22,6 +26,8 @@ OUTSIDE = {
     "Platanias": GeoPoint(35.512, 23.873),
     "Kalyves (Apokoronas)": GeoPoint(35.452, 24.172),
     "Athens": GeoPoint(37.984, 23.727),
+    "Maleme (Platanias)": GeoPoint(35.521, 23.816),
+    "Vamos (Apokoronas)": GeoPoint(35.408, 24.196),
 }
 
 
@@ -50,7 +56,7 @@ def test_typed_outside_places(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["Αποκορώνου 12", "οδός Κισσάμου 40", "Kissamou street", "Σούδα", "Χαλέπα",
-                                  "Ηρώων Πολυτεχνείου", "πλατεία Αγοράς", "Μαρίνας"])
+                                  "Ηρώων Πολυτεχνείου", "πλατεία Αγοράς", "Μαρίνας", "Καστέλι", "Kastelli"])
 def test_addresses_in_chania_are_not_refused(text: str) -> None:
     # Chania has streets named after other towns (Κισσάμου, Ρεθύμνου): genitive street names are not places
     assert municipality().outside_place_named(text) is None
