@@ -41,6 +41,13 @@
     } catch (e) { return null; }
   }
 
+  // Long links (map URLs) shown by their site only: "openstreetmap.org/…".
+  function shortUrl(href) {
+    var u = new URL(href);
+    var rest = (u.pathname + u.search + u.hash).replace(/^\/$/, "");
+    return u.hostname.replace(/^www\./, "") + (rest ? "/…" : "");
+  }
+
   // Text with clickable links, built from DOM nodes (never innerHTML).
   function appendText(parent, text) {
     var p = document.createElement("p");
@@ -49,7 +56,8 @@
       if (i % 2 === 1 && safeUrl(parts[i])) {
         var a = document.createElement("a");
         a.href = safeUrl(parts[i]);
-        a.textContent = parts[i];
+        a.textContent = shortUrl(a.href);
+        a.title = a.href;
         a.target = "_blank";
         a.rel = "noopener noreferrer";
         p.appendChild(a);
