@@ -490,3 +490,15 @@ async def test_e2e_welcome_and_refused_callbacks_store_nothing(fake_viber: FakeV
     await service.idle()
     assert await service.store.messages.count_documents({}) == 0
     assert await service.store.conversations.count_documents({}) == 0
+
+
+@pytest.mark.rasa
+async def test_e2e_greek_greeting_with_real_rasa(service: Service, fake_viber: FakeViberApi) -> None:
+    """The whole way with the real Rasa server: Viber callback → NLU → handler → Viber API."""
+    resp = await _post(service, message_callback(text_message("Καλημέρα σας!"), language="el"))
+    assert resp.status == 200
+    await service.idle()
+    [call] = await fake_viber.wait_for("send_message")
+    assert call.body["text"] == EL("system.welcome")
+    stored = await service.store.messages.find_one({"conversation_id": f"viber:{VIBER_USER_ID}", "direction": "in"})
+    assert stored["intent"] == "greet" and stored["status"] == "answered"

@@ -172,6 +172,23 @@ async def test_public_url_origin_is_accepted(aiohttp_client: Any) -> None:
     await ws.close()
 
 
+async def test_too_many_open_windows_of_one_visitor_are_refused(chat: Chat) -> None:
+    _r, session = await chat.open_page()
+    sockets = [await chat.connect(session) for _ in range(webchat.MAX_SOCKETS_PER_CHAT)]
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await chat.connect(session)
+    assert err.value.status == 429
+    await sockets[0].close()
+    await asyncio.sleep(0)  # let the server notice the close
+    for _ in range(50):
+        if chat.adapter.open_sockets < webchat.MAX_SOCKETS_PER_CHAT:
+            break
+        await asyncio.sleep(0.05)
+    sockets[0] = await chat.connect(session)  # a closed window frees its place
+    for ws in sockets:
+        await ws.close()
+
+
 # ---------------------------------------------------------------------- frames in
 async def test_message_is_accepted_under_a_derived_chat_id_and_acknowledged(
         chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
@@ -442,3 +459,16 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(make_servi
     assert [d["text"] for d in stored][:1] == ["Δεν μάζεψαν τα σκουπίδια στη Νέα Χώρα"]
     assert stored[1]["button"] == "menu:report"
     assert stored[2]["location"] == {"lat": 35.5138, "lon": 24.018}
+
+
+@pytest.mark.rasa
+async def test_e2e_webchat_english_greeting_with_real_rasa(service: Service) -> None:
+    _session, ws = await _open(service)
+    await receive(ws, "history")
+    await ws.send_json({"type": "message", "id": "rasa-en-00001", "text": "Hello there, good morning",
+                        "lang": "en-GB"})
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.welcome")
+    await service.idle()
+    await ws.close()
+    stored = await service.store.messages.find_one({"channel": "webchat", "direction": "in"})
+    assert stored["intent"] == "greet"

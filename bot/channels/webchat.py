@@ -66,6 +66,7 @@ MAX_TEXT_CHARS = 2000
 MAX_PAYLOAD_CHARS = 256
 WS_MAX_MSG_SIZE = 64 * 1024  # larger frames close the socket (1009); below it, our own limit answers an error frame
 HISTORY_LIMIT = 50
+MAX_SOCKETS_PER_CHAT = 8  # open tabs of one visitor
 RATE_BURST = 10  # frames per socket at once, then one every RATE_REFILL_S seconds
 RATE_REFILL_S = 1.0
 
@@ -202,6 +203,8 @@ class WebChatAdapter:
             log.warning("webchat: cross-origin socket refused", extra={"origin": request.headers.get("Origin")})
             return web.json_response({"error": "cross-origin WebSocket refused"}, status=403)
         chat_id = chat_id_for(session)
+        if len(self._sockets.get(chat_id, ())) >= MAX_SOCKETS_PER_CHAT:
+            return web.json_response({"error": "too many open chat windows"}, status=429)
         page_lang: Language = "en" if request.query.get("lang") == "en" else "el"
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=WS_MAX_MSG_SIZE, compress=False)
         await ws.prepare(request)
