@@ -1,0 +1,247 @@
+"""Tickets: filtered list, CSV export, detail (timeline, map pin, photos, conversation) and the staff actions
+(status with a note that is sent to the resident, reassign, internal note, duplicate). Department staff see and act
+on their departments' tickets only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from aiohttp import web
+from pymongo import DESCENDING
+
+from bot import tickets as ticket_service
+from bot.categories import categories
+from bot.dashboard.core import (
+    CONFIG,
+    PREFIX,
+    error_page,
+    fmt_time,
+    render,
+    requires,
+    see_other,
+    services_of,
+    staff_of,
+    texts_of,
+)
+from bot.dashboard.core import record as audit
+from bot.dashboard.ticket_filters import TicketFilter
+from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
+
+PAGE_SIZE = 50
+CONVERSATION_LIMIT = 100
+
+
+def _page(query: Any) -> int:
+    try:
+        return max(1, min(int(query.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _choices() -> dict[str, Any]:
+    return {"statuses": STATUSES, "channels": CHANNELS, "categories": list(categories()),
+            "departments": categories().departments}
+
+
+@requires("tickets")
+async def ticket_list(request: web.Request) -> web.StreamResponse:
+    store = services_of(request).store
+    member = staff_of(request)
+    f = TicketFilter.from_query(request.query)
+    query = f.mongo(member)
+    page = _page(request.query)
+    total = await store.tickets.count_documents(query)
+    cursor = store.tickets.find(query, {"history": 0, "notes": 0}).sort(
+        [("created_at", DESCENDING), ("reference", DESCENDING)]).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    rows = [doc async for doc in cursor]
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    visible_departments = [d for d in categories().departments if member.sees_department(d.id)]
+    return render(request, "tickets.html", {
+        "rows": rows, "f": f, "total": total, "page": page, "pages": pages, **_choices(),
+        "departments": visible_departments,
+    })
+
+
+# Formula injection: a spreadsheet runs a cell that starts with one of these (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+CSV_COLUMNS = ("reference", "created_at", "status", "category", "department", "channel", "language", "address",
+               "lat", "lon", "description", "duplicate_of", "updated_at")
+
+
+@requires("tickets")
+async def ticket_csv(request: web.Request) -> web.StreamResponse:
+    """The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs show Greek), streamed. No personal data
+    of the resident (name, phone) is exported."""
+    store = services_of(request).store
+    member = staff_of(request)
+    t = texts_of(request)
+    f = TicketFilter.from_query(request.query)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="tickets.csv"',
+    })
+    await response.prepare(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([t(f"csv.{c}") for c in CSV_COLUMNS])
+    await response.write(("\ufeff" + buffer.getvalue()).encode())
+    count = 0
+    cursor = store.tickets.find(f.mongo(member), {"history": 0, "notes": 0, "citizen": 0}).sort(
+        [("created_at", DESCENDING), ("reference", DESCENDING)])
+    async for doc in cursor:
+        point = ticket_point(doc)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_cell(v) for v in (
+            doc["reference"], fmt_time(doc.get("created_at")), t.status(doc.get("status")),
+            t.category(doc.get("category")), t.department(doc.get("department")), doc.get("channel"),
+            doc.get("language"), doc.get("address"), f"{point.lat:.6f}" if point else "",
+            f"{point.lon:.6f}" if point else "", doc.get("description"), doc.get("duplicate_of"),
+            fmt_time(doc.get("updated_at")),
+        )])
+        await response.write(buffer.getvalue().encode())
+        count += 1
+    await audit(request, "ticket.export", filters=f.params(), rows=count)
+    await response.write_eof()
+    return response
+
+
+async def _visible_ticket(request: web.Request) -> dict[str, Any] | web.Response:
+    ref = parse_reference(request.match_info["reference"])
+    ticket = await ticket_service.get_ticket(services_of(request), ref) if ref else None
+    if ticket is None:
+        return error_page(request, 404, "errors.not_found")
+    if not staff_of(request).sees_department(ticket.get("department")):
+        return error_page(request, 403, "errors.forbidden")
+    return ticket
+
+
+def timeline(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """Status changes, reassignments and internal notes in time order."""
+    items: list[dict[str, Any]] = []
+    previous_status = None
+    for entry in ticket.get("history") or ():
+        kind = "reassign" if entry.get("department") else ("status" if entry.get("status") != previous_status
+                                                             else "update")
+        items.append({"kind": kind, **entry})
+        previous_status = entry.get("status")
+    for note in ticket.get("notes") or ():
+        items.append({"kind": "note", **note})
+    items.sort(key=lambda e: e["at"])
+    return items
+
+
+def photo_views(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """Photos this service can show itself (same-origin URLs); others are listed with their size."""
+    out = []
+    for p in ticket.get("photos") or ():
+        url = p.get("url") or ""
+        out.append({"src": url if url.startswith("/") and not url.startswith("//") else None,
+                    "size_kb": round((p.get("size") or 0) / 1024), "file_id": p.get("file_id")})
+    return out
+
+
+@requires("tickets")
+async def ticket_detail(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    services = services_of(request)
+    messages: list[dict[str, Any]] = []
+    conv = None
+    if ticket.get("conversation_id"):
+        conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
+        cursor = services.store.messages.find({"conversation_id": ticket["conversation_id"]}).sort(
+            [("created_at", DESCENDING), ("_id", DESCENDING)]).limit(CONVERSATION_LIMIT)
+        messages = [doc async for doc in cursor][::-1]
+    await audit(request, "ticket.view", target=ticket["reference"])
+    point = ticket_point(ticket)
+    return render(request, "ticket.html", {
+        "ticket": ticket, "timeline": timeline(ticket), "photos": photo_views(ticket), "point": point,
+        "tiles_url": request.config_dict[CONFIG].tiles_url or "", "messages": messages, "conv": conv,
+        "max_note": MAX_NOTE, **_choices(),
+    })
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    form = await request.post()
+    return {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+
+
+def _here(ticket: dict[str, Any]) -> str:
+    return f"{PREFIX}/tickets/{ticket['reference']}"
+
+
+@requires("tickets")
+async def change_status(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    form = await _form(request)
+    status, note = form.get("status", ""), form.get("note", "")
+    if status not in STATUSES or status == "duplicate" or len(note) > MAX_NOTE:
+        raise see_other(_here(ticket), error="bad_status")  # "duplicate" needs the other ticket: its own form
+    await ticket_service.change_status(services_of(request), ticket["reference"], status,
+                                       actor=staff_of(request).actor, note=note)
+    await audit(request, "ticket.status", target=ticket["reference"], status=status, previous=ticket.get("status"),
+                note_length=len(note))
+    raise see_other(_here(ticket), done="status_changed")
+
+
+@requires("tickets")
+async def reassign(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    form = await _form(request)
+    department, note = form.get("department", ""), form.get("note", "")
+    if categories().department(department) is None or len(note) > MAX_NOTE:
+        raise see_other(_here(ticket), error="bad_department")
+    await ticket_service.reassign(services_of(request), ticket["reference"], department,
+                                  actor=staff_of(request).actor, note=note)
+    await audit(request, "ticket.reassign", target=ticket["reference"], department=department,
+                previous=ticket.get("department"))
+    if not staff_of(request).sees_department(department):
+        raise see_other(f"{PREFIX}/tickets", done="reassigned")  # no longer theirs to see
+    raise see_other(_here(ticket), done="reassigned")
+
+
+@requires("tickets")
+async def add_note(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    text = (await _form(request)).get("text", "")
+    if not text or len(text) > MAX_NOTE:
+        raise see_other(_here(ticket), error="note_length")
+    await ticket_service.add_note(services_of(request), ticket["reference"], text, actor=staff_of(request).actor)
+    await audit(request, "ticket.note", target=ticket["reference"], length=len(text))
+    raise see_other(_here(ticket), done="note_added")
+
+
+@requires("tickets")
+async def mark_duplicate(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    form = await _form(request)
+    other = parse_reference(form.get("of", ""))
+    note = form.get("note", "")
+    if other is None or other == ticket["reference"] or len(note) > MAX_NOTE:
+        raise see_other(_here(ticket), error="bad_duplicate")
+    try:
+        await ticket_service.mark_duplicate(services_of(request), ticket["reference"], other,
+                                            actor=staff_of(request).actor, note=note)
+    except LookupError:
+        raise see_other(_here(ticket), error="duplicate_unknown") from None
+    await audit(request, "ticket.duplicate", target=ticket["reference"], of=other)
+    raise see_other(_here(ticket), done="marked_duplicate")
