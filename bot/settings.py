@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     viber_bot_name: str = "Δήμος Χανίων"
     viber_avatar_url: str | None = None
 
+    # Staff dashboard: map tiles behind a ticket's pin ({z}/{x}/{y}); empty: the pin on a blank map (no internet)
+    staff_map_tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
 
