@@ -1,0 +1,374 @@
+"""The tourist guide: nearby sights, beaches / culture / nature lists, one sight's details, getting around.
+
+Intents: ``tourist_nearby``, ``tourist_beaches``, ``tourist_culture``, ``tourist_nature``, ``tourist_sight_info``,
+``tourist_transport`` (design.md section 3). Data: ``data/pois.yaml`` through :class:`bot.pois.Catalogue`.
+
+Button payloads (all under 64 bytes, Telegram's ``callback_data`` limit):
+
+* ``tour:menu`` — the guide's menu;
+* ``tour:more:<kind>:<offset>[:<place id>]`` — a page of a list; ``kind`` is ``nearby``, ``beaches``, ``culture`` or
+  ``nature``; with a place id the list is ordered by distance from that sight, otherwise from the person's last
+  shared location (when recent) or, for the category lists, best known first;
+* ``tour:loc:<kind>`` — ask for the location to order ``kind`` nearest first;
+* ``tour:info:<id>`` — one sight; ``tour:transport`` — getting around.
+
+A list page is N empty-text replies carrying a map pin each (Telegram venue, Viber location with its map link,
+web-chat link), then one reply with the numbered list (distance, category, map link) and the buttons: Viber keeps a
+keyboard only on the last message.
+
+The one flow: when the guide asked for a location (step ``await_location``), a shared location — or a typed place
+name — answers it. Anything else is not an answer (``continue_flow`` returns ``None``) and the flow waits quietly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.models import Button, GeoPoint, Pin, Reply, utcnow
+from bot.pois import KINDS, Catalogue, Category, Poi
+from bot.services import Services
+from handlers.base import KEEP, FlowState, Outcome, Turn
+
+INTENT_KINDS = {"tourist_nearby": "nearby", "tourist_beaches": "beaches", "tourist_culture": "culture",
+                "tourist_nature": "nature"}
+INTENTS = frozenset({*INTENT_KINDS, "tourist_sight_info", "tourist_transport"})
+AWAIT_LOCATION = "await_location"
+PAGE_SIZE = 5
+LOCATION_MAX_AGE = timedelta(hours=3)
+PLACE_MIN_SCORE = 90.0  # a place named inside a longer question ("beaches near Kissamos") must match closely
+MAX_LABEL = 32
+
+ICONS: dict[Category, str] = {
+    Category.BEACH: "🏖", Category.MUSEUM: "🏛", Category.ARCHAEOLOGICAL_SITE: "🏺",
+    Category.MONASTERY_CHURCH: "⛪", Category.MONUMENT: "🏰", Category.GORGE_TRAIL: "🥾", Category.NATURE: "🌿",
+    Category.VILLAGE: "🏘", Category.VIEWPOINT: "🌅", Category.TRANSPORT_HUB: "🚌",
+}
+
+
+class TourismHandler:
+    name = "tourism"
+    intents = INTENTS
+    button_prefix = "tour"
+
+    def __init__(self, catalogue: Catalogue, *, page_size: int = PAGE_SIZE,
+                 location_max_age: timedelta = LOCATION_MAX_AGE) -> None:
+        self.catalogue = catalogue
+        self.page_size = page_size
+        self.location_max_age = location_max_age
+
+    # ------------------------------------------------------------------ the Handler protocol
+    async def handle(self, turn: Turn) -> Outcome:
+        button = turn.inbound.button
+        if button is not None and button.startswith(f"{self.button_prefix}:"):
+            outcome = self._button(turn, button)
+        else:  # an intent (a menu button of another handler may have dispatched it here: ignore its payload)
+            outcome = self._intent(turn)
+        return _with_language_note(turn, outcome)
+
+    async def continue_flow(self, turn: Turn) -> Outcome | None:
+        flow = turn.conversation.flow
+        if flow is None or flow.name != self.name or flow.step != AWAIT_LOCATION:
+            return None
+        kind = flow.slots.get("kind")
+        kind = kind if kind in KINDS else "nearby"
+        if turn.inbound.location is not None:
+            outcome = self._list(turn, kind, 0, origin=turn.inbound.location)
+        elif turn.nlu.intent in (None, "tourist_nearby") or turn.low_confidence:
+            place = self._named_place(turn)
+            if place is None:
+                return None
+            outcome = self._list(turn, kind, 0, place=place)
+        else:
+            return None
+        outcome.flow = None
+        return _with_language_note(turn, outcome)
+
+    async def resume_prompt(self, turn: Turn) -> list[Reply]:
+        return []  # waiting for a location needs no reminder: the location button is still on screen
+
+    # ------------------------------------------------------------------ routing
+    def _intent(self, turn: Turn) -> Outcome:
+        intent = turn.nlu.intent or ""
+        if turn.low_confidence:
+            place = self._named_place(turn)
+            return self._info(turn, place) if place is not None else self._menu(turn)
+        if intent in INTENT_KINDS:
+            kind = INTENT_KINDS[intent]
+            place = self._named_place(turn)
+            if place is not None:
+                return self._list(turn, kind, 0, place=place)
+            return self._list(turn, kind, 0, origin=self._origin(turn))
+        if intent == "tourist_sight_info":
+            return self._sight_info(turn)
+        if intent == "tourist_transport":
+            return self._transport(turn)
+        return self._menu(turn)
+
+    def _button(self, turn: Turn, payload: str) -> Outcome:
+        parts = payload.split(":")
+        action, args = (parts[1] if len(parts) > 1 else ""), parts[2:]
+        if action == "menu" and not args:
+            return self._menu(turn)
+        if action == "transport" and not args:
+            return self._transport(turn, from_button=True)
+        if action == "info" and len(args) == 1 and (poi := self.catalogue.get(args[0])) is not None:
+            return self._info(turn, poi)
+        if action == "loc" and len(args) == 1 and args[0] in KINDS:
+            return self._ask_location(turn, args[0])
+        if action == "more" and len(args) in (2, 3) and args[0] in KINDS and args[1].isdigit():
+            kind, offset = args[0], int(args[1])
+            if len(args) == 3:
+                place = self.catalogue.get(args[2])
+                if place is None:
+                    return self._unknown_button(turn)
+                return self._list(turn, kind, offset, place=place)
+            return self._list(turn, kind, offset, origin=self._origin(turn))
+        return self._unknown_button(turn)
+
+    # ------------------------------------------------------------------ where the person is
+    def _origin(self, turn: Turn) -> GeoPoint | None:
+        if turn.inbound.location is not None:
+            return turn.inbound.location
+        conv = turn.conversation
+        if conv.last_location is None or conv.last_location_at is None:
+            return None
+        at = conv.last_location_at
+        if at.tzinfo is None:  # BSON datetimes come back naive (UTC)
+            at = at.replace(tzinfo=UTC)
+        return conv.last_location if _now() - at <= self.location_max_age else None
+
+    def _has_stale_location(self, turn: Turn) -> bool:
+        return turn.conversation.last_location is not None and self._origin(turn) is None
+
+    def _named_place(self, turn: Turn) -> Poi | None:
+        """A sight named by the NLU entities or, closely enough, in the message itself."""
+        for entity in ("sight", "location"):
+            value = turn.nlu.entity(entity)
+            if value and (poi := self.catalogue.find(value)) is not None:
+                return poi
+        if turn.inbound.text:
+            matches = self.catalogue.matcher.match(turn.inbound.text, limit=1)
+            if matches and matches[0].score >= PLACE_MIN_SCORE:
+                return matches[0].poi
+        return None
+
+    # ------------------------------------------------------------------ answers
+    def _menu(self, turn: Turn, key: str = "tourism.menu") -> Outcome:
+        return Outcome([Reply(turn.texts(key), buttons=_menu_buttons(turn))], flow=_keep_or_end(turn, self.name))
+
+    def _unknown_button(self, turn: Turn) -> Outcome:
+        return self._menu(turn, "tourism.unknown_button")
+
+    def _ask_location(self, turn: Turn, kind: str, *, expired: bool = False) -> Outcome:
+        t = turn.texts
+        flow = turn.conversation.flow
+        if flow is not None and flow.name != self.name:
+            # Another flow (a complaint) is waiting for its own answers, maybe a location: do not ask for one here,
+            # it would land in that flow. Offer the best-known list or a typed place instead.
+            if kind != "nearby":
+                return self._list(turn, kind, 0, origin=None)
+            return Outcome([Reply(t("tourism.ask_place"), buttons=_menu_buttons(turn))], flow=KEEP)
+        text = t("tourism.location_expired") if expired else t("tourism.ask_location")
+        return Outcome([Reply(text, request_location=True)],
+                       flow=FlowState(self.name, AWAIT_LOCATION, {"kind": kind}))
+
+    def _list(self, turn: Turn, kind: str, offset: int, *, origin: GeoPoint | None = None,
+              place: Poi | None = None) -> Outcome:
+        t = turn.texts
+        categories = KINDS[kind]
+        if place is not None:
+            origin = place.point
+        if origin is None and kind == "nearby":
+            return self._ask_location(turn, kind, expired=self._has_stale_location(turn))
+
+        if origin is not None:
+            skip = place.id if place is not None else None  # a place is not "near" itself
+            total = sum(1 for p in self.catalogue.of(categories) if p.id != skip)
+            found = self.catalogue.nearest(origin, categories, limit=offset + self.page_size + (skip is not None))
+            entries: list[tuple[Poi, float | None]] = [
+                (p, d) for p, d in found if p.id != skip][offset:offset + self.page_size]
+        else:
+            ranked = self.catalogue.best_known(categories)
+            total = len(ranked)
+            entries = [(p, None) for p in ranked[offset:offset + self.page_size]]
+        if not entries:
+            return self._unknown_button(turn)
+
+        first, last = offset + 1, offset + len(entries)
+        if place is not None:
+            title = t(f"tourism.title_{kind}_from", place=place.name(turn.lang), first=first, last=last, total=total)
+        elif origin is not None:
+            key = "tourism.title_nearby" if kind == "nearby" else f"tourism.title_{kind}_near"
+            title = t(key, first=first, last=last, total=total)
+        else:
+            title = t(f"tourism.title_{kind}_top", first=first, last=last, total=total)
+
+        lines = [title, ""]
+        pins: list[Reply] = []
+        for n, (poi, distance) in enumerate(entries, start=first):
+            name = poi.name(turn.lang)
+            category = t(f"tourism.categories.{poi.category.value}")
+            pin = Pin(name, poi.lat, poi.lon)
+            if distance is None:
+                lines.append(t("tourism.item_no_distance", n=n, name=name, category=category, url=pin.map_url))
+                address = category
+            else:
+                shown = format_distance(distance, turn)
+                lines.append(t("tourism.item", n=n, name=name, distance=shown, category=category, url=pin.map_url))
+                address = f"{shown} · {category}"
+            pins.append(Reply("", location=Pin(name, poi.lat, poi.lon, address)))
+        if origin is not None:
+            lines += ["", t("tourism.straight_line")]
+        lines.append(t("tourism.tap_for_details"))
+
+        buttons = [Button(_label(t("tourism.button_details", name=p.name(turn.lang))), f"tour:info:{p.id}")
+                   for p, _ in entries]
+        if last < total:
+            more = f"tour:more:{kind}:{last}" + (f":{place.id}" if place is not None else "")
+            buttons.append(Button(t("tourism.button_more"), more))
+        if origin is None:
+            buttons.append(Button(t("tourism.button_nearest_first"), f"tour:loc:{kind}"))
+        listing = Reply("\n".join(lines), buttons=tuple(buttons))
+        return Outcome([*pins, listing], flow=_keep_or_end(turn, self.name))
+
+    def _sight_info(self, turn: Turn) -> Outcome:
+        t = turn.texts
+        poi = None
+        value = turn.nlu.entity("sight")
+        if value:
+            poi = self.catalogue.find(value)
+        if poi is None and turn.inbound.text:
+            poi = self.catalogue.find(turn.inbound.text)
+        if poi is not None:
+            return self._info(turn, poi)
+        suggestions = self.catalogue.matcher.suggest(value or turn.inbound.text)
+        if suggestions:
+            buttons = tuple(Button(_label(f"{ICONS[p.category]} {p.name(turn.lang)}"), f"tour:info:{p.id}")
+                            for p in suggestions)
+            return Outcome([Reply(t("tourism.did_you_mean"), buttons=buttons)], flow=_keep_or_end(turn, self.name))
+        return self._menu(turn, "tourism.not_found")
+
+    def _info(self, turn: Turn, poi: Poi) -> Outcome:
+        t, lang = turn.texts, turn.lang
+        name = poi.name(lang)
+        heading = f"{ICONS[poi.category]} {name}"
+        if lang == "en" and poi.name.el != poi.name.en:
+            heading += f" ({poi.name.el})"  # the Greek name, as written on road signs
+        category = t(f"tourism.categories.{poi.category.value}")
+        lines = [heading, category, "", poi.description(lang), ""]
+        practical = poi.practical
+        for field in ("season", "hours", "tickets", "access"):
+            value = getattr(practical, field)
+            if value is not None:
+                lines.append(t(f"tourism.info_{field}", text=value(lang)))
+        lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus or 'none'}")))
+        if practical.hours is not None or practical.tickets is not None:
+            lines.append(t("tourism.info_check"))
+        pin = Pin(name, poi.lat, poi.lon, category)
+        lines += ["", t("tourism.info_map", url=pin.map_url)]
+        buttons: tuple[Button, ...] = ()
+        if poi.category is not Category.TRANSPORT_HUB:
+            buttons = (Button(t("tourism.button_around"), f"tour:more:nearby:0:{poi.id}"),)
+        reply = Reply("\n".join(lines), buttons=buttons, location=pin,
+                      image=str(poi.photo) if poi.photo is not None else None)
+        return Outcome([reply], flow=_keep_or_end(turn, self.name))
+
+    def _transport(self, turn: Turn, *, from_button: bool = False) -> Outcome:
+        t, lang = turn.texts, turn.lang
+        place = None if from_button else self._named_place(turn)
+        if place is not None and place.category is Category.TRANSPORT_HUB:
+            return self._info(turn, place)
+        if place is not None:  # "how do I get to Elafonisi?"
+            bus_text = t(f"tourism.bus_{place.bus or 'none'}")
+            hub_id = {"city": "agora", "ktel": "ktel_station", "ktel_summer": "ktel_station"}.get(place.bus or "",
+                                                                                                 "taxi_rank")
+            hub = self.catalogue.get(hub_id)
+            text = t("tourism.transport_to_sight", name=place.name(lang), bus=bus_text)
+            replies = [Reply(text, location=Pin(hub.name(lang), hub.lat, hub.lon) if hub else None,
+                             buttons=(Button(_label(t("tourism.button_details", name=place.name(lang))),
+                                             f"tour:info:{place.id}"),
+                                      Button(t("tourism.button_transport"), "tour:transport")))]
+            return Outcome(replies, flow=_keep_or_end(turn, self.name))
+
+        hubs = self.catalogue.hubs()
+        intro = [t("tourism.transport_title"), "", self.catalogue.transport.intro(lang), ""]
+        for hub in hubs:
+            intro += [f"{ICONS[hub.category]} {hub.name(lang)}", hub.description(lang), ""]
+        replies = [Reply("\n".join(intro).rstrip())]
+        replies += [Reply("", location=Pin(h.name(lang), h.lat, h.lon, t("tourism.categories.transport_hub")))
+                    for h in hubs]
+        served = self.catalogue.served_by_bus()
+        lines = [t("tourism.transport_served")]
+        for service in ("city", "ktel", "ktel_summer"):
+            if served[service]:
+                names = ", ".join(p.name(lang) for p in served[service])
+                lines.append(t(f"tourism.transport_served_{service}", names=names))
+        lines += ["", t("tourism.transport_timetables")]
+        replies.append(Reply("\n".join(lines), buttons=_menu_buttons(turn)))
+        return Outcome(replies, flow=_keep_or_end(turn, self.name))
+
+
+# ---------------------------------------------------------------------- helpers
+def _now() -> datetime:
+    return utcnow()
+
+
+def _keep_or_end(turn: Turn, name: str) -> Any:
+    """An answer given outside our flow leaves another handler's flow alone, and ends our own stale one."""
+    flow = turn.conversation.flow
+    return None if flow is not None and flow.name == name else KEEP
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1].rstrip() + "…"
+
+
+def _menu_buttons(turn: Turn) -> tuple[Button, ...]:
+    t = turn.texts
+    return (
+        Button(t("tourism.button_nearby"), "tour:more:nearby:0"),
+        Button(t("tourism.button_beaches"), "tour:more:beaches:0"),
+        Button(t("tourism.button_culture"), "tour:more:culture:0"),
+        Button(t("tourism.button_nature"), "tour:more:nature:0"),
+        Button(t("tourism.button_transport"), "tour:transport"),
+    )
+
+
+def format_distance(metres: float, turn: Turn) -> str:
+    """``350 m`` / ``2.4 km`` / ``38 km`` (``2,4 χλμ.`` in Greek)."""
+    t = turn.texts
+    if metres < 1000:
+        return t("tourism.distance_m", value=max(10, _half_up(metres / 10) * 10))
+    km = metres / 1000
+    if km < 10:
+        value = f"{_half_up(km * 10) / 10:.1f}".replace(".", t("tourism.decimal_separator"))
+    else:
+        value = str(_half_up(km))
+    return t("tourism.distance_km", value=value)
+
+
+def _half_up(x: float) -> int:
+    return math.floor(x + 0.5)  # 345 m is "350 m", not the banker's "340 m"
+
+
+def _with_language_note(turn: Turn, outcome: Outcome) -> Outcome:
+    """Other languages get English with a short note (Telegram ``language_code`` / Viber ``language`` hint)."""
+    hint = (turn.inbound.language_hint or "").replace("_", "-").split("-")[0].lower()
+    if turn.lang != "en" or not hint or hint in ("el", "en"):
+        return outcome
+    for i, reply in enumerate(outcome.replies):
+        if reply.text:
+            note = turn.texts("tourism.other_language")
+            outcome.replies[i] = replace(reply, text=f"{note}\n\n{reply.text}")
+            break
+    return outcome
+
+
+def create_handler(services: Services) -> TourismHandler:
+    catalogue = services.extras.get("pois")
+    if not isinstance(catalogue, Catalogue):
+        catalogue = services.extras["pois"] = Catalogue.load()
+    return TourismHandler(catalogue)
