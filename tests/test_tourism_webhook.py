@@ -1,0 +1,88 @@
+"""One nearby-sights exchange end to end in each channel: the real app over HTTP, fake Telegram and Viber APIs.
+
+A shared location needs no NLU (the pipeline does not parse an empty text, and a bare location outside any flow is
+routed to ``tourist_nearby``), so these tests point the service at a closed NLU port: they check the webhook →
+pipeline → tourism handler → adapter path, not Rasa.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.geo import haversine_m
+from bot.i18n import Texts
+from bot.models import GeoPoint
+from bot.pois import KINDS, Catalogue
+from tests.fixtures.service import Service, free_port
+from tests.fixtures.viber import FakeViberApi, location_message, message_callback, signed, text_message
+
+HARBOUR = GeoPoint(35.5175, 24.0180)
+
+
+def nearest(origin: GeoPoint, n: int) -> list[Any]:
+    pois = Catalogue.load().of(KINDS["nearby"])
+    return sorted(pois, key=lambda p: haversine_m(origin, p.point))[:n]
+
+
+async def _service(make_service: Any) -> Service:
+    return await make_service(nlu_url=f"http://127.0.0.1:{free_port()}", nlu_token="unused")
+
+
+async def test_telegram_location_gets_venues_of_the_nearest_sights_and_more_pages(make_service: Any) -> None:
+    service = await _service(make_service)
+    user = 6101
+    expected = nearest(HARBOUR, 10)
+
+    resp = await service.telegram(service.tg.location(user, HARBOUR.lat, HARBOUR.lon))
+    assert resp.status == 200
+    await service.idle()
+    venues = await service.fake_telegram.wait_for(user, count=5, method="sendVenue")
+    assert [(float(v.body["latitude"]), float(v.body["longitude"])) for v in venues] == [
+        (p.lat, p.lon) for p in expected[:5]]
+    assert [v.body["title"] for v in venues] == [p.name.el for p in expected[:5]]  # Greek user, Greek names
+    assert all(" · " in v.body["address"] for v in venues)  # "10 μ. · Μνημείο"
+    [listing] = service.fake_telegram.sent(user, "sendMessage")
+    assert listing.body["text"].startswith(Texts("el")("tourism.title_nearby", first=1, last=5, total=85))
+    keyboard = [b for row in listing.reply_markup["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in keyboard][:5] == [f"tour:info:{p.id}" for p in expected[:5]]
+    more = next(b["callback_data"] for b in keyboard if b["callback_data"].startswith("tour:more:"))
+
+    resp = await service.telegram(service.tg.callback(user, more))
+    assert resp.status == 200
+    await service.idle()
+    venues = await service.fake_telegram.wait_for(user, count=10, method="sendVenue")
+    assert [v.body["title"] for v in venues[5:]] == [p.name.el for p in expected[5:10]]
+    stored = await service.store.conversations.find_one({"_id": f"telegram:{user}"})
+    assert stored is not None and stored.get("flow") is None
+
+
+async def test_viber_location_gets_pins_of_the_nearest_sights_and_the_more_button_works(
+        make_service: Any, fake_viber: FakeViberApi) -> None:
+    service = await _service(make_service)
+    uid = "tourist-viber-01=="
+    expected = nearest(HARBOUR, 10)
+
+    async def send(message: dict[str, Any]) -> list[Any]:
+        before = len([c for c in fake_viber.calls_to("send_message") if c.body.get("receiver") == uid])
+        body, headers = signed(message_callback(message, user_id=uid, language="en"))
+        async with service.http.post(service.viber_url, data=body, headers=headers) as resp:
+            assert resp.status == 200
+        await service.idle()
+        return [c for c in fake_viber.calls_to("send_message") if c.body.get("receiver") == uid][before:]
+
+    calls = await send(location_message(HARBOUR.lat, HARBOUR.lon))
+    locations = [c.body for c in calls if c.body["type"] == "location"]
+    assert [(b["location"]["lat"], b["location"]["lon"]) for b in locations] == [(p.lat, p.lon) for p in expected[:5]]
+    texts = [c.body["text"] for c in calls if c.body["type"] == "text"]
+    assert all(p.name.en in "\n".join(texts) for p in expected[:5])  # English user: English names
+    assert sum(t.count("https://www.openstreetmap.org/") for t in texts) >= 5
+    keyboard = calls[-1].body["keyboard"]["Buttons"]  # the keyboard rides on the last message only
+    assert all("keyboard" not in c.body for c in calls[:-1])
+    more = next(b for b in keyboard if b["ActionBody"].startswith("btn:tour:more:"))
+    assert more["Text"] == html.escape(Texts("en")("tourism.button_more"), quote=False)
+
+    calls = await send(text_message(more["ActionBody"]))
+    locations = [c.body for c in calls if c.body["type"] == "location"]
+    assert [(b["location"]["lat"], b["location"]["lon"]) for b in locations] == [
+        (p.lat, p.lon) for p in expected[5:10]]
