@@ -27,10 +27,11 @@
     var state = document.getElementById("live-state");
     var source = new EventSource(url);
     function show(on) {
-      if (!state) { return; }
-      state.textContent = on ? state.dataset.on : state.dataset.off;
-      state.classList.toggle("on", on);
       document.body.dataset.live = on ? "1" : "";
+      if (state) {
+        state.textContent = on ? state.dataset.on : state.dataset.off;
+        state.classList.toggle("on", on);
+      }
     }
     source.onopen = function () { show(true); };
     source.onerror = function () { show(false); };
@@ -125,11 +126,11 @@
         if (ev.channel) { s.channel = ev.channel; }
         if (ev.language) { s.language = ev.language; }
         if (typeof ev.paused === "boolean") { s.paused = ev.paused; }
-        if (ev.direction === "in") {
+        if (ev.direction === "in") {  /* the row shows what the resident said last; replies only bump the time */
           s.intent = ev.intent || "";
           s.confidence = (ev.confidence === null || ev.confidence === undefined) ? "" : String(ev.confidence);
+          s.text = ev.text || "";
         }
-        s.text = (ev.direction === "out" ? "↩ " : "") + (ev.text || "");
         s.at = ev.created_at;
       }
       if (!matches(s)) {

@@ -1,0 +1,222 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright): the whole service with its
+Telegram webhook and the fake Bot API, and the staff dashboard as staff use it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from bot import tickets
+from bot.models import GeoPoint, utcnow
+from tests.fixtures.dashboard import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+XSS_SCRIPT = "<script>window.__pwned = 1; alert('script')</script>"
+XSS_IMG = "<img src=x onerror=\"window.__pwned = 2; alert('img')\">"
+TIMEOUT = 10_000  # ms, for waits in the page
+
+
+async def log_in(page: Any, service: Any, username: str = "operator", password: str = PASSWORD) -> None:
+    await page.goto(f"{service.url}/staff/")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-submit")
+
+
+async def open_live(page: Any, url: str) -> None:
+    """Open a page with a live stream and wait until the stream is connected."""
+    await page.goto(url)
+    await page.locator("body[data-live='1']").wait_for(state="attached", timeout=TIMEOUT)
+
+
+async def eventually(page: Any, expression: str, timeout_s: float = TIMEOUT / 1000) -> Any:
+    """Poll an expression from here (``page.wait_for_function`` would need eval, which the CSP forbids)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not (value := await page.evaluate(expression)):
+        assert asyncio.get_running_loop().time() < deadline, f"not true in time: {expression}"
+        await asyncio.sleep(0.05)
+    return value
+
+
+async def bot_messages(service: Any, chat_id: int) -> list[str]:
+    return [c.body.get("text", "") for c in service.fake_telegram.sent(chat_id, "sendMessage")]
+
+
+async def test_login_wrong_password_then_right_then_logout(page: Any, staff_service: Any) -> None:
+    await log_in(page, staff_service, password="wrong password")
+    await page.wait_for_selector("#login-error", timeout=TIMEOUT)
+    assert "Λάθος όνομα χρήστη ή κωδικός" in await page.inner_text("#login-error")
+    await page.fill("#password", PASSWORD)
+    await page.click("#login-submit")
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    assert await page.get_attribute("html", "lang") == "el"
+    assert "Συνομιλίες σε πραγματικό χρόνο" in await page.inner_text("h1")
+    cookies = {c["name"]: c for c in await page.context.cookies()}
+    assert cookies["chania_staff"]["httpOnly"] and cookies["chania_staff"]["sameSite"] == "Lax"
+    assert await page.evaluate("document.cookie") == ""  # nothing readable by scripts
+    # switch to English and back
+    await page.click("button[name=lang][value=en]")
+    await page.wait_for_selector("html[lang=en]", timeout=TIMEOUT)
+    assert "Live conversations" in await page.inner_text("h1")
+    await page.click("button[name=lang][value=el]")
+    await page.wait_for_selector("html[lang=el]", timeout=TIMEOUT)
+    # the statistics page draws its charts with the vendored Chart.js under the strict CSP
+    await page.goto(f"{staff_service.url}/staff/stats")
+    await eventually(page, "window.Chart && Object.keys(window.Chart.instances).length === 5")
+    await page.click("#logout")
+    await page.wait_for_url(re.compile(r"/staff/login$"), timeout=TIMEOUT)
+    await page.goto(f"{staff_service.url}/staff/monitor")
+    assert "/staff/login" in page.url
+    assert page.problems == []
+    assert page.failed == [(401, "/staff/login")]  # only the wrong password's answer
+
+
+async def test_new_telegram_message_appears_live_in_the_monitor(page: Any, staff_service: Any) -> None:
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await open_live(page, f"{staff_service.url}/staff/monitor")
+    assert await page.locator("#live-conversations tbody tr").count() == 0
+    response = await staff_service.telegram(staff_service.tg.message(5551, "Δεν ανάβει η λάμπα στην Αποκορώνου 12"))
+    assert response.status == 200
+    row = page.locator('#live-conversations tbody tr[data-id="telegram:5551"]')
+    await row.locator("td.text", has_text="Δεν ανάβει η λάμπα").wait_for(timeout=TIMEOUT)
+    assert await row.locator("td.intent").inner_text() == "complaint_lighting"
+    assert await row.locator("td.confidence").inner_text() == "87%"
+    assert await row.locator("td.channel").inner_text() == "Telegram"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", await row.locator("td.time").inner_text())
+    # the bot answered; the row keeps showing what the resident said
+    await staff_service.fake_telegram.wait_for(5551, method="sendMessage")
+    await staff_service.idle()
+    assert await row.locator("td.text").inner_text() == "Δεν ανάβει η λάμπα στην Αποκορώνου 12"
+    # a filtered monitor (low confidence only) ignores a confident message and shows an unsure one
+    await open_live(page, f"{staff_service.url}/staff/monitor?low=1")
+    await staff_service.telegram(staff_service.tg.message(5552, "Δεν μάζεψαν τα σκουπίδια"))
+    await staff_service.telegram(staff_service.tg.message(5553, "Τι καιρό θα κάνει αύριο;"))
+    await page.locator('tr[data-id="telegram:5553"] td.confidence.low').wait_for(timeout=TIMEOUT)
+    await staff_service.idle()
+    await asyncio.sleep(0.3)
+    assert await page.locator('tr[data-id="telegram:5552"]').count() == 0
+    assert page.problems == [] and page.failed == []
+
+
+async def test_take_over_staff_reply_reaches_telegram_and_hand_back(page: Any, staff_service: Any) -> None:
+    uid = 6661
+    await staff_service.say(uid, "Δεν ανάβει η λάμπα στη Χαλέπα")  # the bot answers this one
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await page.click(f'tr[data-id="telegram:{uid}"] a')
+    await page.wait_for_url(re.compile(r"/staff/conversations/telegram%3A6661$"), timeout=TIMEOUT)
+    await page.click("#take-over")
+    await page.wait_for_selector("#reply-form", timeout=TIMEOUT)
+    await page.locator("body[data-live='1']").wait_for(state="attached", timeout=TIMEOUT)
+    conv = await staff_service.store.conversations.find_one({"_id": f"telegram:{uid}"})
+    assert conv["paused"] is True
+
+    # the resident writes again: the message shows up live, and the bot keeps quiet
+    before = len(await bot_messages(staff_service, uid))
+    await staff_service.telegram(staff_service.tg.message(uid, "Είναι κανείς εκεί; Θέλω να μιλήσω με άνθρωπο"))
+    await page.locator("#transcript li.msg.in", has_text="Θέλω να μιλήσω με άνθρωπο").wait_for(timeout=TIMEOUT)
+    await staff_service.idle()
+    assert len(await bot_messages(staff_service, uid)) == before
+
+    reply = "Καλησπέρα, είμαι η Μαρία από τον Δήμο. Το συνεργείο θα περάσει αύριο."
+    await page.fill("#reply-text", reply)
+    await page.click("#reply-send")
+    await page.wait_for_selector(".flash.ok", timeout=TIMEOUT)
+    calls = await staff_service.fake_telegram.wait_for(uid, count=before + 1, method="sendMessage")
+    assert calls[-1].body["text"] == reply
+    stored = await staff_service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "text": reply})
+    assert stored["sender"] == "staff:operator" and stored["status"] == "sent"
+    assert await page.locator("#transcript li.msg.out", has_text="είμαι η Μαρία").count() == 1
+
+    await page.click("#hand-back")
+    await page.wait_for_selector("#take-over", timeout=TIMEOUT)
+    await staff_service.say(uid, "Ευχαριστώ")  # the bot answers again
+    assert page.problems == [] and page.failed == []
+    audit = [a["action"] async for a in staff_service.store.audit.find({"target": f"telegram:{uid}"})]
+    assert {"conversation.take_over", "conversation.reply", "conversation.hand_back"} <= set(audit)
+
+
+async def test_status_change_notifies_the_resident(page: Any, staff_service: Any) -> None:
+    uid = 7771
+    await staff_service.say(uid, "Καλημέρα")
+    ticket = await tickets.create_ticket(
+        staff_service.runtime.services, category="complaint_lighting", description="Σβηστή λάμπα, Ενετικό λιμάνι",
+        channel="telegram", language="el", conversation_id=f"telegram:{uid}", location=GeoPoint(35.5197, 24.0180))
+    before = len(await bot_messages(staff_service, uid))
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await page.goto(f"{staff_service.url}/staff/tickets?q=ενετικο λιμανι")
+    await page.click(f"text={ticket['reference']}")
+    await page.wait_for_selector("#ticket-map .leaflet-marker-icon", timeout=TIMEOUT)  # the pin, served locally
+    await page.select_option("#new-status", "resolved")
+    await page.fill("#status-note", "Η λάμπα αντικαταστάθηκε σήμερα.")
+    await page.click("#status-submit")
+    await page.wait_for_selector(".flash.ok", timeout=TIMEOUT)
+    assert await page.inner_text("#ticket-status") == "Επιλύθηκε"
+    assert "Η λάμπα αντικαταστάθηκε σήμερα." in await page.inner_text("#timeline")
+    calls = await staff_service.fake_telegram.wait_for(uid, count=before + 1, method="sendMessage")
+    text = calls[-1].body["text"]
+    assert ticket["reference"] in text and "Η λάμπα αντικαταστάθηκε σήμερα." in text
+    assert page.problems == []
+
+
+async def test_assisted_intake_prints_a_receipt(page: Any, staff_service: Any) -> None:
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await page.click("nav >> text=Καταγραφή αιτήματος")
+    assert await page.evaluate("getComputedStyle(document.body).fontSize") == "20px"  # large type
+    await page.fill("#intake-name", "Ευαγγελία Μαρκάκη")
+    await page.fill("#intake-phone", "28210 55555")
+    await page.fill("#intake-address", "Σούδα, οδός Ελευθερίου Βενιζέλου")
+    await page.select_option("#intake-category", "complaint_roads")
+    await page.fill("#intake-description", "Σπασμένο πεζοδρόμιο μπροστά στο φαρμακείο· δυσκολεύομαι να περπατήσω.")
+    await page.click("#intake-submit")
+    await page.wait_for_selector("#receipt-reference", timeout=TIMEOUT)
+    ref = await page.inner_text("#receipt-reference")
+    assert re.fullmatch(r"CHA-\d{4}-\d{6}", ref)
+    receipt = await page.inner_text("#receipt")
+    assert "Απόδειξη καταχώρισης αιτήματος" in receipt and "Ευαγγελία Μαρκάκη" in receipt
+    assert f"«{ref}»" in receipt  # how to ask about it
+    stored = await tickets.get_ticket(staff_service.runtime.services, ref)
+    assert stored["channel"] == "assisted" and stored["citizen"]["name"] == "Ευαγγελία Μαρκάκη"
+    # printing hides the dashboard around the receipt
+    await page.emulate_media(media="print")
+    assert not await page.is_visible(".topbar") and not await page.is_visible("#print-receipt")
+    assert await page.is_visible("#receipt")
+    await page.screenshot(path="/tmp/dashboard-receipt.png")
+    assert page.problems == [] and page.failed == []
+
+
+async def test_script_and_img_payloads_are_shown_as_text(page: Any, staff_service: Any) -> None:
+    uid = 8881
+    conv_id = f"telegram:{uid}"
+    # staff already took this conversation over, so the bot's answers do not replace the monitor's last message
+    await staff_service.store.conversations.insert_one({
+        "_id": conv_id, "channel": "telegram", "user_id": str(uid), "chat_id": str(uid), "language": "el",
+        "language_locked": False, "flow": None, "paused": True, "last_activity": utcnow(), "created_at": utcnow()})
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await open_live(page, f"{staff_service.url}/staff/monitor")
+    first = f"Λάμπα {XSS_SCRIPT} {XSS_IMG}"
+    await staff_service.telegram(staff_service.tg.message(uid, first))
+    cell = page.locator(f'tr[data-id="{conv_id}"] td.text')
+    await cell.wait_for(timeout=TIMEOUT)
+    assert await cell.inner_text() == first  # inserted live, as text
+
+    await open_live(page, f"{staff_service.url}/staff/conversations/telegram%3A{uid}")
+    assert await page.locator("#transcript li.msg.in p.text").first.inner_text() == first  # server-rendered
+    second = f"{XSS_IMG}{XSS_SCRIPT} δεύτερο"
+    await staff_service.telegram(staff_service.tg.message(uid, second))
+    await page.locator("#transcript li.msg.in p.text", has_text="δεύτερο").wait_for(timeout=TIMEOUT)
+    assert await page.locator("#transcript li.msg.in p.text").last.inner_text() == second  # appended live
+    await staff_service.idle()
+    await page.wait_for_timeout(300)
+    assert await page.evaluate("window.__pwned") is None
+    assert await page.locator("img[src=x]").count() == 0 and await page.locator("main script").count() == 0
+    assert page.dialogs == [] and page.problems == [] and page.failed == []
+    assert await bot_messages(staff_service, uid) == []  # taken over: the bot stayed quiet
