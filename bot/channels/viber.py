@@ -328,7 +328,7 @@ class ViberAdapter:
             min_api = PICKER_MIN_API_VERSION
         if not buttons:
             return None, None
-        return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular", "Buttons": buttons}, min_api
+        return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}, min_api
 
     def _sender(self) -> dict[str, str]:
         sender = {"name": self.settings.viber_bot_name[:28]}  # Viber's limit is 28 characters
