@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
 
 from bot import staff as staff_accounts
 from bot import tickets
@@ -616,3 +618,58 @@ async def test_password_change_ends_other_sessions(dashboard: Dashboard) -> None
     assert (await first.get("/staff/monitor"))[0] == 200
     status, _, resp = await second.get("/staff/monitor", allow_redirects=False)
     assert status == 303 and resp.headers["Location"].startswith("/staff/login")
+
+
+async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) -> None:
+    """Telegram photos are file ids: the service asks the Bot API (a fake on loopback here) for the file and passes
+    it on only when it really is an image; a Viber URL on another host is never fetched."""
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
+    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}
+    asked: list[str] = []
+
+    async def get_file(request: web.Request) -> web.Response:
+        asked.append(request.query["file_id"])
+        found = files.get(request.query["file_id"])
+        if found is None:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
+        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": found[0]}})
+
+    async def download(request: web.Request) -> web.Response:
+        body = next(b for p, b in files.values() if p == request.match_info["path"])
+        return web.Response(body=body, content_type="application/octet-stream")
+
+    fake = web.Application()
+    fake.router.add_get("/bot{token}/getFile", get_file)
+    fake.router.add_get("/file/bot{token}/{path:.+}", download)
+    runner = web.AppRunner(fake)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    dashboard.services.settings = dashboard.services.settings.model_copy(
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+    d2 = Dashboard(dashboard.services, dashboard.bus, dashboard.outbox)
+    await d2.start()
+    try:
+        t = await new_ticket(d2, photos=[{"file_id": "AgAD-ok", "size": 2004}, {"file_id": "AgAD-html"},
+                                         {"file_id": "AgAD-gone"}])
+        v = await new_ticket(d2, channel="viber", conversation_id="viber:1",
+                             photos=[{"url": "https://attacker.example/p.jpg"}, {"url": "http://10.0.0.1/p.jpg"}])
+        op = await d2.login("op", "operator")
+        _, html, _ = await op.get(f"/staff/tickets/{t['reference']}")
+        assert f'<img src="/staff/tickets/{t["reference"]}/photos/0"' in html
+        async with op.session.get(d2.url + f"/staff/tickets/{t['reference']}/photos/0") as r:
+            assert r.status == 200 and r.headers["Content-Type"] == "image/jpeg"
+            assert r.headers["Cache-Control"] == "no-store" and await r.read() == jpeg
+        assert (await op.get(f"/staff/tickets/{t['reference']}/photos/1"))[0] == 502  # HTML is not passed on
+        assert (await op.get(f"/staff/tickets/{t['reference']}/photos/2"))[0] == 502
+        assert (await op.get(f"/staff/tickets/{t['reference']}/photos/3"))[0] == 404
+        _, html, _ = await op.get(f"/staff/tickets/{v['reference']}")
+        assert "/photos/" not in html and "attacker.example" not in html
+        assert (await op.get(f"/staff/tickets/{v['reference']}/photos/0"))[0] == 502
+        assert asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
+        dept = await d2.login("dept", "department", ("water",))
+        assert (await dept.get(f"/staff/tickets/{t['reference']}/photos/0"))[0] == 403
+    finally:
+        await d2.close()
+        await runner.cleanup()

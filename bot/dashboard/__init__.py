@@ -15,12 +15,17 @@ search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, phot
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import aiohttp
 from aiohttp import web
 
+from bot.dashboard import photos
 from bot.dashboard.core import (
     BUS,
     CONFIG,
     JINJA,
+    PHOTO_HTTP,
     PREFIX,
     SERVICES,
     SESSIONS,
@@ -59,10 +64,13 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     staff.on_response_prepare.append(security_headers)
     staff.on_shutdown.append(monitor.close_streams)
 
-    async def ensure_indexes(_: web.Application) -> None:
+    async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await staff[SESSIONS].ensure_indexes()
+        staff[PHOTO_HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=photos.TIMEOUT_S))
+        yield
+        await staff[PHOTO_HTTP].close()
 
-    staff.on_startup.append(ensure_indexes)
+    staff.cleanup_ctx.append(lifecycle)
 
     r = staff.router
     r.add_get("/", auth.home)
@@ -83,6 +91,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/tickets", tickets.ticket_list)
     r.add_get("/tickets.csv", tickets.ticket_csv)
     r.add_get("/tickets/{reference}", tickets.ticket_detail)
+    r.add_get("/tickets/{reference}/photos/{index:\\d+}", tickets.ticket_photo)
     r.add_post("/tickets/{reference}/status", tickets.change_status)
     r.add_post("/tickets/{reference}/reassign", tickets.reassign)
     r.add_post("/tickets/{reference}/note", tickets.add_note)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
@@ -44,6 +45,7 @@ BUS = web.AppKey("staff_bus", EventBus)
 SESSIONS = web.AppKey("staff_sessions", SessionStore)
 CONFIG = web.AppKey("staff_config", DashboardConfig)
 JINJA = web.AppKey("staff_jinja", jinja2.Environment)
+PHOTO_HTTP = web.AppKey("staff_photo_http", aiohttp.ClientSession)  # fetches ticket photos (bot.dashboard.photos)
 
 # per request, set by bot.dashboard.security.session_middleware
 STAFF: web.RequestKey[StaffMember | None] = web.RequestKey("staff_member")

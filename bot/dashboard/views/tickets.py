@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -13,8 +14,10 @@ from pymongo import DESCENDING
 
 from bot import tickets as ticket_service
 from bot.categories import categories
+from bot.dashboard import photos
 from bot.dashboard.core import (
     CONFIG,
+    PHOTO_HTTP,
     PREFIX,
     error_page,
     fmt_time,
@@ -27,7 +30,10 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.core import record as audit
 from bot.dashboard.ticket_filters import TicketFilter
+from bot.settings import Settings
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 CONVERSATION_LIMIT = 100
@@ -140,14 +146,33 @@ def timeline(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def photo_views(ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    """Photos this service can show itself (same-origin URLs); others are listed with their size."""
+def photo_views(ticket: dict[str, Any], settings: Settings) -> list[dict[str, Any]]:
+    """Each photo's address for the page: its own same-origin URL, or this service's proxy (``ticket_photo``)."""
     out = []
-    for p in ticket.get("photos") or ():
-        url = p.get("url") or ""
-        out.append({"src": url if url.startswith("/") and not url.startswith("//") else None,
-                    "size_kb": round((p.get("size") or 0) / 1024), "file_id": p.get("file_id")})
+    for i, p in enumerate(ticket.get("photos") or ()):
+        src = photos.local_url(p)
+        if src is None and photos.can_fetch(p, ticket.get("channel"), settings):
+            src = f"{PREFIX}/tickets/{ticket['reference']}/photos/{i}"
+        out.append({"src": src, "size_kb": round((p.get("size") or 0) / 1024)})
     return out
+
+
+@requires("tickets")
+async def ticket_photo(request: web.Request) -> web.StreamResponse:
+    ticket = await _visible_ticket(request)
+    if isinstance(ticket, web.Response):
+        return ticket
+    index = int(request.match_info["index"])
+    all_photos = ticket.get("photos") or []
+    if index >= len(all_photos):
+        return error_page(request, 404, "errors.not_found")
+    try:
+        data, kind = await photos.fetch(request.config_dict[PHOTO_HTTP], all_photos[index], ticket.get("channel"),
+                                        services_of(request).settings)
+    except photos.PhotoUnavailable as exc:
+        log.info("photo unavailable", extra={"reference": ticket["reference"], "reason": str(exc)})
+        return error_page(request, 502, "errors.photo_unavailable")
+    return web.Response(body=data, content_type=kind)
 
 
 @requires("tickets")
@@ -166,7 +191,8 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     await audit(request, "ticket.view", target=ticket["reference"])
     point = ticket_point(ticket)
     return render(request, "ticket.html", {
-        "ticket": ticket, "timeline": timeline(ticket), "photos": photo_views(ticket), "point": point,
+        "ticket": ticket, "timeline": timeline(ticket), "photos": photo_views(ticket, services.settings),
+        "point": point,
         "tiles_url": request.config_dict[CONFIG].tiles_url or "", "messages": messages, "conv": conv,
         "max_note": MAX_NOTE, **_choices(),
     })

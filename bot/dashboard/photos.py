@@ -1,0 +1,94 @@
+"""Photos of a ticket, fetched by the service for the staff's browser (which must not reach external hosts: the CSP
+allows images from this service only, and on the intranet there may be no internet for the browser at all).
+
+- Telegram: the photo is a ``file_id``; the Bot API's ``getFile`` gives its path, then the file is downloaded from
+  the Bot API's file endpoint (``TELEGRAM_API_URL``).
+- Viber: an ``https`` media URL on a Viber host (never any other host: no request forgery through a ticket).
+- Web chat uploads are already served by this service (a ``/…`` URL) and are linked directly.
+
+Only JPEG, PNG, GIF and WebP (checked by their first bytes) up to :data:`MAX_BYTES` are passed on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bot.settings import Settings
+
+MAX_BYTES = 10 * 1024 * 1024
+TIMEOUT_S = 10.0
+VIBER_HOST_SUFFIXES = (".viber.com", ".cdn.viber.com")
+_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"),
+               (b"GIF89a", "image/gif"))
+
+
+class PhotoUnavailable(RuntimeError):
+    pass
+
+
+def local_url(photo: dict[str, Any]) -> str | None:
+    url = photo.get("url") or ""
+    return url if url.startswith("/") and not url.startswith("//") else None
+
+
+def _viber_url(photo: dict[str, Any]) -> str | None:
+    url = photo.get("url") or ""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname and parts.hostname.endswith(VIBER_HOST_SUFFIXES):
+        return url
+    return None
+
+
+def can_fetch(photo: dict[str, Any], channel: str | None, settings: Settings) -> bool:
+    if channel == "telegram" and photo.get("file_id") and settings.telegram_token:
+        return True
+    return channel == "viber" and _viber_url(photo) is not None
+
+
+def image_type(data: bytes) -> str | None:
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+async def _download(http: aiohttp.ClientSession, url: str) -> bytes:
+    async with http.get(url, allow_redirects=False) as resp:
+        if resp.status != 200:
+            raise PhotoUnavailable(f"HTTP {resp.status}")
+        if (resp.content_length or 0) > MAX_BYTES:
+            raise PhotoUnavailable("too large")
+        data = await resp.content.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise PhotoUnavailable("too large")
+    return data
+
+
+async def fetch(http: aiohttp.ClientSession, photo: dict[str, Any], channel: str | None,
+                settings: Settings) -> tuple[bytes, str]:
+    """The photo's bytes and image type; :class:`PhotoUnavailable` when it cannot be had."""
+    try:
+        if channel == "telegram" and photo.get("file_id") and settings.telegram_token:
+            token = settings.telegram_token.get_secret_value()
+            api = settings.telegram_api_url
+            async with http.get(f"{api}/bot{token}/getFile", params={"file_id": photo["file_id"]}) as resp:
+                body = await resp.json(content_type=None)
+            path = (body.get("result") or {}).get("file_path") if body.get("ok") else None
+            if not path or ".." in path:
+                raise PhotoUnavailable("getFile failed")
+            data = await _download(http, f"{api}/file/bot{token}/{path}")
+        elif channel == "viber" and (url := _viber_url(photo)):
+            data = await _download(http, url)
+        else:
+            raise PhotoUnavailable("no way to fetch this photo")
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        raise PhotoUnavailable(type(exc).__name__) from None
+    kind = image_type(data)
+    if kind is None:
+        raise PhotoUnavailable("not an image")
+    return data, kind
