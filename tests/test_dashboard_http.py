@@ -673,3 +673,17 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
     finally:
         await d2.close()
         await runner.cleanup()
+
+
+def test_csp_allows_only_the_configured_map_tile_host() -> None:
+    from bot.dashboard.core import DashboardConfig
+    from bot.dashboard.security import content_security_policy
+
+    def img_src(tiles: str | None) -> str:
+        csp = content_security_policy(DashboardConfig(secure_cookies=False, tiles_url=tiles, low_confidence=0.5))
+        return next(d for d in csp.split("; ") if d.startswith("img-src"))
+
+    assert img_src(None) == "img-src 'self' data:"
+    assert img_src("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == \
+        "img-src 'self' data: https://tile.openstreetmap.org"
+    assert img_src("https://{s}.tiles.chania.gr/{z}/{x}/{y}.png") == "img-src 'self' data: https://*.tiles.chania.gr"
