@@ -204,13 +204,17 @@ async def test_low_confidence_shows_the_category_buttons(make_service: Any) -> N
 async def test_cancel_in_words_and_by_command(service: Service, fake_viber: FakeViberApi) -> None:
     kostas = TelegramPerson(service, 7004)
     await kostas.say("Σπασμένο πεζοδρόμιο στην Κισσάμου, σκόνταψε μια γιαγιά")
+    assert (await kostas.conversation())["flow"]["name"] == "complaints"
     await kostas.say("άκυρο")
+    assert kostas.texts == [EL("system.cancelled")]
     assert (await kostas.conversation())["flow"] is None
 
     anna = ViberPerson(service, fake_viber, "anna-viber==", lang="en")
     await anna.say("There is a big pothole in front of the school")
     await anna.send(location_message(HARBOUR.lat, HARBOUR.lon))
+    assert anna.text == EN("complaints.ask_photo", max_mb=10)
     await anna.say("/cancel")
+    assert anna.text == EN("system.cancelled")
     conv = await service.store.conversations.find_one({"_id": "viber:anna-viber=="})
     assert conv["flow"] is None
     assert await service.store.tickets.count_documents({}) == 0
@@ -361,8 +365,10 @@ async def test_text_over_2000_characters_is_cut_and_the_resident_told(service: S
 
 async def test_a_photo_over_10_mb_is_refused_politely(service: Service) -> None:
     babis = TelegramPerson(service, 7013)
-    await babis.say("Ψόφιο ζώο στην άκρη του δρόμου")
+    await babis.say("Ένα ψόφιο σκυλί είναι στην άκρη του δρόμου εδώ και δύο μέρες")
+    assert EL("complaints.understood", category="Ζώα") in babis.texts
     await babis.share_location(HARBOUR)
+    assert babis.texts == [EL("complaints.ask_photo", max_mb=10)]
     await babis.photo(size=11 * 1024 * 1024)
     assert babis.texts[0] == EL("complaints.photo_too_big", size_mb="11.0", max_mb=10)
     assert (await babis.conversation())["flow"]["slots"]["photos"] == []
