@@ -25,14 +25,19 @@ _ENGLISH = frozenset(
 
 
 def detect(text: str) -> Language | None:
-    """'el', 'en', or None when the text says nothing (empty, digits, a lone name)."""
-    if _GREEK.search(text):
-        return "el"
-    if not _LATIN.search(text):
+    """'el', 'en', or None when the text says nothing (empty, digits, a lone name).
+
+    Greek script means Greek, unless the message is mostly English words around a Greek name
+    ("the light on Αποκορώνου street is out")."""
+    greek_letters = len(_GREEK.findall(text))
+    latin_letters = len(_LATIN.findall(text))
+    if not greek_letters and not latin_letters:
         return None
     words = _WORD.findall(text.lower())
-    greeklish = sum(w in _GREEKLISH for w in words)
     english = sum(w in _ENGLISH for w in words)
+    if greek_letters:
+        return "en" if english >= 2 and latin_letters > greek_letters else "el"
+    greeklish = sum(w in _GREEKLISH for w in words)
     if greeklish > english:
         return "el"
     if english > greeklish:

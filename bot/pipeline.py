@@ -126,13 +126,15 @@ class Pipeline:
             with self.times.measure("store", stages):
                 await conversations.save_turn(self.store, conv, text=inbound.text or inbound.button or "",
                                               intent=nlu.intent, confidence=nlu.confidence if nlu.ok else None)
-                await self.store.messages.update_one(
-                    {"_id": msg_id},
-                    {"$set": {"nlu": nlu.raw or None, "intent": nlu.intent,
-                              "confidence": nlu.confidence if nlu.intent else None,
-                              "status": "answered" if replies else ("paused" if conv.paused else "processed"),
-                              "processed_at": utcnow()}},
-                )
+                done: dict[str, Any] = {
+                    "nlu": nlu.raw or None, "intent": nlu.intent,
+                    "confidence": nlu.confidence if nlu.intent else None,
+                    "status": "answered" if replies else ("paused" if conv.paused else "processed"),
+                    "processed_at": utcnow(),
+                }
+                if inbound.contact_phone:  # kept only until handled: a ticket keeps it if the person consented
+                    done["contact_phone"] = None
+                await self.store.messages.update_one({"_id": msg_id}, {"$set": done})
             self._publish_in(conv, inbound, nlu)
             if replies:
                 await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)

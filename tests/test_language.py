@@ -13,6 +13,8 @@ from bot.language import choose, detect
     ("den mazepsan ta skoupidia sti Nea Xora", "el"),
     ("exei lakouva sto dromo", "el"),
     ("The street light on Chalidon street is out", "en"),
+    ("The street light on Αποκορώνου street is out since Monday", "en"),
+    ("Η λάμπα στην Apokoronou street δεν ανάβει", "el"),
     ("where is the nearest beach?", "en"),
     ("12345", None),
     ("", None),

@@ -209,4 +209,20 @@ async def test_location_photo_and_contact_are_translated(service: Service) -> No
     assert docs[0]["location"] == {"lat": 35.5138, "lon": 24.018}
     assert docs[1]["attachments"][0]["file_id"].startswith("AgAC") and docs[1]["attachments"][0]["size"] == 84_000
     assert docs[1]["text"] == "Λακκούβα"
-    assert docs[2]["contact_phone"] == "+306900000000"
+    assert docs[2]["status"] in ("answered", "processed")
+    assert docs[2]["contact_phone"] is None  # not kept on the message once handled (personal data)
+
+
+async def test_a_shared_contact_reaches_the_handler(service: Service, monkeypatch) -> None:
+    seen: list[str | None] = []
+    conversation = service.runtime.pipeline.registry.conversation
+    original = conversation.handle
+
+    async def spy(turn):  # type: ignore[no-untyped-def]
+        seen.append(turn.inbound.contact_phone)
+        return await original(turn)
+
+    monkeypatch.setattr(conversation, "handle", spy)
+    assert (await service.telegram(service.tg.contact(1717, "+306911111111"))).status == 200
+    await service.idle()
+    assert seen == ["+306911111111"]
