@@ -354,18 +354,13 @@ async def test_close_closes_open_sockets(chat: Chat) -> None:
 
 
 # ---------------------------------------------------------------------- end to end: the whole service
-# The real app (tests/fixtures/service.py) with NLU pointed at a closed port: the bot answers with its menu, which
-# is enough to follow a conversation through the channel. A real browser drives the page in the last test.
+# The real app (tests/fixtures/service.py) with the real Rasa server; a real browser drives the page in the last test.
 import shutil  # noqa: E402
 
 from bot.i18n import Texts  # noqa: E402
-from tests.fixtures.service import Service, free_port  # noqa: E402
+from tests.fixtures.service import Service  # noqa: E402
 
 EL, EN = Texts("el"), Texts("en")
-
-
-async def _service_without_nlu(make_service: Any) -> Service:
-    return await make_service(nlu_url=f"http://127.0.0.1:{free_port()}", nlu_token="t")
 
 
 async def _open(service: Service) -> tuple[str, aiohttp.ClientWebSocketResponse]:
@@ -380,15 +375,14 @@ async def _connect(service: Service, session: str) -> aiohttp.ClientWebSocketRes
                                          headers={"Cookie": f"{COOKIE}={session}", "Origin": service.url})
 
 
-async def test_e2e_webchat_conversation_over_a_real_websocket(make_service: Any) -> None:
-    service = await _service_without_nlu(make_service)
+@pytest.mark.rasa
+async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) -> None:
     session, ws = await _open(service)
     assert (await receive(ws))["messages"] == []
-    await ws.send_json({"type": "message", "id": "e2e-00000001", "text": "Δεν ανάβει η λάμπα στην Αποκορώνου",
-                        "lang": "el-GR"})
+    await ws.send_json({"type": "message", "id": "e2e-00000001", "text": "Καλημέρα σας!", "lang": "el-GR"})
     assert (await receive(ws))["type"] == "ack"
     reply = (await receive(ws, "reply"))["reply"]
-    assert reply["text"] == EL("system.nlu_down")
+    assert reply["text"] == EL("system.welcome")
     report = next(b for b in reply["buttons"] if b["payload"] == "menu:report")
     await ws.send_json({"type": "button", "id": "e2e-00000002", "payload": report["payload"]})
     assert (await receive(ws, "reply"))["reply"]["text"] == EL("menu.report_prompt")
@@ -396,6 +390,8 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(make_service: Any)
     await ws.close()
 
     conv = f"webchat:{chat_id_for(session)}"
+    stored = await service.store.messages.find_one({"conversation_id": conv, "direction": "in"})
+    assert stored["intent"] == "greet"
     assert await service.store.messages.count_documents({"conversation_id": conv, "direction": "in"}) == 2
     assert session not in json.dumps(await service.store.conversations.find_one({"_id": conv}), default=str)
 
@@ -405,18 +401,18 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(make_service: Any)
     history = (await receive(ws))["messages"]
     await ws.close()
     assert [(m["direction"], m["reply"]["text"] if "reply" in m else m["text"]) for m in history] == [
-        ("in", "Δεν ανάβει η λάμπα στην Αποκορώνου"), ("out", EL("system.nlu_down")),
+        ("in", "Καλημέρα σας!"), ("out", EL("system.welcome")),
         ("in", report["label"]), ("out", EL("menu.report_prompt")), ("out", "Η βλάβη αποκαταστάθηκε.")]
     assert history[-1]["sender"] == "staff"
 
 
-async def test_e2e_english_visitor_and_resent_frame(make_service: Any) -> None:
-    service = await _service_without_nlu(make_service)
+@pytest.mark.rasa
+async def test_e2e_english_visitor_and_resent_frame(service: Service) -> None:
     _session, ws = await _open(service)
     await receive(ws, "history")
-    frame = {"type": "message", "id": "e2e-en-000001", "text": "Hello, the street light is out", "lang": "en-US"}
+    frame = {"type": "message", "id": "e2e-en-000001", "text": "Hello there, good morning", "lang": "en-GB"}
     await ws.send_json(frame)
-    assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.nlu_down")
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.welcome")
     await ws.send_json(frame)  # resent after a reconnect that lost the ack
     assert (await receive(ws, "ack"))["duplicate"] is True
     await service.idle()
@@ -425,12 +421,12 @@ async def test_e2e_english_visitor_and_resent_frame(make_service: Any) -> None:
     assert await service.store.messages.count_documents({"direction": "out"}) == 1
 
 
+@pytest.mark.rasa
 @pytest.mark.browser
-async def test_e2e_browser_chats_presses_a_button_and_shares_location(make_service: Any) -> None:
+async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: Service) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (test.sh installs it)"
-    service = await _service_without_nlu(make_service)
     async with playwright_api.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         context = await browser.new_context(geolocation={"latitude": 35.5138, "longitude": 24.0180},
@@ -441,9 +437,9 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(make_servi
         page.on("pageerror", lambda e: problems.append(str(e)))
         await page.goto(f"{service.url}/chat")
         await page.wait_for_selector("#status:has-text('Σε σύνδεση')")
-        await page.get_by_label("Το μήνυμά σας").fill("Δεν μάζεψαν τα σκουπίδια στη Νέα Χώρα")
+        await page.get_by_label("Το μήνυμά σας").fill("Καλημέρα σας")
         await page.keyboard.press("Enter")
-        await page.wait_for_selector(f".msg.out:has-text('{EL('system.nlu_down')[:40]}')")
+        await page.wait_for_selector(f".msg.out:has-text('{EL('system.welcome')[:40]}')")
         await page.get_by_role("button", name=EL("menu.report")).click()
         await page.wait_for_selector(f".msg.out:has-text('{EL('menu.report_prompt')[:40]}')")
         await page.locator("#locate").click()
@@ -456,19 +452,6 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(make_servi
         await browser.close()
     assert problems == []  # no script error, no CSP violation
     stored = [d async for d in service.store.messages.find({"direction": "in"}).sort("created_at", 1)]
-    assert [d["text"] for d in stored][:1] == ["Δεν μάζεψαν τα σκουπίδια στη Νέα Χώρα"]
+    assert stored[0]["text"] == "Καλημέρα σας"
     assert stored[1]["button"] == "menu:report"
     assert stored[2]["location"] == {"lat": 35.5138, "lon": 24.018}
-
-
-@pytest.mark.rasa
-async def test_e2e_webchat_english_greeting_with_real_rasa(service: Service) -> None:
-    _session, ws = await _open(service)
-    await receive(ws, "history")
-    await ws.send_json({"type": "message", "id": "rasa-en-00001", "text": "Hello there, good morning",
-                        "lang": "en-GB"})
-    assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.welcome")
-    await service.idle()
-    await ws.close()
-    stored = await service.store.messages.find_one({"channel": "webchat", "direction": "in"})
-    assert stored["intent"] == "greet"
