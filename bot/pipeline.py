@@ -93,7 +93,7 @@ class Pipeline:
                 except Exception:
                     # Left as "received": recover() tries again later. Never let one message stop the queue.
                     self.times.counters["failed"] += 1
-                    log.exception("processing failed", extra={"conversation": conv_id, "message": str(msg_id)})
+                    log.exception("processing failed", extra={"conversation": conv_id, "message_id": str(msg_id)})
                 finally:
                     queue.popleft()
                     self._inflight.discard(msg_id)

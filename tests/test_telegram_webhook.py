@@ -226,3 +226,39 @@ async def test_a_shared_contact_reaches_the_handler(service: Service, monkeypatc
     assert (await service.telegram(service.tg.contact(1717, "+306911111111"))).status == 200
     await service.idle()
     assert seen == ["+306911111111"]
+
+
+async def test_a_database_failure_mid_processing_leaves_the_message_for_recovery(service: Service,
+                                                                                  monkeypatch, caplog) -> None:
+    from bot import conversations
+
+    original = conversations.save_turn
+    failures = []
+
+    async def flaky(*args: object, **kwargs: object) -> None:
+        if not failures:
+            failures.append(1)
+            raise ServerSelectionTimeoutError("primary stepped down")
+        await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(conversations, "save_turn", flaky)
+    assert (await service.telegram(service.tg.message(1818, "Καλημέρα"))).status == 200
+    await service.idle()
+    assert await _count(service, status="received") == 1
+    assert any(r.getMessage() == "processing failed" for r in caplog.records)
+    assert await service.runtime.pipeline.recover() == 1  # what the periodic recovery loop does
+    calls = await service.fake_telegram.wait_for(1818, method="sendMessage")
+    assert calls[-1].body["text"] == Texts("el")("system.welcome")
+    await service.idle()
+    assert await _count(service, status="received") == 0
+
+
+async def test_a_failing_handler_gets_an_apology_not_silence(service: Service, monkeypatch) -> None:
+    conversation = service.runtime.pipeline.registry.conversation
+
+    async def broken(turn):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(conversation, "command", broken)
+    calls = await service.say(1919, "/start")
+    assert calls[0].body["text"] == Texts("el")("system.error")
