@@ -105,20 +105,18 @@ def _secret(value: str) -> object:
 
 
 async def _announce(app: object, settings: object) -> None:
+    from bot.app import RUNTIME
+    from bot.dashboard import ensure_demo_admin
+
     base = f"http://{settings.host}:{settings.port}"  # type: ignore[attr-defined]
     print(f"\n[run] Chania civic chatbot is up\n"
           f"      web chat:   {base}/chat\n"
           f"      staff:      {base}/staff\n"
           f"      health:     {base}/healthz\n", file=sys.stderr)
-    try:
-        from bot.app import RUNTIME
-        from bot.dashboard import ensure_demo_admin  # type: ignore[attr-defined]
-
-        password = await ensure_demo_admin(app[RUNTIME].services)  # type: ignore[index]
-        if password:
-            print(f"      demo staff login: admin / {password}\n", file=sys.stderr)
-    except ImportError:
-        pass
+    password = await ensure_demo_admin(app[RUNTIME].services)  # type: ignore[index]
+    if password:
+        print(f"      demo staff login: admin / {password}  (demo mode: a new one at every start)\n",
+              file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,9 @@ from aiohttp import web
 
 from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
+from bot.channels.viber import ViberAdapter
+from bot.channels.webchat import WebChatAdapter
+from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
 from bot.nlu_client import NluClient
@@ -24,22 +27,11 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
+from handlers import complaints, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
-
-# TEMPORARY while the parts land in parallel: feature modules that do not exist yet are skipped.
-import importlib  # noqa: E402
-
-
-def _optional(module: str) -> object | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 @dataclass
@@ -78,16 +70,12 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
-    feature_handlers = [m.create_handler(services) for name in ("handlers.tourism", "handlers.complaints")
-                        if (m := _optional(name)) is not None]  # type: ignore[attr-defined]
-    registry = HandlerRegistry(conversation, feature_handlers)
+    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline)
-    if (viber := _optional("bot.channels.viber")) is not None and hasattr(viber, "ViberAdapter"):
-        adapters["viber"] = viber.ViberAdapter(settings, pipeline, http, store=store)  # type: ignore[attr-defined]
-    if (webchat := _optional("bot.channels.webchat")) is not None:
-        adapters["webchat"] = webchat.WebChatAdapter(settings, pipeline, store)  # type: ignore[attr-defined]
+    adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
+    adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
     for adapter in adapters.values():
         adapter.add_routes(app)
 
@@ -96,8 +84,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
-    if (dashboard := _optional("bot.dashboard")) is not None and hasattr(dashboard, "setup_dashboard"):
-        dashboard.setup_dashboard(app, services, bus)  # type: ignore[attr-defined]
+    setup_dashboard(app, services, bus)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
