@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import signal
-import stat
 import sys
 from pathlib import Path
 
@@ -23,18 +22,6 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 log = logging.getLogger("bot")
-
-
-def _session_secret_file() -> str:
-    """A persistent random secret for signing cookies, created on first run in var/ (mode 0600)."""
-    import secrets
-
-    path = ROOT / "var" / "session-secret"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    return path.read_text().strip()
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -50,11 +37,9 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.port:
         overrides["port"] = args.port
     settings = load_settings(**overrides)
-    if settings.session_secret is None:
-        settings = settings.model_copy(update={"session_secret": _secret(_session_secret_file())})
     secrets_to_hide = [s.get_secret_value() for s in (settings.telegram_token, settings.viber_token,
                                                         settings.telegram_webhook_secret, settings.rasa_token,
-                                                        settings.mongodb_uri, settings.session_secret) if s]
+                                                        settings.mongodb_uri) if s]
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else new_token()
     setup_logging(settings.log_level, [*secrets_to_hide, rasa_token])
 
@@ -96,12 +81,6 @@ async def _serve(args: argparse.Namespace) -> int:
         if rasa is not None:
             await rasa.stop()
     return 0
-
-
-def _secret(value: str) -> object:
-    from pydantic import SecretStr
-
-    return SecretStr(value)
 
 
 async def _announce(app: object, settings: object) -> None:

@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     public_url: str | None = None  # https://bot.chania.gr — webhooks are registered at start when set
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    session_secret: SecretStr | None = None  # signs web-chat and staff cookies; generated into var/ when unset
 
     # MongoDB (unset: demo mode with the in-process stand-in, nothing persists)
     mongodb_uri: SecretStr | None = None
