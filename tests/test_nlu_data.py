@@ -1,0 +1,141 @@
+"""The NLU project's contract and training data: intents of design.md §3, amounts per language and script,
+Greeklish coverage, held-out splits never trained on, and `rasa data validate`."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu_admin import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
+from nlu.chania_text import to_latin
+
+COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "complaint_water", "complaint_greenery",
+              "complaint_animals", "complaint_noise", "complaint_parking", "complaint_other"]
+TOURIST = ["tourist_nearby", "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
+           "tourist_transport"]
+CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope"]
+DESIGN_INTENTS = COMPLAINTS + TOURIST + CONVERSATION
+SPLITS = [NLU_DIR / "tests" / "heldout.tsv", NLU_DIR / "tests" / "dev.tsv"]
+SCRIPTS = {"accented", "unaccented", "upper", "greeklish", "english"}
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+def greek_script(text: str) -> str:
+    if text == text.upper():
+        return "upper"
+    marks = any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
+    return "accented" if marks else "unaccented"
+
+
+def has_greek(text: str) -> bool:
+    return any("\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff" for c in text)
+
+
+def training_examples() -> list[tuple[str, str, str]]:
+    """(intent, script, plain text) of every training example; script as for the held-out files."""
+    out = []
+    for path in sorted((NLU_DIR / "data").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" not in item:
+                continue
+            meta = item.get("metadata") or {}
+            for line in item["examples"].splitlines():
+                if not line.startswith("- "):
+                    continue
+                text = _ANNOTATION.sub(r"\1", line[2:].strip())
+                if meta.get("lang") == "en":
+                    script = "english"
+                elif meta.get("script") == "greeklish":
+                    script = "greeklish"
+                else:
+                    script = greek_script(text)
+                out.append((item["intent"], script, text))
+    return out
+
+
+def split_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, dialect="excel-tab"))
+
+
+def test_domain_lists_exactly_the_design_intents_and_entities() -> None:
+    domain = yaml.safe_load((NLU_DIR / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["intents"] == DESIGN_INTENTS
+    assert domain["entities"] == ["ticket_id", "sight", "location"]
+    assert {intent for intent, _, _ in training_examples()} == set(DESIGN_INTENTS)
+
+
+def test_amounts_per_intent_language_and_script() -> None:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for intent, script, _ in training_examples():
+        counts[intent][script] += 1
+    greek_total = unmarked = 0
+    for intent in DESIGN_INTENTS:
+        c = counts[intent]
+        greek = c["accented"] + c["unaccented"] + c["upper"]
+        greek_total += greek
+        unmarked += c["unaccented"] + c["upper"]
+        minimum = 15 if intent in CONVERSATION else 40
+        assert greek >= minimum and c["english"] >= minimum, (intent, dict(c))
+        if intent not in CONVERSATION:
+            assert c["greeklish"] >= 10, (intent, dict(c))
+            assert (c["unaccented"] + c["upper"]) / greek >= 0.2, (intent, dict(c))
+    assert unmarked / greek_total >= 0.2
+
+
+def test_scripts_are_what_the_blocks_say() -> None:
+    mixed = re.compile(r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]|[\u0400-\u04ff]")  # Cyrillic look-alikes
+    for intent, script, text in training_examples():
+        assert not mixed.search(text), (intent, text)
+        assert has_greek(text) == (script in {"accented", "unaccented", "upper"}), (intent, script, text)
+
+
+def test_no_example_is_labelled_twice_after_normalisation() -> None:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for intent, _, text in training_examples():
+        seen[to_latin(text)].add(intent)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+@pytest.mark.parametrize("path", SPLITS, ids=lambda p: p.name)
+def test_held_out_splits_are_well_formed_and_never_trained_on(path: Path) -> None:
+    rows = split_rows(path)
+    assert len(rows) >= 300
+    assert set(rows[0]) == {"text", "intent", "lang", "script"}
+    train = {to_latin(text) for _, _, text in training_examples()}
+    for row in rows:
+        assert row["intent"] in DESIGN_INTENTS, row
+        assert row["script"] in SCRIPTS, row
+        assert row["lang"] == ("en" if row["script"] == "english" else "el"), row
+        if row["script"] in {"accented", "unaccented", "upper"}:
+            assert greek_script(row["text"]) == row["script"], row
+        else:
+            assert not has_greek(row["text"]), row
+        assert to_latin(row["text"]) not in train, f"{path.name} row is in the training data: {row['text']}"
+    assert {r["intent"] for r in rows} == set(DESIGN_INTENTS)
+    assert {r["script"] for r in rows} == SCRIPTS
+
+
+def test_synonyms_name_lookup_elements() -> None:
+    """The gazetteer reads spellings from `synonym:` blocks whose name is a lookup-table element."""
+    data = yaml.safe_load((NLU_DIR / "data" / "entities.yml").read_text(encoding="utf-8"))["nlu"]
+    elements = {line[2:].strip() for item in data if "lookup" in item for line in item["examples"].splitlines()}
+    synonyms = [item["synonym"] for item in data if "synonym" in item]
+    assert synonyms
+    assert [s for s in synonyms if s not in elements] == []
+
+
+@pytest.mark.rasa
+def test_rasa_data_validate() -> None:
+    ensure_nlu_env()
+    proc = subprocess.run([str(RASA_BIN), "data", "validate", "--domain", "domain.yml", "--data", "data",
+                           "--config", "config.yml"], cwd=NLU_DIR, env=rasa_env(), capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
