@@ -25,31 +25,41 @@ def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
         out[prefix] = str(node)
 
 
-@cache
-def catalogue(lang: Language) -> dict[str, str]:
-    with open(I18N_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
+def load_flat(path: Path) -> dict[str, str]:
+    """A YAML catalogue as ``{"dotted.key": "template"}``."""
+    with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     flat: dict[str, str] = {}
     _flatten("", data, flat)
     return flat
 
 
+@cache
+def catalogue(lang: Language) -> dict[str, str]:
+    return load_flat(I18N_DIR / f"{lang}.yaml")
+
+
 class Texts:
     """Texts of one language: ``texts("menu.title")`` or ``texts("tickets.created", ref="CHA-2026-000001")``."""
 
     __slots__ = ("_cat", "lang")
+    source = "data/i18n/{lang}.yaml"
 
     def __init__(self, lang: Language) -> None:
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}")
         self.lang: Language = lang
-        self._cat = catalogue(lang)
+        self._cat = self._load(lang)
+
+    @staticmethod
+    def _load(lang: Language) -> dict[str, str]:
+        return catalogue(lang)
 
     def __call__(self, key: str, **params: Any) -> str:
         try:
             template = self._cat[key]
         except KeyError:
-            raise KeyError(f"text {key!r} missing from data/i18n/{self.lang}.yaml") from None
+            raise KeyError(f"text {key!r} missing from {self.source.format(lang=self.lang)}") from None
         return template.format(**params) if params else template
 
     def has(self, key: str) -> bool:

@@ -19,9 +19,10 @@ from viberbot.api.messages import get_message
 
 from bot.channels.base import SendError
 from bot.channels.viber import ViberAdapter
-from bot.models import Button, GeoPoint, Inbound, Pin, Reply
+from bot.models import Button, GeoPoint, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable, open_store
+from bot.store import Store, open_store
+from tests.fakes.intake import RecordingIntake
 from tests.fixtures.viber import (
     VIBER_TEST_TOKEN,
     VIBER_USER_ID,
@@ -44,24 +45,6 @@ from tests.fixtures.viber import (
 )
 
 ONE_MIB = 1024 * 1024
-
-
-class RecordingIntake:
-    """Stands in for the pipeline: records what it accepts, refuses duplicates, can be 'down'."""
-
-    def __init__(self) -> None:
-        self.accepted: list[Inbound] = []
-        self.calls = 0
-        self.down = False
-
-    async def accept(self, inbound: Inbound) -> bool:
-        self.calls += 1
-        if self.down:
-            raise StoreUnavailable("database down")
-        if any(i.message_id == inbound.message_id for i in self.accepted):
-            return False
-        self.accepted.append(inbound)
-        return True
 
 
 def make_settings(fake: FakeViberApi, **kw: Any) -> Settings:

@@ -20,25 +20,10 @@ from aiohttp import web
 
 from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
-from bot.models import Button, Inbound, Pin, Reply
+from bot.models import Button, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable, open_store
-
-
-class RecordingIntake:
-    def __init__(self) -> None:
-        self.accepted: list[Inbound] = []
-        self.calls = 0
-        self.down = False
-
-    async def accept(self, inbound: Inbound) -> bool:
-        self.calls += 1
-        if self.down:
-            raise StoreUnavailable("database down")
-        if any(i.message_id == inbound.message_id for i in self.accepted):
-            return False
-        self.accepted.append(inbound)
-        return True
+from bot.store import Store, open_store
+from tests.fakes.intake import RecordingIntake
 
 
 class Chat:

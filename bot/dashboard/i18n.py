@@ -9,12 +9,9 @@ from ``data/categories.yaml``.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-import yaml
 
 from bot.categories import categories
-from bot.i18n import I18N_DIR, _flatten
+from bot.i18n import I18N_DIR, Texts, load_flat
 from bot.models import LANGUAGES, Language
 
 STAFF_I18N_DIR = I18N_DIR / "staff"
@@ -23,33 +20,18 @@ DEFAULT_LANGUAGE: Language = "el"
 
 @cache
 def staff_catalogue(lang: Language) -> dict[str, str]:
-    with open(STAFF_I18N_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    flat: dict[str, str] = {}
-    _flatten("", data, flat)
-    return flat
+    return load_flat(STAFF_I18N_DIR / f"{lang}.yaml")
 
 
-class StaffTexts:
+class StaffTexts(Texts):
     """``t("tickets.title")``, ``t("tickets.count", n=3)``; ``t.category("complaint_waste")``."""
 
-    __slots__ = ("_cat", "lang")
+    __slots__ = ()
+    source = "data/i18n/staff/{lang}.yaml"
 
-    def __init__(self, lang: Language) -> None:
-        if lang not in LANGUAGES:
-            raise ValueError(f"unknown language {lang!r}")
-        self.lang: Language = lang
-        self._cat = staff_catalogue(lang)
-
-    def __call__(self, key: str, **params: Any) -> str:
-        try:
-            template = self._cat[key]
-        except KeyError:
-            raise KeyError(f"text {key!r} missing from data/i18n/staff/{self.lang}.yaml") from None
-        return template.format(**params) if params else template
-
-    def has(self, key: str) -> bool:
-        return key in self._cat
+    @staticmethod
+    def _load(lang: Language) -> dict[str, str]:
+        return staff_catalogue(lang)
 
     def category(self, intent: str | None) -> str:
         cat = categories().get(intent or "")
