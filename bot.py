@@ -117,6 +117,16 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--department", action="append", default=[], dest="departments")
     args = parser.parse_args(argv)
 
+    from bot.nlu_admin import NluSetupError
+
+    try:
+        return _dispatch(args)
+    except NluSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return asyncio.run(_serve(args))
     if args.command == "train":
