@@ -32,6 +32,7 @@ from bot.i18n import Texts
 from bot.models import Attachment, Button, GeoPoint, Reply
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
+from nlu.chania_text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,12 @@ _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye",
 # ... except where a typed answer is expected: a place name is an answer to "where?", not a tourist question,
 # and a typed address is often "out of scope" for NLU.
 _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
+
+# A typed "where" answer is not a question: a question mark (Greek ";" too) or a question word first says it is one.
+_QUESTION_MARKS = ("?", ";", "\u037e")
+_QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "τι", "που", "πως", "ποιο",
+                             "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
+                             "poia"})
 
 _PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
 
@@ -325,7 +332,10 @@ class ComplaintsHandler:
         if turn.low_confidence or nlu.intent not in _INTERRUPTING or step == "description":
             return False
         if step in ("location", "phone"):
-            text = turn.inbound.text
+            text = turn.inbound.text.strip()
+            words = normalize(text).split()
+            if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
+                return True
             if nlu.intent in _ANSWERS_TO_WHERE or nlu.entity("location") or any(ch.isdigit() for ch in text):
                 return False
         return True

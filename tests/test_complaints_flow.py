@@ -251,6 +251,17 @@ async def test_another_question_is_answered_and_the_report_offered_again(service
     assert chat.step == "photos"
 
 
+@pytest.mark.parametrize("text", ["what can I see near me?", "Τι να δω εδώ κοντά;", "where is the nearest beach"])
+async def test_a_question_while_asked_where_is_not_taken_for_the_address(services: Services, text: str) -> None:
+    chat = Chat(services)
+    await chat.send("Δεν ανάβει η λάμπα στην Αποκορώνου", intent="complaint_lighting",
+                    entities={"location": "Αποκορώνου"})
+    step = chat.step
+    replies = await chat.send(text, intent="tourist_nearby")
+    assert replies[-1].text.startswith(EL("complaints.resume"))
+    assert chat.step == step and chat.conv.flow.slots.get("address") is None  # type: ignore[union-attr]
+
+
 async def test_a_place_name_is_an_answer_not_a_tourist_question(services: Services) -> None:
     chat = Chat(services)
     await chat.send("χαλασμένο φανάρι", intent="complaint_lighting")
