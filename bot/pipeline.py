@@ -1,7 +1,7 @@
 """The way a message travels (design.md section 1): store → NLU → conversation → handler → store → send.
 
-``accept`` is all an adapter waits for: the inbound message is stored (idempotently, on the unique
-(channel, platform_message_id) index) and queued, then the adapter answers the platform. Processing runs in the
+``accept`` is all an adapter waits for: the inbound message is stored (idempotently: its ``_id`` is
+"<channel>:<platform message id>") and queued, then the adapter answers the platform. Processing runs in the
 background, concurrently across conversations and strictly in order within one. A stored message stays
 ``status: "received"`` until it has been answered, so messages caught by a crash or a database outage are
 picked up again by ``recover`` (at start-up and periodically): no accepted message is lost.
@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from bot import conversations, language
@@ -28,7 +27,7 @@ from bot.metrics import StageTimes
 from bot.models import Inbound, NluResult, Reply, utcnow
 from bot.nlu_client import NluClient
 from bot.services import Services
-from bot.store import StoreUnavailable
+from bot.store import StoreUnavailable, inbound_message_key, outbound_message_key
 from handlers.base import KEEP, Outcome, Turn
 from handlers.registry import HandlerRegistry
 
@@ -47,9 +46,9 @@ class Pipeline:
         self.bus = bus
         self.adapters = adapters
         self.times = times or StageTimes()
-        self._queues: dict[str, deque[tuple[ObjectId, Inbound]]] = {}
+        self._queues: dict[str, deque[tuple[str, Inbound]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self._inflight: set[ObjectId] = set()
+        self._inflight: set[str] = set()
         self._limit = asyncio.Semaphore(services.settings.max_concurrent_updates)
         self._closing = False
 
@@ -59,6 +58,7 @@ class Pipeline:
             raise StoreUnavailable("shutting down")  # 503: the platform retries against the next instance
         conv_id = conversations.conversation_id(inbound.channel, inbound.user_id)
         doc = inbound.to_doc() | {
+            "_id": inbound_message_key(inbound.channel, inbound.message_id),
             "conversation_id": conv_id,
             "direction": "in",
             "platform_message_id": inbound.message_id,
@@ -76,7 +76,7 @@ class Pipeline:
         self._enqueue(conv_id, result.inserted_id, inbound)
         return True
 
-    def _enqueue(self, conv_id: str, msg_id: ObjectId, inbound: Inbound) -> None:
+    def _enqueue(self, conv_id: str, msg_id: str, inbound: Inbound) -> None:
         self._inflight.add(msg_id)
         self._queues.setdefault(conv_id, deque()).append((msg_id, inbound))
         if conv_id not in self._workers:
@@ -105,7 +105,7 @@ class Pipeline:
                 del self._queues[conv_id]
 
     # ---------------------------------------------------------------- processing one message
-    async def _process(self, msg_id: ObjectId, inbound: Inbound) -> None:
+    async def _process(self, msg_id: str, inbound: Inbound) -> None:
         stages: dict[str, float] = {}
         with self.times.measure("total", stages):
             nlu = await self._understand(inbound, stages)
@@ -176,9 +176,9 @@ class Pipeline:
                     log.warning("send failed", extra={"conversation": conv_id, "error": str(exc)})
         now = utcnow()
         docs = [
-            {"conversation_id": conv_id, "channel": channel, "direction": "out", "sender": sender,
-             "platform_message_id": f"out:{ObjectId()}", "text": r.text, "reply": r.to_doc(), "status": status,
-             "created_at": now}
+            {"_id": (key := outbound_message_key()), "platform_message_id": key, "conversation_id": conv_id,
+             "channel": channel, "direction": "out", "sender": sender, "text": r.text, "reply": r.to_doc(),
+             "status": status, "created_at": now}
             for r in replies
         ]
         with self.times.measure("store", stages):

@@ -14,7 +14,7 @@ import pytest
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.store import Store, open_store
+from bot.store import Store, inbound_message_key, open_store
 
 BACKENDS = ["stand-in"] + (["mongodb"] if os.environ.get("MONGODB_URI") else [])
 
@@ -34,13 +34,24 @@ async def test_ping(store: Store) -> None:
     assert await store.ping() is True
 
 
-async def test_unique_inbound_index_rejects_a_second_copy(store: Store) -> None:
-    doc = {"channel": "telegram", "platform_message_id": "u1", "direction": "in"}
+async def test_an_inbound_message_key_is_stored_once(store: Store) -> None:
+    doc = {"_id": inbound_message_key("telegram", "u1"), "channel": "telegram", "platform_message_id": "u1"}
     await store.messages.insert_one(dict(doc))
     with pytest.raises(DuplicateKeyError):
         await store.messages.insert_one(dict(doc))
-    await store.messages.insert_one({"channel": "viber", "platform_message_id": "u1", "direction": "in"})
+    await store.messages.insert_one({"_id": inbound_message_key("viber", "u1"), "channel": "viber"})
     assert await store.messages.count_documents({}) == 2
+
+
+async def test_lookups_by_id_match_a_scan(store: Store) -> None:
+    """The stand-in answers exact ``_id`` filters from its key index (bot/store/standin.py): same answers."""
+    await store.messages.insert_many([{"_id": f"k{i}", "n": i} for i in range(50)])
+    assert (await store.messages.find_one({"_id": "k7"}))["n"] == 7
+    assert await store.messages.find_one({"_id": "missing"}) is None
+    assert [d["n"] async for d in store.messages.find({"_id": {"$in": ["k1", "k2"]}}).sort("n", 1)] == [1, 2]
+    result = await store.messages.update_one({"_id": "k9"}, {"$set": {"seen": True}})
+    assert result.matched_count == 1 and (await store.messages.find_one({"seen": True}))["_id"] == "k9"
+    assert (await store.messages.update_one({"_id": "nope"}, {"$set": {"x": 1}})).matched_count == 0
 
 
 async def test_atomic_counter_never_repeats_under_concurrency(store: Store) -> None:

@@ -2,7 +2,8 @@
 
 ``open_store(settings)`` returns a :class:`Store` on a real server (``MONGODB_URI``) or, in demo mode and in tests,
 on the in-process stand-in ``pymongo_async_mock`` (same API, nothing persists). Each concept has its own module:
-``conversations``, ``messages``, ``counters`` here; tickets, staff and audit in theirs.
+``conversations``, ``messages``, ``counters`` here; tickets, staff and audit in theirs. An inbound message's
+``_id`` is "<channel>:<platform message id>", so a platform's retry cannot be stored twice.
 Everything MongoDB-specific that the code relies on (unique indexes, atomic counters, update operators) is
 exercised by ``tests/test_store_contract.py``, which also runs against a real server when ``MONGODB_URI`` is set.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
@@ -20,6 +22,15 @@ log = logging.getLogger(__name__)
 
 class StoreUnavailable(RuntimeError):
     """The database did not answer: webhooks answer 503 so the platform retries."""
+
+
+def inbound_message_key(channel: str, platform_message_id: str) -> str:
+    """The ``_id`` of an inbound message: the primary key makes a platform's retry a DuplicateKeyError."""
+    return f"{channel}:{platform_message_id}"
+
+
+def outbound_message_key() -> str:
+    return f"out:{ObjectId()}"
 
 
 class Store:
@@ -35,9 +46,6 @@ class Store:
         self.audit = db["audit"]
 
     async def ensure_indexes(self) -> None:
-        await self.messages.create_index(
-            [("channel", ASCENDING), ("platform_message_id", ASCENDING)], unique=True, name="dedup"
-        )
         await self.messages.create_index([("conversation_id", ASCENDING), ("created_at", DESCENDING)],
                                          name="by_conversation")
         await self.messages.create_index([("status", ASCENDING), ("created_at", ASCENDING)], name="by_status")
@@ -82,6 +90,9 @@ async def open_store(uri: str | None, db_name: str, *, timeout_s: float = 5.0) -
     else:
         from pymongo_async_mock import AsyncMongoMockClient
 
+        from bot.store import standin
+
+        standin.install_id_lookup()
         client = AsyncMongoMockClient(tz_aware=True)
         store = Store(client, client[db_name], demo=True)
     await store.ensure_indexes()
