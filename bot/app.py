@@ -73,7 +73,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
-    adapters["telegram"] = TelegramAdapter(settings, pipeline)
+    adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
     adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
     for adapter in adapters.values():

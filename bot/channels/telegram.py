@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 from aiohttp import web
 from telegram import (
     Bot,
@@ -24,9 +25,9 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.channels.base import Intake, SendError
+from bot.channels.telegram_http import AiohttpRequest
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Reply
 from bot.settings import Settings
@@ -110,7 +111,7 @@ def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
 class TelegramAdapter:
     name = "telegram"
 
-    def __init__(self, settings: Settings, intake: Intake) -> None:
+    def __init__(self, settings: Settings, intake: Intake, http: aiohttp.ClientSession) -> None:
         self.settings = settings
         self.intake = intake
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
@@ -120,9 +121,8 @@ class TelegramAdapter:
             api = settings.telegram_api_url
             self.bot = Bot(
                 token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
-                request=HTTPXRequest(connection_pool_size=settings.max_concurrent_updates + 8, read_timeout=10,
-                                     write_timeout=10, connect_timeout=5, pool_timeout=5),
-                get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
+                request=AiohttpRequest(http, read_timeout=10, connect_timeout=5),
+                get_updates_request=AiohttpRequest(http, read_timeout=40, connect_timeout=5),
             )
         self._poller: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[object]] = set()
