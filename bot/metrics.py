@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("nlu", "store", "handler", "send", "total")
+STAGES = ("nlu", "store", "handler", "send", "total", "overhead")  # overhead: total minus the NLU call, per message
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -37,6 +37,8 @@ class StageTimes:
     def record(self, per_stage: dict[str, float]) -> None:
         for stage, ms in per_stage.items():
             self._samples[stage].append(ms)
+        if "total" in per_stage:
+            self._samples["overhead"].append(per_stage["total"] - per_stage.get("nlu", 0.0))
 
     def reset(self) -> None:
         for samples in self._samples.values():

@@ -18,8 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class NluClient:
-    def __init__(self, base_url: str, token: str, *, timeout_s: float = 3.0, session: aiohttp.ClientSession) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout_s: float = 3.0, session: aiohttp.ClientSession,
+                 max_in_flight: int = 4) -> None:
         self.base_url = base_url.rstrip("/")
+        # Rasa parses one message at a time per process: more requests in flight only queue inside Rasa, where
+        # they count against our timeout. Queue them here instead.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
@@ -28,7 +32,7 @@ class NluClient:
 
     async def parse(self, text: str) -> NluResult:
         try:
-            async with self._session.post(
+            async with self._in_flight, self._session.post(
                 f"{self.base_url}/model/parse", params={"token": self._token}, json={"text": text},
                 timeout=self._timeout,
             ) as resp:

@@ -51,6 +51,8 @@ class Pipeline:
         self._inflight: set[str] = set()
         self._limit = asyncio.Semaphore(services.settings.max_concurrent_updates)
         self._closing = False
+        self._max_backlog = services.settings.max_backlog
+        self._backlog_shrank = asyncio.Event()
 
     # ---------------------------------------------------------------- intake (what adapters call)
     async def accept(self, inbound: Inbound) -> bool:
@@ -74,7 +76,19 @@ class Pipeline:
             raise StoreUnavailable(str(exc)) from exc
         self.times.counters["accepted"] += 1
         self._enqueue(conv_id, result.inserted_id, inbound)
+        await self._backpressure()
         return True
+
+    async def _backpressure(self, max_wait_s: float = 10.0) -> None:
+        """Hold the platform's request while the backlog is long: Telegram and Viber send at most a few requests
+        at once and wait for each answer, so this paces them to what NLU can parse instead of letting the queue
+        (and every person's wait) grow. The message is already stored: a platform time-out loses nothing."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_wait_s
+        while self.pending > self._max_backlog and loop.time() < deadline:
+            self._backlog_shrank.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._backlog_shrank.wait(), deadline - loop.time())
 
     def _enqueue(self, conv_id: str, msg_id: str, inbound: Inbound) -> None:
         self._inflight.add(msg_id)
@@ -97,6 +111,7 @@ class Pipeline:
                 finally:
                     queue.popleft()
                     self._inflight.discard(msg_id)
+                    self._backlog_shrank.set()
         finally:
             del self._workers[conv_id]
             if queue:  # enqueued between the last popleft and here: cannot happen without an await, but be safe
