@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
-    max_backlog: int = Field(16, ge=1)  # queued messages above which webhook answers wait (paces the platform)
+    max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)
 
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)
