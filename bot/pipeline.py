@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from bot import conversations, language
@@ -61,6 +62,7 @@ class Pipeline:
         conv_id = conversations.conversation_id(inbound.channel, inbound.user_id)
         doc = inbound.to_doc() | {
             "_id": inbound_message_key(inbound.channel, inbound.message_id),
+            "seq": ObjectId(),  # insertion order, for same-millisecond ties in transcripts
             "conversation_id": conv_id,
             "direction": "in",
             "platform_message_id": inbound.message_id,
@@ -191,7 +193,8 @@ class Pipeline:
                     log.warning("send failed", extra={"conversation": conv_id, "error": str(exc)})
         now = utcnow()
         docs = [
-            {"_id": (key := outbound_message_key()), "platform_message_id": key, "conversation_id": conv_id,
+            {"_id": (key := outbound_message_key()), "seq": ObjectId(), "platform_message_id": key,
+             "conversation_id": conv_id,
              "channel": channel, "direction": "out", "sender": sender, "text": r.text, "reply": r.to_doc(),
              "status": status, "created_at": now}
             for r in replies

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from bson import ObjectId
 
 from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
@@ -325,6 +326,24 @@ async def test_history_shows_stored_messages_in_order_with_button_labels(chat: C
         ("out", "Καλημέρα, από τον Δήμο")]
     assert history[3]["location"] is True
     assert history[4]["sender"] == "staff"
+
+
+async def test_history_orders_same_millisecond_messages_by_insertion(chat: Chat) -> None:
+    """A question and its answer are often stored in the same millisecond: ``seq`` (an ObjectId made at insert)
+    keeps them in order, whatever their ``_id`` strings say."""
+    _r, session = await chat.open_page()
+    conv = f"webchat:{chat_id_for(session)}"
+    at = datetime(2026, 5, 14, 9, 0, tzinfo=UTC)
+    question = {"_id": f"{conv}:zz-client-id", "seq": ObjectId(), "conversation_id": conv, "channel": "webchat",
+                "direction": "in", "text": "ερώτηση", "created_at": at}
+    answer = {"_id": "out:000000000000000000000000", "seq": ObjectId(), "conversation_id": conv,
+              "channel": "webchat", "direction": "out", "sender": "bot", "text": "απάντηση",
+              "reply": Reply("απάντηση").to_doc(), "created_at": at}
+    await chat.store.messages.insert_many([answer, question])  # stored in the other order on purpose
+    ws = await chat.connect(session)
+    history = (await receive(ws))["messages"]
+    await ws.close()
+    assert [m["direction"] for m in history] == ["in", "out"]
 
 
 async def test_close_closes_open_sockets(chat: Chat) -> None:

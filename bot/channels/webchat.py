@@ -294,7 +294,7 @@ class WebChatAdapter:
             cursor = self.store.messages.find(
                 {"conversation_id": f"webchat:{chat_id}"},
                 {"direction": 1, "text": 1, "button": 1, "location": 1, "reply": 1, "sender": 1, "created_at": 1},
-            ).sort([("created_at", -1), ("_id", -1)]).limit(HISTORY_LIMIT)  # _id: same-millisecond ties
+            ).sort([("created_at", -1), ("seq", -1)]).limit(HISTORY_LIMIT)  # seq: same-millisecond ties
             docs = [doc async for doc in cursor]
         except PyMongoError:
             log.warning("webchat: history unavailable", extra={"conversation": f"webchat:{chat_id}"})

@@ -3,7 +3,8 @@
 ``open_store(settings)`` returns a :class:`Store` on a real server (``MONGODB_URI``) or, in demo mode and in tests,
 on the in-process stand-in ``pymongo_async_mock`` (same API, nothing persists). Each concept has its own module:
 ``conversations``, ``messages``, ``counters`` here; tickets, staff and audit in theirs. An inbound message's
-``_id`` is "<channel>:<platform message id>", so a platform's retry cannot be stored twice.
+``_id`` is "<channel>:<platform message id>", so a platform's retry cannot be stored twice; every message has a
+``seq`` (an ObjectId made at insert, increasing within a process) that orders same-millisecond messages.
 Everything MongoDB-specific that the code relies on (unique indexes, atomic counters, update operators) is
 exercised by ``tests/test_store_contract.py``, which also runs against a real server when ``MONGODB_URI`` is set.
 """
@@ -46,8 +47,8 @@ class Store:
         self.audit = db["audit"]
 
     async def ensure_indexes(self) -> None:
-        await self.messages.create_index([("conversation_id", ASCENDING), ("created_at", DESCENDING)],
-                                         name="by_conversation")
+        await self.messages.create_index(
+            [("conversation_id", ASCENDING), ("created_at", DESCENDING), ("seq", DESCENDING)], name="by_conversation")
         await self.messages.create_index([("status", ASCENDING), ("created_at", ASCENDING)], name="by_status")
         await self.conversations.create_index([("last_activity", DESCENDING)], name="recent")
         await self.tickets.create_index([("reference", ASCENDING)], unique=True, name="reference")

@@ -102,7 +102,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         return error_page(request, 404, "errors.not_found")
     services = services_of(request)
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
-        [("created_at", DESCENDING), ("_id", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
+        [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
     messages = [doc async for doc in cursor][::-1]
     tickets = await tickets_of_conversation(services, conv["_id"], limit=10)
     await audit(request, "conversation.view", target=conv["_id"])
@@ -155,7 +155,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     await services.outbox.send_to(conv["_id"], [Reply(text=text)], sender=member.actor)
     sent = await services.store.messages.find_one(
         {"conversation_id": conv["_id"], "direction": "out", "sender": member.actor},
-        sort=[("created_at", DESCENDING), ("_id", DESCENDING)])
+        sort=[("created_at", DESCENDING), ("seq", DESCENDING)])
     status = (sent or {}).get("status", "sent")
     await audit(request, "conversation.reply", target=conv["_id"], length=len(text), status=status)
     if status not in ("sent", None):

@@ -186,7 +186,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     if ticket.get("conversation_id"):
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
         cursor = services.store.messages.find({"conversation_id": ticket["conversation_id"]}).sort(
-            [("created_at", DESCENDING), ("_id", DESCENDING)]).limit(CONVERSATION_LIMIT)
+            [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
         messages = [doc async for doc in cursor][::-1]
     await audit(request, "ticket.view", target=ticket["reference"])
     point = ticket_point(ticket)
