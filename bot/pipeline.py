@@ -2,9 +2,10 @@
 
 ``accept`` is all an adapter waits for: the inbound message is stored (idempotently: its ``_id`` is
 "<channel>:<platform message id>") and queued, then the adapter answers the platform. Processing runs in the
-background, concurrently across conversations and strictly in order within one. A stored message stays
-``status: "received"`` until it has been answered, so messages caught by a crash or a database outage are
-picked up again by ``recover`` (at start-up and periodically): no accepted message is lost.
+background, concurrently across conversations and strictly in order within one. A stored message goes
+``received`` → ``processing`` (claimed atomically, so one instance answers it) → ``answered``/``processed``;
+messages caught by a crash or a database outage are picked up again by ``recover`` (at start-up and
+periodically): no accepted message is lost.
 """
 
 from __future__ import annotations
@@ -125,6 +126,14 @@ class Pipeline:
     async def _process(self, msg_id: str, inbound: Inbound) -> None:
         stages: dict[str, float] = {}
         with self.times.measure("total", stages):
+            with self.times.measure("store", stages):
+                claimed = await self.store.messages.find_one_and_update(
+                    {"_id": msg_id, "status": "received"},
+                    {"$set": {"status": "processing", "claimed_at": utcnow()}},
+                    projection={"_id": 1},
+                )
+            if claimed is None:  # answered already, or another instance has it
+                return
             nlu = await self._understand(inbound, stages)
             with self.times.measure("store", stages):
                 default_language = language.from_hint(inbound.language_hint)
@@ -223,16 +232,26 @@ class Pipeline:
         })
 
     # ---------------------------------------------------------------- recovery and shutdown
-    async def recover(self, older_than_s: float = 0.0) -> int:
-        """Queue stored inbound messages that were never answered (crash, outage). Returns how many."""
-        cutoff = utcnow() - timedelta(seconds=older_than_s)
+    async def recover(self, older_than_s: float = 0.0, lease_s: float = 120.0) -> int:
+        """Queue stored inbound messages that were never answered: still ``received`` (a crash between storing and
+        processing, an outage) or ``processing`` for longer than ``lease_s`` (the instance died or its database
+        write failed). A message is processed only by whoever claims it atomically (``received`` → ``processing``),
+        so several instances recovering at once answer it once. Returns how many were queued."""
+        now = utcnow()
         count = 0
-        cursor = self.store.messages.find(
-            {"direction": "in", "status": "received", "created_at": {"$lte": cutoff}}
-        ).sort("created_at", 1)
+        cursor = self.store.messages.find({"direction": "in", "$or": [
+            {"status": "received", "created_at": {"$lte": now - timedelta(seconds=older_than_s)}},
+            {"status": "processing", "claimed_at": {"$lte": now - timedelta(seconds=lease_s)}},
+        ]}).sort("created_at", 1)
         async for doc in cursor:
             if doc["_id"] in self._inflight:
                 continue
+            if doc["status"] == "processing":  # take back an expired claim, unless someone else just did
+                taken = await self.store.messages.find_one_and_update(
+                    {"_id": doc["_id"], "status": "processing", "claimed_at": doc["claimed_at"]},
+                    {"$set": {"status": "received"}}, projection={"_id": 1})
+                if taken is None:
+                    continue
             self._enqueue(doc["conversation_id"], doc["_id"], Inbound.from_doc(doc))
             count += 1
         if count:

@@ -244,13 +244,29 @@ async def test_a_database_failure_mid_processing_leaves_the_message_for_recovery
     monkeypatch.setattr(conversations, "save_turn", flaky)
     assert (await service.telegram(service.tg.message(1818, "Καλημέρα"))).status == 200
     await service.idle()
-    assert await _count(service, status="received") == 1
+    assert await _count(service, status="processing") == 1  # claimed, never finished
     assert any(r.getMessage() == "processing failed" for r in caplog.records)
-    assert await service.runtime.pipeline.recover() == 1  # what the periodic recovery loop does
+    assert await service.runtime.pipeline.recover() == 0  # its claim has not expired yet
+    assert await service.runtime.pipeline.recover(lease_s=0) == 1  # what the recovery loop does after the lease
     calls = await service.fake_telegram.wait_for(1818, method="sendMessage")
     assert calls[-1].body["text"] == Texts("el")("system.welcome")
     await service.idle()
-    assert await _count(service, status="received") == 0
+    assert await _count(service, status="received") == 0 and await _count(service, status="processing") == 0
+
+
+async def test_two_instances_recovering_at_once_answer_a_message_once(make_service, monkeypatch) -> None:
+    first: Service = await make_service()
+    second: Service = await make_service(store=first.store)  # another instance on the same database
+    monkeypatch.setattr(first.runtime.pipeline, "_enqueue", lambda *a, **k: None)  # stored, then the crash
+    assert (await first.telegram(first.tg.message(2020, "Καλημέρα"))).status == 200
+    monkeypatch.undo()
+    counts = await asyncio.gather(first.runtime.pipeline.recover(), second.runtime.pipeline.recover())
+    assert counts == [1, 1]  # both found it; the atomic claim lets only one answer
+    await first.idle()
+    await second.idle()
+    await asyncio.sleep(0.2)
+    assert len(first.fake_telegram.sent(2020, "sendMessage")) == 1
+    assert await _count(first, status="answered") == 1
 
 
 async def test_a_failing_handler_gets_an_apology_not_silence(service: Service, monkeypatch) -> None:
