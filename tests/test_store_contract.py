@@ -52,6 +52,9 @@ async def test_lookups_by_id_match_a_scan(store: Store) -> None:
     result = await store.messages.update_one({"_id": "k9"}, {"$set": {"seen": True}})
     assert result.matched_count == 1 and (await store.messages.find_one({"seen": True}))["_id"] == "k9"
     assert (await store.messages.update_one({"_id": "nope"}, {"$set": {"x": 1}})).matched_count == 0
+    claimed = await store.messages.find_one_and_update({"_id": "k3", "n": 3}, {"$set": {"claimed": True}})
+    assert claimed is not None and claimed["n"] == 3
+    assert await store.messages.find_one_and_update({"_id": "k3", "n": 4}, {"$set": {"claimed": True}}) is None
 
 
 async def test_atomic_counter_never_repeats_under_concurrency(store: Store) -> None:

@@ -2,12 +2,14 @@
 
 mongomock answers every query by scanning all documents, ``{"_id": value}`` included, so the bot's per-message
 updates by primary key got slower with every stored message (8 ms per update after 2,000 messages). MongoDB answers
-them from the ``_id`` index; ``install_id_lookup`` makes mongomock do the same: an exact ``_id`` filter reads the one
-document from mongomock's own ``_id``-keyed store. Every other filter goes through mongomock's scan unchanged.
+them from the ``_id`` index; ``install_id_lookup`` makes mongomock do the same: a filter with an exact ``_id`` value
+(``{"_id": k}``, ``{"_id": k, "status": "received"}``) reads the one candidate document from mongomock's own
+``_id``-keyed store and applies the whole filter to it. Every other filter goes through mongomock's scan unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +20,9 @@ _original = Collection._iter_documents
 
 
 def _iter_documents(self: Collection, filter: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(filter, dict) and len(filter) == 1 and "_id" in filter:
+    if isinstance(filter, dict) and "_id" in filter:
         key = filter["_id"]
-        if not isinstance(key, (dict, list)):  # an exact value, not {"$in": …} or an operator
+        if not isinstance(key, (dict, list, re.Pattern)):  # an exact value, not {"$in": …}, an operator or a regex
             store = self._store
             if key not in store:
                 return iter(())
