@@ -7,24 +7,17 @@ last_text, last_intent, last_confidence, created_at. Only what the conversation 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.models import GeoPoint, Inbound, Language, utcnow
+from bot.models import GeoPoint, Inbound, Language, as_utc, utcnow
 from bot.store import Store
 from handlers.base import Conversation, FlowState
 
 
 def conversation_id(channel: str, user_id: str) -> str:
     return f"{channel}:{user_id}"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def from_doc(doc: dict[str, Any]) -> Conversation:
@@ -39,7 +32,7 @@ def from_doc(doc: dict[str, Any]) -> Conversation:
         flow=FlowState.from_doc(doc.get("flow")),
         paused=bool(doc.get("paused")),
         last_location=GeoPoint(loc["lat"], loc["lon"]) if loc else None,
-        last_location_at=_aware(doc.get("last_location_at")),
+        last_location_at=as_utc(at) if (at := doc.get("last_location_at")) else None,
     )
 
 

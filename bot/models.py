@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (BSON datetimes are UTC; a client without tz_aware gives them naive)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class GeoPoint:
     lat: float
@@ -78,9 +83,6 @@ class Inbound:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Inbound:
         loc = doc.get("location")
-        received = doc["received_at"]
-        if received.tzinfo is None:  # BSON datetimes come back naive (UTC)
-            received = received.replace(tzinfo=UTC)
         return cls(
             channel=doc["channel"],
             user_id=doc["user_id"],
@@ -92,7 +94,7 @@ class Inbound:
             button=doc.get("button"),
             language_hint=doc.get("language_hint"),
             contact_phone=doc.get("contact_phone"),
-            received_at=received,
+            received_at=as_utc(doc["received_at"]),
         )
 
 

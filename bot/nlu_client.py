@@ -27,8 +27,7 @@ class NluClient:
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
-        self.last_ok: bool | None = None
-        self.last_error: str | None = None
+        self.last_ok: bool | None = None  # to log an outage once, not once per message
 
     async def parse(self, text: str) -> NluResult:
         try:
@@ -43,9 +42,9 @@ class NluClient:
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             if self.last_ok is not False:
                 log.warning("nlu unavailable", extra={"error": reason})
-            self.last_ok, self.last_error = False, reason
+            self.last_ok = False
             return NluResult.unavailable(reason)
-        self.last_ok, self.last_error = True, None
+        self.last_ok = True
         return NluResult.from_rasa(data)
 
     async def status(self) -> dict[str, object]:

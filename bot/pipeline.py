@@ -189,6 +189,8 @@ class Pipeline:
     async def deliver(self, conv_id: str, channel: str, chat_id: str, replies: list[Reply], *, sender: str,
                       stages: dict[str, float] | None = None) -> bool:
         """Send replies on the conversation's channel and store them as outbound messages."""
+        outside_a_turn = stages is None  # a notification or a staff reply: its times are recorded here
+        stages = {} if stages is None else stages
         adapter = self.adapters.get(channel)
         status = "sent"
         with self.times.measure("send", stages):
@@ -210,6 +212,8 @@ class Pipeline:
         ]
         with self.times.measure("store", stages):
             await self.store.messages.insert_many(docs)
+        if outside_a_turn:
+            self.times.record(stages)
         for r in replies:
             self.bus.publish({"type": "message", "conversation_id": conv_id, "channel": channel, "direction": "out",
                               "sender": sender, "text": r.text, "created_at": now.isoformat()})

@@ -22,7 +22,7 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from argon2 import PasswordHasher
@@ -31,7 +31,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from bot.categories import categories
-from bot.models import Language, utcnow
+from bot.models import Language, as_utc, utcnow
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -121,9 +121,7 @@ class LoginResult:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # BSON datetimes may come back naive (UTC)
-        return value.replace(tzinfo=UTC)
-    return value
+    return as_utc(value) if value is not None else None
 
 
 # ---------------------------------------------------------------- validation and hashing

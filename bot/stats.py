@@ -18,14 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from bot.models import as_utc
 from bot.store import Store
 from bot.tickets import LOCAL_TZ, OPEN_STATUSES
 
 MAX_WEEKS = 52
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def week_start(day: date) -> date:
@@ -72,7 +69,7 @@ class MessageStats:
 
 
 def _week_index(weeks: list[date], at: datetime) -> int | None:
-    start = week_start(_aware(at).astimezone(LOCAL_TZ).date())
+    start = week_start(as_utc(at).astimezone(LOCAL_TZ).date())
     try:
         return weeks.index(start)
     except ValueError:
@@ -98,7 +95,7 @@ async def ticket_stats(store: Store, *, weeks: int = 12, now: datetime | None = 
     cursor = store.tickets.find({"status": "resolved", "updated_at": {"$gte": since}},
                                 {"department": 1, "created_at": 1, "history": 1})
     async for doc in cursor:
-        resolved_at = [_aware(h["at"]) for h in doc.get("history") or () if h.get("status") == "resolved"]
+        resolved_at = [as_utc(h["at"]) for h in doc.get("history") or () if h.get("status") == "resolved"]
         if not resolved_at:
             continue
         at = max(resolved_at)
@@ -106,7 +103,7 @@ async def ticket_stats(store: Store, *, weeks: int = 12, now: datetime | None = 
         if i is None:
             continue
         result.resolved[i] += 1
-        durations[doc.get("department") or "—"].append((at - _aware(doc["created_at"])).total_seconds() / 3600)
+        durations[doc.get("department") or "—"].append((at - as_utc(doc["created_at"])).total_seconds() / 3600)
 
     for status, n in (await _count_by(store.tickets, "status")).items():
         if status in OPEN_STATUSES:

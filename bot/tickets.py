@@ -13,7 +13,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from bot.categories import categories
 from bot.geo import EARTH_RADIUS_M, haversine_m
 from bot.i18n import Texts
-from bot.models import Attachment, GeoPoint, Language, Reply, utcnow
+from bot.models import Attachment, GeoPoint, Language, Reply, as_utc, utcnow
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ def parse_reference(text: str) -> str | None:
 
 def local_time(at: datetime) -> datetime:
     """A stored (UTC) time in Europe/Athens, for display."""
-    if at.tzinfo is None:  # BSON datetimes without tz_aware are naive UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(LOCAL_TZ)
+    return as_utc(at).astimezone(LOCAL_TZ)
 
 
 def geojson_point(point: GeoPoint) -> dict[str, Any]:

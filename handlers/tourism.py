@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import Button, GeoPoint, Pin, Reply, utcnow
+from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
 from bot.pois import KINDS, Catalogue, Category, Poi
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
@@ -135,10 +135,7 @@ class TourismHandler:
         conv = turn.conversation
         if conv.last_location is None or conv.last_location_at is None:
             return None
-        at = conv.last_location_at
-        if at.tzinfo is None:  # BSON datetimes come back naive (UTC)
-            at = at.replace(tzinfo=UTC)
-        return conv.last_location if _now() - at <= self.location_max_age else None
+        return conv.last_location if _now() - as_utc(conv.last_location_at) <= self.location_max_age else None
 
     def _has_stale_location(self, turn: Turn) -> bool:
         return turn.conversation.last_location is not None and self._origin(turn) is None
