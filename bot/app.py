@@ -23,6 +23,8 @@ from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
 from bot.nlu_client import NluClient
+from bot.outbox import Outbox, OutboxSettings
+from bot.outbox.limits import Limit
 from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
@@ -46,6 +48,7 @@ class Runtime:
     bus: EventBus
     adapters: dict[str, ChannelAdapter]
     http: aiohttp.ClientSession
+    outbox: Outbox
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -65,21 +68,23 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     if store is None:
         store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
                                  settings.mongodb_db, timeout_s=settings.store_timeout_s)
-    bus = EventBus()
+    bus = EventBus(store=store, poll_s=settings.events_poll_s)
     nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
-    services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
     adapters: dict[str, ChannelAdapter] = {}
+    times = StageTimes()
+    outbox = Outbox(store, adapters, bus, outbox_settings(settings), times)
+    services = Services(settings=settings, store=store, outbox=outbox)
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
-    pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
-    services.outbox = pipeline
+    pipeline = Pipeline(services, nlu, registry, bus, adapters, times, outbox=outbox,
+                        conversation_lease_s=settings.conversation_lease_s)
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
-    adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
+    adapters["webchat"] = WebChatAdapter(settings, pipeline, store, bus)
     for adapter in adapters.values():
         adapter.add_routes(app)
 
-    runtime = Runtime(settings, store, services, pipeline, nlu, bus, adapters, http)
+    runtime = Runtime(settings, store, services, pipeline, nlu, bus, adapters, http, outbox)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -89,8 +94,17 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     return app
 
 
+def outbox_settings(settings: Settings) -> OutboxSettings:
+    limits = OutboxSettings()
+    limits.channel_limits["telegram"] = Limit(per_s=settings.telegram_rate_per_s, burst=settings.telegram_rate_per_s)
+    return OutboxSettings(max_attempts=settings.outbox_max_attempts, lease_s=settings.outbox_lease_s,
+                          backoff_s=settings.outbox_backoff_s, poll_s=settings.outbox_poll_s,
+                          channel_limits=limits.channel_limits, chat_limits=limits.chat_limits)
+
+
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
+    await rt.bus.start()
     await rt.nlu.warm_up()
     for adapter in rt.adapters.values():
         try:
@@ -100,10 +114,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await rt.pipeline.recover()
     recovery = asyncio.create_task(rt.pipeline.recovery_loop(), name="recovery")
+    await rt.outbox.start()
+    with contextlib.suppress(Exception):
+        await rt.outbox.poll()  # entries left by a previous run or by other instances
     yield
-    # graceful shutdown: stop taking messages, finish in-flight ones, then close connections
+    # graceful shutdown: stop taking messages, finish in-flight ones and their sends, then close connections
     recovery.cancel()
     await rt.pipeline.drain()
+    await rt.outbox.close()
+    await rt.bus.close()
     for adapter in rt.adapters.values():
         with contextlib.suppress(Exception):
             await adapter.close()
@@ -134,6 +153,8 @@ async def healthz(request: web.Request) -> web.Response:
         "nlu": nlu,
         "channels": {name: getattr(a, "enabled", True) for name, a in rt.adapters.items()},
         "pending": rt.pipeline.pending,
+        "outbox": rt.outbox.pending,
+        "events": rt.bus.mode,
     }
     return web.json_response(body, status=200 if store_ok else 503)
 

@@ -21,8 +21,9 @@ from bot.channels.base import SendError
 from bot.channels.viber import ViberAdapter
 from bot.models import Button, GeoPoint, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.fakes.intake import RecordingIntake
+from tests.fixtures.store import open_test_store
 from tests.fixtures.viber import (
     VIBER_TEST_TOKEN,
     VIBER_USER_ID,
@@ -59,7 +60,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest_asyncio.fixture
 async def store() -> Store:
-    return await open_store(None, "viber_adapter_test")
+    return await open_test_store("viber_adapter_test")
 
 
 class Harness:
@@ -461,6 +462,7 @@ async def test_e2e_unsubscribed_user_is_not_messaged(service: Service, fake_vibe
     await fake_viber.wait_for("send_message")
     assert (await _post(service, unsubscribed())).status == 200
     await service.runtime.pipeline.send_to(f"viber:{VIBER_USER_ID}", [Reply("Ενημέρωση για την αναφορά σας")])
+    await service.idle()
     assert len(fake_viber.calls_to("send_message")) == 1  # nothing new went out
     last = await service.store.messages.find_one({"direction": "out", "text": "Ενημέρωση για την αναφορά σας"})
     assert last["status"] == "failed"

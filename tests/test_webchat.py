@@ -23,8 +23,9 @@ from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
 from bot.models import Button, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.fakes.intake import RecordingIntake
+from tests.fixtures.store import open_test_store
 
 
 class Chat:
@@ -62,7 +63,7 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) 
 @pytest_asyncio.fixture
 async def chat(aiohttp_client: Any) -> Chat:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    store = await open_store(None, "webchat_test")
+    store = await open_test_store("webchat_test")
     intake = RecordingIntake()
     adapter = WebChatAdapter(settings, intake, store)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -147,7 +148,7 @@ async def test_cross_origin_socket_is_refused(chat: Chat, origin: str | None) ->
 
 async def test_public_url_origin_is_accepted(aiohttp_client: Any) -> None:
     settings = Settings(_env_file=None, public_url="https://bot.chania.gr")  # type: ignore[call-arg]
-    adapter = WebChatAdapter(settings, RecordingIntake(), await open_store(None, "webchat_origin"))
+    adapter = WebChatAdapter(settings, RecordingIntake(), await open_test_store("webchat_origin"))
     app = web.Application()
     adapter.add_routes(app)
     client = await aiohttp_client(app)
@@ -401,6 +402,7 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) 
 
     # a reply sent while no page is open (a staff message) waits in the history
     await service.runtime.pipeline.send_to(conv, [Reply("Η βλάβη αποκαταστάθηκε.")], sender="staff")
+    await service.idle()  # sent (to no open page) by the outbox
     ws = await _connect(service, session)
     history = (await receive(ws))["messages"]
     await ws.close()

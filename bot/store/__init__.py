@@ -45,6 +45,9 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
+        self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
+        self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
@@ -58,6 +61,10 @@ class Store:
                                         name="by_category_status")
         await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
         await self.audit.create_index([("at", DESCENDING)], name="recent")
+        await self.outbox.create_index([("status", ASCENDING), ("seq", ASCENDING)], name="live")
+        await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
+                                        ("seq", ASCENDING)], name="by_chat")
+        await self.events.create_index([("at", ASCENDING)], name="recent")
 
     async def ping(self) -> bool:
         try:
@@ -94,6 +101,7 @@ async def open_store(uri: str | None, db_name: str, *, timeout_s: float = 5.0) -
         from bot.store import standin
 
         standin.install_id_lookup()
+        standin.install_yielding()
         client = AsyncMongoMockClient(tz_aware=True)
         store = Store(client, client[db_name], demo=True)
     await store.ensure_indexes()
