@@ -54,6 +54,7 @@ class Pipeline:
         self.outbox = outbox or Outbox(self.store, adapters, bus, times=self.times)
         # one instance at a time processes a conversation's messages (bot/store/leases.py)
         self.leases = Leases(self.store.leases, bus.instance, ttl_s=conversation_lease_s)
+        self.store.attach()
         self._queues: dict[str, deque[tuple[str, Inbound]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._inflight: set[str] = set()
@@ -111,9 +112,9 @@ class Pipeline:
             while queue:
                 msg_id, inbound = queue[0]
                 try:
-                    async with self._limit, self.leases.hold(f"conversation:{conv_id}") as lease:
-                        if lease.previous not in (None, self.leases.holder):
-                            await self._process_earlier(conv_id, msg_id)  # another instance had this chat
+                    async with self._limit, self.leases.hold(f"conversation:{conv_id}"):
+                        if self.store.shared:  # other instances may hold earlier messages of this chat
+                            await self._process_earlier(conv_id, msg_id)
                         await self._process(msg_id, inbound)
                 except Exception:
                     # Left as "received": recover() tries again later. Never let one message stop the queue.
@@ -172,9 +173,9 @@ class Pipeline:
                 # crash in between processes it again and cannot queue its replies twice (bot/outbox/)
                 entries = self.outbox.entries(conv.id, conv.channel, conv.chat_id, replies, sender="bot",
                                               source=msg_id)
+                self._publish_in(conv, inbound, nlu)  # the live monitor shows the message, then the replies
                 await self.outbox.add(entries)
                 await self.store.messages.update_one({"_id": msg_id}, {"$set": done})
-            self._publish_in(conv, inbound, nlu)
         self.times.counters["processed"] += 1
         self.times.record(stages)
 
@@ -257,6 +258,8 @@ class Pipeline:
 
     async def drain(self, timeout_s: float = 20.0) -> None:
         """Graceful shutdown: refuse new messages, let in-flight ones finish."""
+        if not self._closing:
+            self.store.detach()
         self._closing = True
         workers = list(self._workers.values())
         if workers:

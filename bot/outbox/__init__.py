@@ -19,7 +19,7 @@ failures; staff see them at ``/staff/outbox`` and can retry) | ``undeliverable``
 A failure waits ``retry_after`` when the platform gave one (Telegram 429), else an exponential backoff, and is
 retried. The transcript document follows: ``queued`` → ``sent`` | ``failed`` | ``undeliverable``.
 
-Order: the entries of one chat are sent one after another in the order they were written (``seq``), across
+Order: the entries of one chat are sent one after another in the order they were written (``order``), across
 instances too: an entry is claimed only by the chat's lane, which waits while an earlier entry is being sent or
 waits for its retry. Rate limits (``limits.py``) pace each chat and each channel.
 
@@ -40,7 +40,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -75,6 +75,13 @@ class OutboxSettings:
     chat_limits: dict[str, Limit] = field(default_factory=lambda: dict(CHAT_LIMITS))
 
 
+def order_key(at: datetime, seq: ObjectId) -> str:
+    """The order of a chat's entries across instances: the time written (under the conversation lease, one
+    instance at a time), then ``seq`` for ties within one process. An ObjectId alone orders only within one
+    process: its middle bytes are random per process."""
+    return f"{at.astimezone(UTC):%Y%m%dT%H%M%S%f}|{seq}"
+
+
 class Outbox:
     def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter], bus: EventBus,
                  settings: OutboxSettings | None = None, times: StageTimes | None = None) -> None:
@@ -97,7 +104,7 @@ class Outbox:
         if conv is None:
             raise LookupError(f"unknown conversation {conversation_id!r}")
         entries = self.entries(conv.id, conv.channel, conv.chat_id, replies, sender=sender, kind="message")
-        await self.add(entries, check_earlier=True)
+        await self.add(entries)
         return [e["_id"] for e in entries]
 
     async def enqueue(self, conversation_ids: Iterable[str], replies: list[Reply], *, sender: str,
@@ -126,14 +133,15 @@ class Outbox:
         ``out:<source>:<n>``: writing them again is a no-op."""
         now = utcnow()
         return [{
-            "_id": f"out:{source}:{n}" if source else outbound_message_key(), "seq": ObjectId(),
+            "_id": f"out:{source}:{n}" if source else outbound_message_key(), "seq": (seq := ObjectId()),
+            "order": order_key(now, seq),
             "conversation_id": conversation_id, "channel": channel, "chat_id": chat_id, "sender": sender,
             "kind": kind, "reply": reply.to_doc(), "text": reply.text, "status": "pending", "attempts": 0,
             "due_at": now, "owner": None, "lease_until": None, "created_at": now, "source": source,
             "platform_message_ids": [], "last_error": None,
         } for n, reply in enumerate(replies)]
 
-    async def add(self, entries: list[dict[str, Any]], *, check_earlier: bool = False) -> None:
+    async def add(self, entries: list[dict[str, Any]]) -> None:
         """Write entries (idempotent on their keys), their transcript documents, publish them, wake the sender."""
         if not entries:
             return
@@ -149,7 +157,7 @@ class Outbox:
                 self.bus.publish({"type": "message", "conversation_id": e["conversation_id"], "channel": e["channel"],
                                   "direction": "out", "sender": e["sender"], "text": e["text"],
                                   "created_at": e["created_at"].isoformat()})
-        self.wake([e for e in entries if e["_id"] in fresh], check_earlier=check_earlier)
+        self.wake([e for e in entries if e["_id"] in fresh])
 
     @staticmethod
     async def _insert(collection: Any, docs: list[dict[str, Any]]) -> set[Any]:
@@ -187,32 +195,29 @@ class Outbox:
             if task is not None:
                 task.cancel()
 
-    def wake(self, entries: list[dict[str, Any]], *, check_earlier: bool = False) -> None:
+    def wake(self, entries: list[dict[str, Any]]) -> None:
         if self._closing:
             return  # another instance (or this one after its restart) sends them
-        for entry in sorted(entries, key=lambda e: e["seq"]):
+        for entry in sorted(entries, key=lambda e: e["order"]):
             lane = (entry["channel"], entry["chat_id"])
             queue = self._lanes.setdefault(lane, deque())
-            if entry["_id"] in queue:
+            item = (entry["order"], entry["_id"])
+            if item in queue:
                 continue
-            queue.append(entry["_id"])
+            queue.append(item)
             if lane not in self._lane_tasks:
-                first = entry if check_earlier else None
-                self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane, first), name=f"outbox:{lane}")
+                self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane), name=f"outbox:{lane}")
 
-    async def _run_lane(self, lane: tuple[str, str], first: dict[str, Any] | None) -> None:
+    async def _run_lane(self, lane: tuple[str, str]) -> None:
         queue = self._lanes[lane]
         try:
-            if first is not None:  # entries of this chat written earlier, maybe by another instance, go first
-                cursor = self.store.outbox.find({"channel": lane[0], "chat_id": lane[1], "status": {"$in": LIVE},
-                                                 "seq": {"$lt": first["seq"]}}, {"_id": 1}).sort("seq", 1)
-                earlier = [d["_id"] async for d in cursor if d["_id"] not in queue]
-                queue.extendleft(reversed(earlier))
             while queue and not self._closing:
                 try:
-                    await self._deliver(queue[0])
-                except PyMongoError as exc:  # the store is away: the poller brings the entry back later
-                    log.warning("outbox: store error", extra={"entry": str(queue[0]), "error": str(exc)})
+                    if self.store.shared and await self._earlier_first(lane, queue):
+                        continue
+                    await self._deliver(queue[0][1])
+                except PyMongoError as exc:  # the store is away: the poller brings the entries back later
+                    log.warning("outbox: store error", extra={"entry": str(queue[0][1]), "error": str(exc)})
                     await asyncio.sleep(1.0)
                     queue.clear()
                     break
@@ -220,9 +225,19 @@ class Outbox:
         finally:
             del self._lane_tasks[lane]
             if queue and not self._closing:
-                self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane, None))
+                self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane))
             else:
                 self._lanes.pop(lane, None)
+
+    async def _earlier_first(self, lane: tuple[str, str], queue: deque[tuple[str, Any]]) -> bool:
+        """With other instances about: live entries of this chat written before the lane's head (by another
+        instance, so not in this lane) go first. True when some were put in front."""
+        cursor = self.store.outbox.find({"channel": lane[0], "chat_id": lane[1], "status": {"$in": LIVE},
+                                         "order": {"$lt": queue[0][0]}}, {"order": 1}).sort("order", 1)
+        earlier = [(d["order"], d["_id"]) async for d in cursor]
+        earlier = [item for item in earlier if item not in queue]
+        queue.extendleft(reversed(earlier))
+        return bool(earlier)
 
     async def _deliver(self, entry_id: Any) -> None:
         """Send one entry, or wait while another sender has it; returns once it is final (or gone)."""
@@ -307,10 +322,6 @@ class Outbox:
             transcript["platform_message_id"] = platform_message_ids[0]
             transcript["platform_message_ids"] = platform_message_ids
         await self.store.messages.update_one({"_id": entry["_id"]}, {"$set": transcript})
-        if status != "sent":
-            self.bus.publish({"type": "delivery", "conversation_id": entry["conversation_id"],
-                              "channel": entry["channel"], "status": TRANSCRIPT_STATUS[status],
-                              "created_at": now.isoformat()})
 
     async def _poll_loop(self) -> None:
         while True:
@@ -320,7 +331,7 @@ class Outbox:
 
     async def poll(self, limit: int = 1000) -> int:
         """Hand the live entries (of any instance) to their chats' lanes, in order; returns how many."""
-        cursor = self.store.outbox.find({"status": {"$in": LIVE}}).sort("seq", 1).limit(limit)
+        cursor = self.store.outbox.find({"status": {"$in": LIVE}}).sort("order", 1).limit(limit)
         live = [doc async for doc in cursor]
         self.wake(live)
         return len(live)

@@ -48,6 +48,20 @@ class Store:
         self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
         self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
         self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)
+        self._local_instances = 0
+
+    def attach(self) -> None:
+        """An instance (a pipeline) of this process works on this store (see :attr:`shared`)."""
+        self._local_instances += 1
+
+    def detach(self) -> None:
+        self._local_instances = max(0, self._local_instances - 1)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other instances may work on the same data: always on a server; with the in-process stand-in
+        only when several instances of this process share it (the multi-instance tests)."""
+        return not self.demo or self._local_instances > 1
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
@@ -61,9 +75,9 @@ class Store:
                                         name="by_category_status")
         await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
         await self.audit.create_index([("at", DESCENDING)], name="recent")
-        await self.outbox.create_index([("status", ASCENDING), ("seq", ASCENDING)], name="live")
+        await self.outbox.create_index([("status", ASCENDING), ("order", ASCENDING)], name="live")
         await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
-                                        ("seq", ASCENDING)], name="by_chat")
+                                        ("order", ASCENDING)], name="by_chat")
         await self.events.create_index([("at", ASCENDING)], name="recent")
 
     async def ping(self) -> bool:

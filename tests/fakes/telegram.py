@@ -109,6 +109,8 @@ class FakeBotApi:
         sending = method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation")
         if sending and self.delay_s:
             await asyncio.sleep(self.delay_s)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the sender went away (crashed) first: as if it never arrived
         if sending and self._fail > 0:
             self._fail -= 1
             self.refused.append(Call(method, body, request.match_info["token"]))
