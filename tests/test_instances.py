@@ -45,6 +45,8 @@ async def test_the_atomic_claim_lets_one_of_two_instances_process_a_message(make
     await asyncio.gather(a.runtime.pipeline._process(doc["_id"], inbound),
                          b.runtime.pipeline._process(doc["_id"], inbound))
     await _all_idle([a, b])
+    processed = [svc.runtime.pipeline.times.counters["processed"] for svc in (a, b)]
+    assert sorted(processed) == [0, 1]  # one of them ran the turn (and the handler) at all
     assert len(a.fake_telegram.sent(6001, "sendMessage")) == 1
     assert await a.store.outbox.count_documents({"conversation_id": "telegram:6001"}) == 1
 
