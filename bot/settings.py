@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(50, ge=0)
     duplicate_days: int = Field(30, ge=0)
 
+    # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
+    open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)
+
     @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:
