@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -145,7 +144,3 @@ async def metrics(request: web.Request) -> web.Response:
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()
     return web.json_response(summary)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
