@@ -29,7 +29,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.logs import setup_logging
-    from bot.nlu_admin import new_rasa_token
+    from bot.rasa.server import new_rasa_token
     from bot.settings import load_settings
 
     overrides: dict[str, object] = {}
@@ -56,7 +56,7 @@ async def _serve(args: argparse.Namespace) -> int:
     rasa = None
     nlu_url = settings.rasa_url
     if nlu_url is None:
-        from bot.nlu_admin import RasaServer, ensure_model, ensure_nlu_env
+        from bot.rasa.server import RasaServer, ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         model = ensure_model()
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--department", action="append", default=[], dest="departments")
     args = parser.parse_args(argv)
 
-    from bot.nlu_admin import NluSetupError
+    from bot.rasa.server import NluSetupError
 
     try:
         return _dispatch(args)
@@ -131,17 +131,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return asyncio.run(_serve(args))
     if args.command == "train":
-        from bot.nlu_admin import cli_train
+        from bot.rasa.server import cli_train
 
         return cli_train(force=args.force)
     if args.command == "prepare-nlu":
-        from bot.nlu_admin import ensure_model, ensure_nlu_env
+        from bot.rasa.server import ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         ensure_model()
         return 0
     if args.command == "nlu-eval":
-        from bot.nlu_eval import cli_main
+        from bot.rasa.evaluation import cli_main
 
         return cli_main(args.file, args.by)
     if args.command == "create-staff":
