@@ -56,7 +56,7 @@ async def _serve(args: argparse.Namespace) -> int:
     rasa = None
     nlu_url = settings.rasa_url
     if nlu_url is None:
-        from bot.nlu_admin import RasaServer, ensure_model, ensure_nlu_env
+        from bot.rasa.server import RasaServer, ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         model = ensure_model()
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
     args = parser.parse_args(argv)
 
-    from bot.nlu_admin import NluSetupError
+    from bot.rasa.server import NluSetupError
 
     try:
         return _dispatch(args)
@@ -133,17 +133,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return asyncio.run(_serve(args))
     if args.command == "train":
-        from bot.nlu_admin import cli_train
+        from bot.rasa.server import cli_train
 
         return cli_train(force=args.force)
     if args.command == "prepare-nlu":
-        from bot.nlu_admin import ensure_model, ensure_nlu_env
+        from bot.rasa.server import ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         ensure_model()
         return 0
     if args.command == "nlu-eval":
-        from bot.nlu_eval import cli_main
+        from bot.rasa.evaluation import cli_main
 
         return cli_main(args.file, args.by)
     if args.command == "create-staff":
