@@ -6,6 +6,7 @@
     python bot.py prepare-nlu                          create nlu/.venv and train a model if there is none
     python bot.py nlu-eval FILE.tsv [--by COLUMN]      evaluate the model on a labelled TSV file (JSON on stdout)
     python bot.py create-staff USERNAME --role ROLE [--department D ...]   create a staff account
+    python bot.py retention [--dry-run]                delete or pseudonymise personal data past its retention period
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("username")
     staff.add_argument("--role", required=True, choices=("admin", "operator", "department"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
+    retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
+    retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
     args = parser.parse_args(argv)
 
     from bot.rasa.server import NluSetupError
@@ -148,6 +151,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.staff import cli_create_staff
 
         return cli_create_staff(args.username, args.role, args.departments, os.environ.get("CHANIA_STAFF_PASSWORD"))
+    if args.command == "retention":
+        from bot.privacy.retention import cli_retention
+
+        return asyncio.run(cli_retention(dry_run=args.dry_run))
     return 2
 
 
