@@ -19,13 +19,9 @@ from pymongo import ReturnDocument
 
 from bot.categories import categories
 from bot.models import Language
+from bot.privacy.redaction import redact_text
 from bot.services import Services
 from bot.tickets import OPEN_STATUSES, ticket_point
-
-try:
-    from bot.privacy.redaction import redact_text
-except ImportError:  # until bot/privacy (issue 14) is in main
-    from bot.open311.interim_redaction import redact_text
 
 PUBLIC_FILTER: dict[str, Any] = {"channel": {"$ne": "assisted"}, "private": {"$ne": True}}
 MEDIA_PATH = "/open311/v2/media/{reference}/{index}"
