@@ -21,6 +21,7 @@ from bot import audit
 from bot.dashboard.i18n import StaffTexts, texts_for
 from bot.dashboard.sessions import SessionStore
 from bot.events import EventBus
+from bot.open311.intake import attribute_answers
 from bot.services import Services
 from bot.staff import StaffMember
 from bot.tickets import local_time
@@ -108,7 +109,7 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote})
-    env.globals.update({"static": static_url, "PREFIX": PREFIX})
+    env.globals.update({"static": static_url, "PREFIX": PREFIX, "ticket_attributes": attribute_answers})
     return env
 
 
