@@ -19,8 +19,8 @@ import statistics
 import time
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Bilingual, Catalogue, Category, Poi, Transport
 from bot.models import GeoPoint
-from bot.pois import BBOX_LAT, BBOX_LON, KINDS, Bilingual, Catalogue, Category, Poi, Transport
 
 ALL = KINDS["nearby"]
 

@@ -1,7 +1,7 @@
 """The tourist guide: nearby sights, beaches / culture / nature lists, one sight's details, getting around.
 
 Intents: ``tourist_nearby``, ``tourist_beaches``, ``tourist_culture``, ``tourist_nature``, ``tourist_sight_info``,
-``tourist_transport`` (design.md section 3). Data: ``data/pois.yaml`` through :class:`bot.pois.Catalogue`.
+``tourist_transport`` (design.md section 3). Data: ``data/pois.yaml`` through :class:`bot.guide.catalogue.Catalogue`.
 
 Button payloads (all under 64 bytes, Telegram's ``callback_data`` limit):
 
@@ -27,8 +27,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.guide.catalogue import KINDS, Catalogue, Category, Poi
 from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
-from bot.pois import KINDS, Catalogue, Category, Poi
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import KINDS, Catalogue, Category, Poi
 from bot.i18n import Texts
 from bot.models import Entity, GeoPoint, Inbound, NluResult, Reply, utcnow
-from bot.pois import KINDS, Catalogue, Category, Poi
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import open_store

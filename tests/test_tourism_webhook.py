@@ -11,9 +11,9 @@ import html
 from typing import Any
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import KINDS, Catalogue
 from bot.i18n import Texts
 from bot.models import GeoPoint
-from bot.pois import KINDS, Catalogue
 from tests.fixtures.service import Service, free_port
 from tests.fixtures.viber import FakeViberApi, location_message, message_callback, signed, text_message
 

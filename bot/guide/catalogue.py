@@ -32,7 +32,7 @@ from bot.geo import haversine_m
 from bot.models import GeoPoint, Language
 from nlu.chania_text import to_latin
 
-POIS_FILE = Path(__file__).resolve().parent.parent / "data" / "pois.yaml"
+POIS_FILE = Path(__file__).resolve().parents[2] / "data" / "pois.yaml"
 
 # The regional unit of Chania, roughly; the south limit takes in the island of Gavdos (about 34.84 N).
 BBOX_LAT = (34.80, 35.75)
