@@ -99,7 +99,7 @@ async def test_nearby_with_a_shared_location_gives_the_5_nearest_in_one_answer_w
         services: Services, handler: TourismHandler, catalogue: Catalogue, lang: str) -> None:
     out = await handler.handle(make_turn(services, intent="tourist_nearby", lang=lang, location=HARBOUR))
     expected = brute_force(catalogue, HARBOUR, KINDS["nearby"])[:5]
-    [reply] = out.replies  # one readable answer, not a pin bubble per sight and then the list again
+    assert len(out.replies) == 1  # one readable answer, not a pin bubble per sight and then the list again
     [pin] = [p.location for p in pins(out)]
     assert (pin.lat, pin.lon, pin.name) == (expected[0].lat, expected[0].lon, expected[0].name(lang))  # the top one
     text = listing(out).text

@@ -1,4 +1,5 @@
-"""One nearby-sights exchange end to end in each channel (one list message and one pin per page): the real app over HTTP, fake Telegram and Viber APIs.
+"""One nearby-sights exchange end to end in each channel (one list message and one pin per page): the real app
+over HTTP, fake Telegram and Viber APIs.
 
 A shared location needs no NLU (the pipeline does not parse an empty text, and a bare location outside any flow is
 routed to ``tourist_nearby``), so these tests point the service at a closed NLU port: they check the webhook →
