@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -22,12 +21,12 @@ from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
-from bot.nlu_client import NluClient
 from bot.pipeline import Pipeline
+from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import complaints, tourism
+from handlers import alerts, complaints, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -70,7 +69,8 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
-    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
+    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
+                                             alerts.create_handler()])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
@@ -145,7 +145,3 @@ async def metrics(request: web.Request) -> web.Response:
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()
     return web.json_response(summary)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
