@@ -105,7 +105,7 @@ async def report(services: Services, notice_id: Any) -> dict[str, int]:
     """Outcome of every recipient's message: ``queued`` (waiting or being sent), ``sent``, ``failed``,
     ``blocked``."""
     counts = {"queued": 0, "sent": 0, "failed": 0, "blocked": 0}
-    cursor = services.store.outbox.find({"notice_id": notice_id}, {"status": 1, "last_error": 1})
+    cursor = services.store.db["outbox"].find({"notice_id": notice_id}, {"status": 1, "last_error": 1})
     async for entry in cursor:
         status = entry.get("status")
         if status == "sent":
@@ -120,12 +120,12 @@ async def report(services: Services, notice_id: Any) -> dict[str, int]:
 async def unsubscribe_blocked(services: Services) -> int:
     """Delete the subscriptions of people whose alert could not be delivered because they blocked the bot."""
     removed = 0
-    cursor = services.store.outbox.find({"kind": "broadcast", "status": "dead", "unsubscribed": {"$ne": True}},
+    cursor = services.store.db["outbox"].find({"kind": "broadcast", "status": "dead", "unsubscribed": {"$ne": True}},
                                         {"conversation_id": 1, "last_error": 1})
     async for entry in cursor:
         if _blocked(entry) and await subscriptions.stop(services.store, entry["conversation_id"]):
             removed += 1
-        await services.store.outbox.update_one({"_id": entry["_id"]}, {"$set": {"unsubscribed": True}})
+        await services.store.db["outbox"].update_one({"_id": entry["_id"]}, {"$set": {"unsubscribed": True}})
     return removed
 
 
