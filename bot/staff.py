@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_staff": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
     "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
+    "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
 }
 
 MAX_FAILED_LOGINS = 5  # consecutive failures before the account is locked

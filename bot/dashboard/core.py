@@ -122,6 +122,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
+    ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
 )
 
 
