@@ -123,6 +123,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
+    ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
