@@ -484,3 +484,29 @@ async def test_the_service_serves_open311(staff_service_stub_nlu: Any) -> None:
     assert [s["service_code"] for s in services][:2] == ["CHA-LIGHT", "CHA-WASTE"]
     async with service.http.get(f"{service.url}/open311/discovery.json") as resp:
         assert (await resp.json())["endpoints"][0]["url"] == "https://bot.example.test/open311/v2"
+
+
+async def test_an_unexpected_failure_is_an_error_document_and_files_nothing(open311: Open311Server,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from bot.open311 import intake
+
+    key = await open311.key()
+
+    async def down(*_: Any, **__: Any) -> Any:
+        raise ServerSelectionTimeoutError("no primary")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", down)
+    code, headers, body = await open311.post(f"{V2}/requests.xml", _form(key, locale="en"))
+    assert code == 503 and headers["Retry-After"] == "30"
+    [error] = parse_xml(body, "errors")
+    assert error == {"code": "503", "description": "The service is busy; try again in a minute. Nothing was filed."}
+
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", broken)
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(key))
+    assert code == 500 and json.loads(body)[0]["code"] == 500
+    assert await open311.store.tickets.count_documents({}) == 0

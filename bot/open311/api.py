@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from pymongo import DESCENDING
+from pymongo.errors import PyMongoError
 
 from bot import audit
 from bot.categories import Category, categories
@@ -77,6 +78,11 @@ def _texts(request: web.Request, form: Mapping[str, Any] | None = None) -> Texts
     return Texts(language_of(locale if isinstance(locale, str) else None))
 
 
+async def _failure_texts(request: web.Request) -> Texts:
+    form = await request.post() if request.method == "POST" else None  # already read (and cached) by the handler
+    return _texts(request, {k: v for k, v in form.items() if isinstance(v, str)} if form else None)
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
@@ -84,6 +90,18 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except Open311Error as exc:
         document = [{"code": code, "description": text} for code, text in exc.errors]
         response = respond(request, "errors", document, status=exc.errors[0][0], headers=exc.headers)
+    except web.HTTPException:
+        raise
+    except PyMongoError:
+        log.exception("open311: store unavailable", extra={"path": request.path})
+        texts = await _failure_texts(request)
+        response = respond(request, "errors", [{"code": 503, "description": texts("open311.errors.busy")}],
+                           status=503, headers={"Retry-After": "30"})
+    except Exception:
+        log.exception("open311: request failed", extra={"path": request.path})
+        texts = await _failure_texts(request)
+        response = respond(request, "errors", [{"code": 500, "description": texts("open311.errors.failed")}],
+                           status=500)
     if request.method == "GET":  # public, read-only data: any web page may read it
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
     return response
@@ -349,7 +367,10 @@ async def create_request(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- mounting
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    await keys.ensure_indexes(app[SERVICES].store)
+    store = app[SERVICES].store
+    await keys.ensure_indexes(store)
+    # GET requests lists newest first; MongoDB serves the public filter from this index instead of sorting
+    await store.tickets.create_index([("created_at", DESCENDING), ("reference", DESCENDING)], name="open311_recent")
     app[PHOTO_HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=photos.TIMEOUT_S))
     yield
     await app[PHOTO_HTTP].close()
