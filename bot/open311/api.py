@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import aiohttp
@@ -32,7 +33,7 @@ from bot.open311.formats import CONTENT_TYPES, FORMATS, Format, encode
 from bot.open311.intake import Invalid, create_request_from_form
 from bot.open311.publication import PUBLIC_FILTER, approved_photos, is_public, public_request
 from bot.services import Services
-from bot.tickets import OPEN_STATUSES, STATUSES, parse_reference
+from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +183,19 @@ async def service_definition(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- reading requests
 
-def _date(value: str, name: str, texts: Texts, errors: list[tuple[int, str]]) -> datetime | None:
+_DAY_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def _date(value: str, name: str, texts: Texts, errors: list[tuple[int, str]], *,
+          end: bool = False) -> datetime | None:
+    """A W3C date-time with its offset; a bare W3C date (``2026-07-14``) is that day in Chania, from its first
+    moment (``start_date``) or to its last (``end_date``)."""
+    value = value.strip()
     try:
-        at = datetime.fromisoformat(value.strip())
+        if _DAY_RE.match(value):
+            start = datetime.combine(date.fromisoformat(value), dt_time(), tzinfo=LOCAL_TZ)
+            return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+        at: datetime | None = datetime.fromisoformat(value)
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
@@ -236,7 +247,7 @@ def request_filter(query: Mapping[str, str], texts: Texts) -> dict[str, Any]:
         if (start := _date(query["start_date"], "start_date", texts, errors)) is not None:
             created["$gte"] = start
     if query.get("end_date"):
-        if (end := _date(query["end_date"], "end_date", texts, errors)) is not None:
+        if (end := _date(query["end_date"], "end_date", texts, errors, end=True)) is not None:
             created["$lte"] = end
     if "$gte" in created and "$lte" in created and created["$gte"] > created["$lte"]:
         errors.append((400, texts("open311.errors.date_order")))
