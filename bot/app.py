@@ -21,6 +21,7 @@ from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
+from bot.open311.api import setup_open311
 from bot.pipeline import Pipeline
 from bot.rasa.client import NluClient
 from bot.services import Services
@@ -85,6 +86,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
+    setup_open311(app, services)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
