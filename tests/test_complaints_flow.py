@@ -520,7 +520,7 @@ async def test_a_new_handler_instance_continues_the_flow(services: Services) -> 
     assert chat.step == "phone_consent"
 
 
-# ---------------------------------------------------------------------------------------------------- issue 9: the place
+# ----------------------------------------------------------------------------------------------- issue 9: the place
 
 def _lamp_on_apokoronou(text: str = "Δεν ανάβει η λάμπα στην Αποκορώνου 25") -> tuple[str, str, dict[str, Any]]:
     start = text.index("Αποκορώνου")
