@@ -223,7 +223,7 @@ async def test_buttons_of_a_finished_report_name_that_report(services: Services)
     assert chat.conv.flow is None
     ticket = await only_ticket(services)
     again = await chat.send(button=submit)  # a double tap, or a tap on yesterday's summary
-    assert [r.text for r in again] == [EL("complaints.stale", ref=ticket["reference"], status="Καταχωρήθηκε")]
+    assert [r.text for r in again] == [EL("complaints.stale", ref=ticket["reference"], status=EL("tickets.status.new"))]
     assert "κλείσει" not in again[0].text  # the ticket is open: never "closed"
     assert await services.store.tickets.count_documents({}) == 1
     await chat.press(EL("complaints.stale_details", ref=ticket["reference"]))
@@ -232,7 +232,7 @@ async def test_buttons_of_a_finished_report_name_that_report(services: Services)
     # an old button while a new report is running: named, and the running one is offered again
     await chat.send("πάλι θόρυβος", intent="complaint_noise")
     again = await chat.send(button=submit)
-    assert again[0].text == EL("complaints.stale", ref=ticket["reference"], status="Καταχωρήθηκε")
+    assert again[0].text == EL("complaints.stale", ref=ticket["reference"], status=EL("tickets.status.new"))
     assert again[1].text.startswith(EL("complaints.resume")) and chat.step == "location"
     for junk in ("cmp:", "cmp:zz", "cmp:zz:submit:extra:parts"):
         assert (await chat.send(button=junk))[0].text == EL("complaints.stale_unknown")
@@ -458,7 +458,7 @@ async def test_own_open_report_nearby(services: Services) -> None:
     await chat.send(location=near(HARBOUR, 5))
     assert chat.step == "duplicate"
     assert chat.text == EL("complaints.duplicate_own", ref=first["reference"], distance=5, category="Φωτισμός",
-                           status="Καταχωρήθηκε", date=day(first["created_at"]))
+                           status="Καταχωρίστηκε", date=day(first["created_at"]))
     await chat.press(EL("complaints.follow", ref=first["reference"]))
     assert chat.conv.flow is None and await services.store.tickets.count_documents({}) == 1
 
@@ -478,7 +478,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     await chat.send("τι έγινε με την αναφορά μου", intent="check_status")
     lines = chat.text.splitlines()
     assert lines[0] == EL("complaints.status_list_title")
-    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρήθηκε · ")
+    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρίστηκε · ")
     assert lines[2].startswith(f"{mine[0]['reference']} · Καθαριότητα – σκουπίδια · Σε εξέλιξη · ")
     assert theirs["reference"] not in chat.text
     assert chat.conv.flow is None
@@ -489,7 +489,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     ref = mine[1]["reference"].lower().replace("-", " ")
     await chat.send(f"τι έγινε με την {ref}", intent="check_status", entities={"ticket_id": ref})
     assert chat.text.startswith(EL("complaints.status_detail", ref=mine[1]["reference"], category="Θόρυβος",
-                                   status="Καταχωρήθηκε", date=day(mine[1]["created_at"]),
+                                   status="Καταχωρίστηκε", date=day(mine[1]["created_at"]),
                                    changed=day(mine[1]["created_at"])))
 
     await chat.send(f"status of {theirs['reference']}", intent="check_status",

@@ -151,7 +151,7 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     ref = REF.search(giorgos.text)
     assert ref
     await giorgos.press_payload(submit)
-    assert seen(giorgos) == EL("complaints.stale", ref=ref.group(0), status="Καταχωρήθηκε")
+    assert seen(giorgos) == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
     assert "κλείσει" not in seen(giorgos)
     await giorgos.press(EL("complaints.stale_details", ref=ref.group(0)))
     assert seen(giorgos).startswith(f"Αναφορά {ref.group(0)}")
