@@ -6,6 +6,7 @@
     python bot.py prepare-nlu                          create nlu/.venv and train a model if there is none
     python bot.py nlu-eval FILE.tsv [--by COLUMN]      evaluate the model on a labelled TSV file (JSON on stdout)
     python bot.py create-staff USERNAME --role ROLE [--department D ...]   create a staff account
+    python bot.py retention [--dry-run]                delete or pseudonymise personal data past its retention period
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ async def _serve(args: argparse.Namespace) -> int:
     rasa = None
     nlu_url = settings.rasa_url
     if nlu_url is None:
-        from bot.nlu_admin import RasaServer, ensure_model, ensure_nlu_env
+        from bot.rasa.server import RasaServer, ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         model = ensure_model()
@@ -115,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("username")
     staff.add_argument("--role", required=True, choices=("admin", "operator", "department"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
+    retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
+    retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
     args = parser.parse_args(argv)
 
-    from bot.nlu_admin import NluSetupError
+    from bot.rasa.server import NluSetupError
 
     try:
         return _dispatch(args)
@@ -130,23 +133,27 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return asyncio.run(_serve(args))
     if args.command == "train":
-        from bot.nlu_admin import cli_train
+        from bot.rasa.server import cli_train
 
         return cli_train(force=args.force)
     if args.command == "prepare-nlu":
-        from bot.nlu_admin import ensure_model, ensure_nlu_env
+        from bot.rasa.server import ensure_model, ensure_nlu_env
 
         ensure_nlu_env()
         ensure_model()
         return 0
     if args.command == "nlu-eval":
-        from bot.nlu_eval import cli_main
+        from bot.rasa.evaluation import cli_main
 
         return cli_main(args.file, args.by)
     if args.command == "create-staff":
         from bot.staff import cli_create_staff
 
         return cli_create_staff(args.username, args.role, args.departments, os.environ.get("CHANIA_STAFF_PASSWORD"))
+    if args.command == "retention":
+        from bot.privacy.retention import cli_retention
+
+        return asyncio.run(cli_retention(dry_run=args.dry_run))
     return 2
 
 

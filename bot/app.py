@@ -22,8 +22,8 @@ from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
-from bot.nlu_client import NluClient
 from bot.pipeline import Pipeline
+from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store

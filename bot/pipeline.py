@@ -27,7 +27,7 @@ from bot.events import EventBus
 from bot.i18n import Texts
 from bot.metrics import StageTimes
 from bot.models import Inbound, NluResult, Reply, utcnow
-from bot.nlu_client import NluClient
+from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.store import StoreUnavailable, inbound_message_key, outbound_message_key
 from handlers.base import KEEP, Outcome, Turn

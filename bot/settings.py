@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(50, ge=0)
     duplicate_days: int = Field(30, ge=0)
 
+    # Personal data (issue 14): the privacy notice's controller and DPO contact, and the retention periods in days
+    privacy_controller: str = "Δήμος Χανίων / Municipality of Chania, Κυδωνίας 29, 73135 Χανιά"
+    dpo_email: str | None = None  # the DPO's address; unset: the notice names the controller's address only
+    dpo_phone: str | None = None
+    retention_messages_days: int = Field(365, ge=1)  # messages and inactive conversations
+    retention_photos_days: int = Field(730, ge=0)  # ticket photos, counted from the ticket's closing
+    retention_phone_days: int = Field(0, ge=0)  # call-back phone numbers, counted from the ticket's closing
+    retention_audit_days: int = Field(1826, ge=1)  # the staff audit log (5 years)
+    retention_interval_h: float = Field(24, gt=0)  # how often the service runs the retention job
+
     @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:

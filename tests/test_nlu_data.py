@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu_admin import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
+from bot.rasa.server import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
 from nlu.chania_text import to_latin
 
 COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "complaint_water", "complaint_greenery",

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.nlu_admin import RasaServer, model_path
+from bot.rasa.server import RasaServer, model_path
 
 pytestmark = [pytest.mark.rasa, pytest.mark.asyncio(loop_scope="session")]
 

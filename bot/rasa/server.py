@@ -33,7 +33,7 @@ from typing import IO
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 NLU_DIR = ROOT / "nlu"
 VENV_DIR = NLU_DIR / ".venv"
 VENV_PYTHON = VENV_DIR / "bin" / "python"
