@@ -62,20 +62,6 @@ def payloads(channel: str, n: int, rnd: random.Random) -> list[tuple[str, Any]]:
     return cases[:n]
 
 
-async def raw_post(port: int, path: str, headers: dict[bytes, bytes], body: bytes) -> int:
-    """One HTTP/1.1 POST written byte for byte (headers that no client library would send)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-    head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
-    for k, v in headers.items():
-        head += k + b": " + v + b"\r\n"
-    writer.write(head + b"\r\n" + body)
-    await writer.drain()
-    status_line = await reader.readline()
-    writer.close()
-    return int(status_line.split()[1])
-
-
 class Fuzz:
     def __init__(self, app: web.Application, url: str, port: int) -> None:
         self.app = app
@@ -100,7 +86,7 @@ class Fuzz:
                 statuses[str(r.status)] += 1
                 stored_4xx += 400 <= r.status < 500 and self.accepted > before
         for secret in (b"\xff\xfe", b"s\xc3(", TELEGRAM_SECRET.encode() + b"\x80"):
-            status = await raw_post(self.port, "/webhooks/telegram",
+            status = await hostile.raw_post(self.port, "/webhooks/telegram",
                                     {b"X-Telegram-Bot-Api-Secret-Token": secret}, b'{"update_id": 1}')
             statuses[str(status)] += 1
         return {"sent": len(cases) + 3, "statuses": statuses, "stored_on_4xx": stored_4xx}
