@@ -27,6 +27,9 @@ ACTIONS: tuple[str, ...] = (
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
     "intake.create",
     "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
+    "ticket.private", "ticket.photo_approval",
+    "api_key.issue", "api_key.revoke",
+    "open311.create", "open311.invalid", "open311.rate_limited", "open311.key_rejected",
 )
 
 

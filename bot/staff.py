@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "stats": frozenset({"admin", "operator", "department"}),
     "manage_staff": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
+    "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
 }
 
 MAX_FAILED_LOGINS = 5  # consecutive failures before the account is locked

@@ -121,6 +121,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
+    ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
 )
 
 

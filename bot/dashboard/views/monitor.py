@@ -40,7 +40,7 @@ MAX_REPLY = 4000  # Telegram's limit is 4096 characters
 HEARTBEAT_S = 15.0
 POLL_S = 0.5  # how often an idle stream checks that the browser is still there
 STREAMS = web.AppKey("staff_streams", set)  # the running event-stream tasks, cancelled at shutdown
-MONITOR_CHANNELS = tuple(c for c in CHANNELS if c != "assisted")
+MONITOR_CHANNELS = tuple(c for c in CHANNELS if c not in ("assisted", "open311"))  # not conversations
 
 
 def monitor_filters(query: Any) -> dict[str, str]:
