@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 
+from bot.alerts import setup_alerts
 from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.viber import ViberAdapter
@@ -89,6 +90,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     setup_dashboard(app, services, bus)
     setup_open311(app, services)
     app.cleanup_ctx.append(_lifecycle)
+    setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app
 
 

@@ -36,7 +36,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, api_keys, auth, intake, monitor, publication, stats, tickets
+from bot.dashboard.views import admin, alerts, api_keys, auth, intake, monitor, publication, stats, tickets
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -106,6 +106,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/intake/{reference}/receipt", intake.receipt)
 
     r.add_get("/stats", stats.stats_page)
+
+    alerts.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)

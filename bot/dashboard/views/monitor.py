@@ -31,6 +31,7 @@ from bot.dashboard.core import (
 from bot.dashboard.core import record as audit
 from bot.models import LANGUAGES, Reply
 from bot.tickets import CHANNELS, tickets_of_conversation
+from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
         [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
-    messages = [doc async for doc in cursor][::-1]
+    messages = label_presses([doc async for doc in cursor][::-1])
     tickets = await tickets_of_conversation(services, conv["_id"], limit=10)
     await audit(request, "conversation.view", target=conv["_id"])
     return render(request, "conversation.html", {
