@@ -23,11 +23,12 @@ from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
 from bot.pipeline import Pipeline
+from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import complaints, tourism
+from handlers import complaints, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -70,10 +71,11 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
-    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
+    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
+                                              privacy.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
-    adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
+    adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
     adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
     for adapter in adapters.values():
@@ -85,6 +87,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
+    setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
     return app
 

@@ -31,6 +31,7 @@ from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.store import StoreUnavailable, inbound_message_key, outbound_message_key
 from handlers.base import KEEP, Outcome, Turn
+from handlers.privacy import with_first_contact_notice
 from handlers.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,8 @@ class Pipeline:
             self._publish_in(conv, inbound, nlu)
             if replies:
                 await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)
+            for job in conv.after_turn:
+                await job()
         self.times.counters["processed"] += 1
         self.times.record(stages)
 
@@ -183,7 +186,7 @@ class Pipeline:
             return [Reply(turn.texts("system.error"))]
         if outcome.flow is not KEEP:
             conv.flow = outcome.flow
-        return outcome.replies
+        return with_first_contact_notice(turn, outcome.replies)
 
     # ---------------------------------------------------------------- output
     async def deliver(self, conv_id: str, channel: str, chat_id: str, replies: list[Reply], *, sender: str,

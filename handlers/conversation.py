@@ -36,6 +36,7 @@ class ConversationHandler:
             Button(texts("menu.nearby"), "menu:nearby"),
             Button(texts("menu.status"), "menu:status"),
             Button(texts("menu.language"), "menu:language"),
+            Button(texts("privacy.menu_button"), "privacy:menu"),
         )
 
     def menu_reply(self, texts: Texts, key: str = "menu.title") -> Reply:

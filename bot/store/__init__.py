@@ -45,6 +45,7 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
