@@ -28,8 +28,9 @@ log = logging.getLogger("bot")
 async def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import create_app, new_token
+    from bot.app import create_app
     from bot.logs import setup_logging
+    from bot.rasa.server import new_rasa_token
     from bot.settings import load_settings
 
     overrides: dict[str, object] = {}
@@ -41,7 +42,7 @@ async def _serve(args: argparse.Namespace) -> int:
     secrets_to_hide = [s.get_secret_value() for s in (settings.telegram_token, settings.viber_token,
                                                         settings.telegram_webhook_secret, settings.rasa_token,
                                                         settings.mongodb_uri) if s]
-    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else new_token()
+    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else new_rasa_token()
     setup_logging(settings.log_level, [*secrets_to_hide, rasa_token])
 
     if settings.demo:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
 
+from bot.alerts import setup_alerts
 from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.viber import ViberAdapter
@@ -22,13 +22,14 @@ from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.metrics import StageTimes
+from bot.open311.api import setup_open311
 from bot.pipeline import Pipeline
 from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import complaints, privacy, tourism
+from handlers import alerts, complaints, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -72,7 +73,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
-                                              privacy.create_handler(services)])
+                                              alerts.create_handler(), privacy.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
@@ -87,8 +88,10 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
+    setup_open311(app, services)
     setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
+    setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app
 
 
@@ -148,7 +151,3 @@ async def metrics(request: web.Request) -> web.Response:
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()
     return web.json_response(summary)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(1826, ge=1)  # the staff audit log (5 years)
     retention_interval_h: float = Field(24, gt=0)  # how often the service runs the retention job
 
+    # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
+    open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)
+
     @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:

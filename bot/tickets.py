@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate", "referred")
 OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress")
-CHANNELS: tuple[str, ...] = ("telegram", "viber", "webchat", "assisted")
+CHANNELS: tuple[str, ...] = ("telegram", "viber", "webchat", "assisted", "open311")
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
 LOCAL_TZ = ZoneInfo("Europe/Athens")

@@ -443,7 +443,7 @@ async def test_own_open_report_nearby(services: Services) -> None:
     await chat.send(location=near(HARBOUR, 5))
     assert chat.step == "duplicate"
     assert chat.text == EL("complaints.duplicate_own", ref=first["reference"], distance=5, category="Φωτισμός",
-                           status="Καταχωρήθηκε", date=day(first["created_at"]))
+                           status="Καταχωρίστηκε", date=day(first["created_at"]))
     await chat.press(EL("complaints.follow", ref=first["reference"]))
     assert chat.conv.flow is None and await services.store.tickets.count_documents({}) == 1
 
@@ -463,7 +463,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     await chat.send("τι έγινε με την αναφορά μου", intent="check_status")
     lines = chat.text.splitlines()
     assert lines[0] == EL("complaints.status_list_title")
-    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρήθηκε · ")
+    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρίστηκε · ")
     assert lines[2].startswith(f"{mine[0]['reference']} · Καθαριότητα – σκουπίδια · Σε εξέλιξη · ")
     assert theirs["reference"] not in chat.text
     assert chat.conv.flow is None
@@ -474,7 +474,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     ref = mine[1]["reference"].lower().replace("-", " ")
     await chat.send(f"τι έγινε με την {ref}", intent="check_status", entities={"ticket_id": ref})
     assert chat.text.startswith(EL("complaints.status_detail", ref=mine[1]["reference"], category="Θόρυβος",
-                                   status="Καταχωρήθηκε", date=day(mine[1]["created_at"]),
+                                   status="Καταχωρίστηκε", date=day(mine[1]["created_at"]),
                                    changed=day(mine[1]["created_at"])))
 
     await chat.send(f"status of {theirs['reference']}", intent="check_status",

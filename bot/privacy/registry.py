@@ -142,6 +142,15 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         ),
     ),
     PersonalDataCollection(
+        name="alert_subscriptions",
+        holds="area-alert subscriptions: chat id, the areas or the shared spot and radius chosen, the kinds of "
+              "notice, when consent was given (bot/alerts/subscriptions.py)",
+        find=_conversations,
+        erase="delete",
+        # kept while the person is subscribed: /stop, erasure, or the platform reporting that the person blocked
+        # the bot deletes it (bot/alerts/broadcast.py)
+    ),
+    PersonalDataCollection(
         name="downloads",
         holds="a person's data export behind a one-time link, for an hour at most",
         find=_downloads,
@@ -159,7 +168,8 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 
 # Collections of the store that hold no personal data of residents (staff accounts are the staff's own data,
 # managed by the admin pages).
-NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff"})
+# Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
+NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage"})
 
 
 def collection(name: str) -> PersonalDataCollection:
