@@ -111,13 +111,32 @@ async def test_services_are_the_categories_in_the_requested_language(open311: Op
     light_el, light_en = greek[0], english[0]
     assert light_el["service_name"] == "Φωτισμός" and light_en["service_name"] == "Street lighting"
     assert light_el["group"] == "Τμήμα Ηλεκτροφωτισμού" and light_en["group"] == "Street Lighting Department"
-    assert light_en["type"] == "realtime" and light_en["metadata"] is False
+    assert all(s["type"] == "realtime" for s in english)
+    with_attributes = [s["service_code"] for s in english if s["metadata"] is True]
+    assert with_attributes == ["CHA-LIGHT", "CHA-WASTE", "CHA-ANIMAL"]
+    assert all(s["metadata"] is False for s in english if s["service_code"] not in with_attributes)
     assert "broken lamp posts" in light_en["keywords"].split(", ")
+
+
+ATTRIBUTE_FIELDS = ["variable", "code", "datatype", "required", "datatype_description", "order", "description",
+                    "values"]
 
 
 async def test_service_definition_and_an_unknown_service_code(open311: Open311Server) -> None:
     doc = await both(open311, f"{V2}/services/CHA-WATER", "service_definition")
     assert doc == {"service_code": "CHA-WATER", "attributes": []}
+    waste = await both(open311, f"{V2}/services/CHA-WASTE", "service_definition")
+    [kind] = waste["attributes"]
+    assert list(kind) == ATTRIBUTE_FIELDS
+    assert (kind["code"], kind["datatype"], kind["required"], kind["order"]) == ("waste_kind", "singlevaluelist",
+                                                                                 False, 1)
+    assert kind["description"] == "Τι είδους απορρίμματα;" and kind["variable"] is True
+    assert kind["values"][2] == {"key": "bulky", "name": "Ογκώδη αντικείμενα"}
+    animal = await both(open311, f"{V2}/services/CHA-ANIMAL", "service_definition", locale="en")
+    assert animal["attributes"][0]["required"] is True
+    assert [v["name"] for v in animal["attributes"][0]["values"]] == ["Stray", "Injured", "Dead", "Rats or insects"]
+    pole = (await both(open311, f"{V2}/services/CHA-LIGHT", "service_definition"))["attributes"][0]
+    assert pole["datatype"] == "string" and pole["values"] == []
     missing = await both(open311, f"{V2}/services/NOPE", "errors", expect=404, locale="en")
     assert errors_of(missing) == ["Unknown service_code NOPE; see services.json for the list."]
     assert missing[0]["code"] == 404
@@ -308,6 +327,32 @@ async def test_post_by_address_only_and_in_english(open311: Open311Server) -> No
     ref = json.loads(body)[0]["service_request_id"]
     ticket = await open311.store.tickets.find_one({"reference": ref})
     assert ticket["location"] is None and ticket["address"] == "Odos Chalidon 20" and ticket["language"] == "en"
+
+
+async def test_post_answers_the_service_attributes(open311: Open311Server) -> None:
+    key = await open311.key()
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-WASTE", **{"attribute[waste_kind]": "bulky"}))
+    assert code == 200
+    ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+    assert ticket["attributes"] == {"waste_kind": "bulky"}
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(key, service_code="CHA-ANIMAL", locale="en"))
+    assert code == 400 and errors_of(json.loads(body)) == ["attribute[animal_state] is required."]
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-ANIMAL", locale="en", **{"attribute[animal_state]": "asleep", "attribute[colour]": "x"}))
+    assert code == 400 and errors_of(json.loads(body)) == [
+        "attribute[colour] is not an attribute of CHA-ANIMAL; see its service definition.",
+        "attribute[animal_state]: asleep is not one of stray, injured, dead, pests."]
+    code, _, body = await open311.post(f"{V2}/requests.json", [
+        *_form(key, service_code="CHA-ANIMAL", locale="en").items(),
+        ("attribute[animal_state]", "stray"), ("attribute[animal_state]", "dead")])
+    assert code == 400 and errors_of(json.loads(body)) == ["attribute[animal_state] takes one value."]
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-LIGHT", **{"attribute[pole_number]": "Κ-1234"}))
+    assert code == 200
+    ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+    assert ticket["attributes"] == {"pole_number": "Κ-1234"}
+    assert await open311.store.tickets.count_documents({}) == 2
 
 
 async def test_post_runs_the_duplicate_check(open311: Open311Server) -> None:

@@ -23,6 +23,7 @@ from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.ticket_filters import day_text
 from bot.events import EventBus
+from bot.open311.intake import attribute_answers
 from bot.services import Services
 from bot.staff import StaffMember
 from bot.tickets import local_time
@@ -110,7 +111,8 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote, "day": day_text})
-    env.globals.update({"static": static_url, "PREFIX": PREFIX, "where": where})
+    env.globals.update({"static": static_url, "PREFIX": PREFIX, "where": where,
+                        "ticket_attributes": attribute_answers})
     return env
 
 

@@ -12,6 +12,7 @@ in the language of the ``locale`` parameter (``el`` by default, ``en``).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -133,7 +134,7 @@ def _service(category: Category, lang: Language) -> dict[str, Any]:
         "service_code": category.service_code,
         "service_name": category.name(lang),
         "description": category.description(lang),
-        "metadata": False,
+        "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": _keywords(category, lang),
         "group": department.name(lang) if department else None,
@@ -153,7 +154,12 @@ async def service_definition(request: web.Request) -> web.Response:
     category = categories().by_service_code(code)
     if category is None:
         raise Open311Error([(404, texts("open311.errors.unknown_service_code", code=code))])
-    return respond(request, "service_definition", {"service_code": category.service_code, "attributes": []})
+    return respond(request, "service_definition", {"service_code": category.service_code, "attributes": [
+        {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+         "datatype_description": None, "order": order, "description": a.description.get(texts.lang),
+         "values": [{"key": v.key, "name": v.name.get(texts.lang)} for v in a.values]}
+        for order, a in enumerate(category.attributes, start=1)
+    ]})
 
 
 # ---------------------------------------------------------------- reading requests
@@ -297,6 +303,18 @@ async def media(request: web.Request) -> web.StreamResponse:
 
 # ---------------------------------------------------------------- filing requests
 
+_ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
+
+
+def _attribute_answers(form: Any) -> dict[str, list[str]]:
+    """``attribute[code]=v`` and, for multi-value lists, ``attribute[code][]=v1&attribute[code][]=v2``."""
+    answers: dict[str, list[str]] = {}
+    for name in set(form.keys()):
+        if m := _ATTRIBUTE_RE.match(name):
+            answers.setdefault(m.group(1), []).extend(v for v in form.getall(name) if isinstance(v, str))
+    return answers
+
+
 async def create_request(request: web.Request) -> web.Response:
     form = await request.post()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -315,7 +333,8 @@ async def create_request(request: web.Request) -> web.Response:
                            headers={"Retry-After": str(retry_after)})
     try:
         check_jurisdiction(request, fields.get("jurisdiction_id"), texts)
-        created = await create_request_from_form(services, fields, texts, key=key)
+        created = await create_request_from_form(services, fields, texts, key=key,
+                                                 attributes=_attribute_answers(form))
     except (Invalid, Open311Error) as exc:
         errors = exc.errors
         await audit.record(store, actor, "open311.invalid", details={"key_id": key.id, "errors": len(errors)},
