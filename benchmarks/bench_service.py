@@ -26,7 +26,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_admin import RasaServer, ensure_model, ensure_nlu_env  # noqa: E402
+from bot.rasa.server import RasaServer, ensure_model, ensure_nlu_env  # noqa: E402
 from tests.fakes.telegram import FakeBotApi, UpdateFactory  # noqa: E402
 from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, free_port  # noqa: E402
 

@@ -8,28 +8,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
 
+from bot.alerts import setup_alerts
 from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
+from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
-from bot.nlu_client import NluClient
+from bot.open311.api import setup_open311
 from bot.outbox import Outbox, OutboxSettings
 from bot.outbox.limits import Limit
 from bot.pipeline import Pipeline
+from bot.privacy.web import setup_privacy
+from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import complaints, tourism
+from handlers import alerts, complaints, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -75,10 +78,11 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     outbox = Outbox(store, adapters, bus, outbox_settings(settings), times)
     services = Services(settings=settings, store=store, outbox=outbox)
     conversation = ConversationHandler()
-    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
+    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
+                                              alerts.create_handler(), privacy.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, times, outbox=outbox,
                         conversation_lease_s=settings.conversation_lease_s)
-    adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
+    adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
     adapters["webchat"] = WebChatAdapter(settings, pipeline, store, bus)
     for adapter in adapters.values():
@@ -90,7 +94,10 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
+    setup_open311(app, services)
+    setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
+    setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app
 
 
@@ -105,6 +112,7 @@ def outbox_settings(settings: Settings) -> OutboxSettings:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
     await rt.bus.start()
+    await guide_sights.seed_if_empty(rt.store)  # first start: data/pois.yaml becomes the guide's catalogue
     await rt.nlu.warm_up()
     for adapter in rt.adapters.values():
         try:
@@ -166,7 +174,3 @@ async def metrics(request: web.Request) -> web.Response:
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()
     return web.json_response(summary)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)

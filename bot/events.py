@@ -110,8 +110,10 @@ class EventBus:
             while not self._outgoing.empty():
                 batch.append(self._outgoing.get_nowait())
             now = utcnow()
+            expires = now + timedelta(seconds=self.keep_s)
             try:
-                await self.store.events.insert_many([doc | {"at": now} for doc in batch], ordered=True)
+                await self.store.events.insert_many([doc | {"at": now, "expires_at": expires} for doc in batch],
+                                                    ordered=True)
             except PyMongoError as exc:  # the live views miss these events; nothing else depends on them
                 log.warning("events not shared", extra={"count": len(batch), "error": str(exc)})
 

@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department")
+Role = Literal["admin", "operator", "department", "broadcaster"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -47,7 +47,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "intake": frozenset({"admin", "operator"}),  # assisted intake (KAPI/KIFI)
     "stats": frozenset({"admin", "operator", "department"}),
     "manage_staff": frozenset({"admin"}),
+    "manage_centres": frozenset({"admin"}),  # the KAPI/KIFI list of assisted intake
     "audit": frozenset({"admin"}),
+    "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
+    "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
 }
 
 MAX_FAILED_LOGINS = 5  # consecutive failures before the account is locked

@@ -3,7 +3,9 @@
 Routing (``bot/pipeline.py``), in this order:
 
 1. a button payload ``"<prefix>:..."`` goes to the handler whose ``button_prefix`` is ``<prefix>``;
-2. a command (``/start``, ``/help``, ``/cancel``, ``/language``) goes to the conversation handler;
+2. a command listed in a handler's optional ``commands`` (``/alerts``), or a whole message equal to one of its
+   optional ``phrases`` (normalised: "ειδοποιήσεις" = "eidopoiiseis"), goes to that handler's ``handle``; any other
+   command (``/start``, ``/help``, ``/cancel``, ``/language``) goes to the conversation handler;
 3. a running flow (``conversation.flow.name == handler.name``) goes to that handler's ``continue_flow``;
    when it returns ``None`` the message was not an answer to the flow (a tourist question, "help"): it is routed
    by intent as in 4., and the flow handler's ``resume_prompt`` replies are appended so the flow is offered again;
@@ -13,6 +15,7 @@ Routing (``bot/pipeline.py``), in this order:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +59,9 @@ class Conversation:
     paused: bool = False  # staff took over: the bot does not answer
     last_location: GeoPoint | None = None
     last_location_at: datetime | None = None
+    is_new: bool = False  # created by this message: the first reply carries the privacy notice
+    # run by the pipeline after the turn's replies are delivered (erasure sweeps what the turn stored)
+    after_turn: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 class _Keep:
@@ -71,6 +77,7 @@ KEEP: Any = _Keep()
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     flow: FlowState | Any | None = KEEP
+    answered_prompt: bool = False  # the running flow took the text as the answer to its question (NLU unused)
 
 
 @dataclass(slots=True)

@@ -35,7 +35,9 @@ class ConversationHandler:
             Button(texts("menu.report"), "menu:report"),
             Button(texts("menu.nearby"), "menu:nearby"),
             Button(texts("menu.status"), "menu:status"),
+            Button(texts("alerts.start_button"), "alr:start"),
             Button(texts("menu.language"), "menu:language"),
+            Button(texts("privacy.menu_button"), "privacy:menu"),
         )
 
     def menu_reply(self, texts: Texts, key: str = "menu.title") -> Reply:

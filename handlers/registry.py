@@ -7,6 +7,13 @@ from collections.abc import Iterable
 from bot.models import NluResult
 from handlers.base import KEEP, Handler, Outcome, Turn
 from handlers.conversation import ConversationHandler
+from nlu.chania_text import to_latin
+
+
+def plain(text: str) -> str:
+    """A whole message compared with a handler's ``phrases``, in the common Latin form of ``nlu.chania_text``:
+    "Ειδοποιήσεις", "ειδοποιησεις" and "eidopoihseis" meet."""
+    return to_latin(text.strip(" .!;?"))
 
 
 class HandlerRegistry:
@@ -15,6 +22,8 @@ class HandlerRegistry:
         self.by_name: dict[str, Handler] = {}
         self.by_prefix: dict[str, Handler] = {}
         self.by_intent: dict[str, Handler] = {}
+        self.by_command: dict[str, Handler] = {}  # "/alerts" → the handler listing it in ``commands``
+        self.by_phrase: dict[str, Handler] = {}  # a whole message ("ειδοποιήσεις", normalised) → its handler
         for handler in (conversation, *handlers):
             self.register(handler)
         conversation.registry = self
@@ -28,6 +37,12 @@ class HandlerRegistry:
             if intent in self.by_intent and self.by_intent[intent] is not handler:
                 raise ValueError(f"two handlers claim intent {intent!r}")
             self.by_intent[intent] = handler
+        for table, keys in ((self.by_command, getattr(handler, "commands", ())),
+                            (self.by_phrase, [plain(p) for p in getattr(handler, "phrases", ())])):
+            for key in keys:
+                if key in table and table[key] is not handler:
+                    raise ValueError(f"two handlers claim {key!r}")
+                table[key] = handler
 
     async def dispatch(self, turn: Turn) -> Outcome:
         inbound = turn.inbound
@@ -36,6 +51,9 @@ class HandlerRegistry:
             if handler is None:
                 return await self.conversation.unknown_button(turn)
             return await handler.handle(turn)
+        owner = self.by_command.get(inbound.command) if inbound.command else self.by_phrase.get(plain(inbound.text))
+        if owner is not None:
+            return await owner.handle(turn)
         if inbound.command is not None or self.conversation.is_cancel(turn):
             return await self.conversation.command(turn)
         flow = turn.conversation.flow
@@ -43,6 +61,7 @@ class HandlerRegistry:
         if owner is not None:
             outcome = await owner.continue_flow(turn)
             if outcome is not None:
+                outcome.answered_prompt = True
                 return outcome
             outcome = await self.by_intent_or_menu(turn)
             if outcome.flow is KEEP:  # answered the interruption; offer the running flow again

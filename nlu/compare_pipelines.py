@@ -29,8 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_admin import NLU_DIR, RasaServer, ensure_nlu_env, run_rasa_train  # noqa: E402
-from bot.nlu_eval import Prediction, read_rows, report, scores  # noqa: E402
+from bot.rasa.evaluation import Prediction, read_rows, report, scores  # noqa: E402
+from bot.rasa.server import NLU_DIR, RasaServer, ensure_nlu_env, run_rasa_train  # noqa: E402
 
 RESULTS = NLU_DIR / "results"
 EVAL_FILES = {"test": NLU_DIR / "tests" / "heldout.tsv", "dev": NLU_DIR / "tests" / "dev.tsv"}
@@ -73,7 +73,7 @@ async def measure(name: str, pipeline: list[dict[str, Any]], files: dict[str, Pa
     started = time.monotonic()
     model = await asyncio.to_thread(run_rasa_train, config_path, work, "model")
     train_s = time.monotonic() - started
-    from bot.nlu_eval import parse_texts
+    from bot.rasa.evaluation import parse_texts
 
     results: dict[str, Any] = {"train_s": round(train_s, 1)}
     async with RasaServer(model, log_path=work / "rasa.log") as server:

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.service",
     "tests.fixtures.viber",
     "tests.fixtures.dashboard",
+    "tests.fixtures.open311",
 ]

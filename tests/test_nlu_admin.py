@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import nlu_admin
-from bot.nlu_admin import NluSetupError, RasaServer
+from bot.rasa import server as nlu_admin
+from bot.rasa.server import NluSetupError, RasaServer
 
 
 def test_missing_python310_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

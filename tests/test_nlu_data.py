@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu_admin import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
+from bot.rasa.server import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
 from nlu.chania_text import to_latin
 
 COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "complaint_water", "complaint_greenery",
               "complaint_animals", "complaint_noise", "complaint_parking", "complaint_other"]
 TOURIST = ["tourist_nearby", "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
            "tourist_transport"]
-CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope"]
+CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope",
+                "talk_to_human"]
 DESIGN_INTENTS = COMPLAINTS + TOURIST + CONVERSATION
 SPLITS = [NLU_DIR / "tests" / "heldout.tsv", NLU_DIR / "tests" / "dev.tsv"]
 SCRIPTS = {"accented", "unaccented", "upper", "greeklish", "english"}

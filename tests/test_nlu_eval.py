@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu_admin import ROOT, RasaServer
-from bot.nlu_eval import cli_main, read_rows, scores
+from bot.rasa.evaluation import cli_main, read_rows, scores
+from bot.rasa.server import ROOT, RasaServer
 
 HEADER = "text\tintent\tlang\n"
 
@@ -111,7 +111,7 @@ async def test_nlu_eval_command_against_the_running_server(tmp_path: Path, rasa_
 @pytest.mark.asyncio(loop_scope="session")
 async def test_nlu_eval_counts_mistakes(rasa_server: RasaServer, tmp_path: Path) -> None:
     """Deliberately wrong labels show up as confusions, per group."""
-    from bot.nlu_eval import evaluate
+    from bot.rasa.evaluation import evaluate
 
     path = write(tmp_path, HEADER + "Δεν ανάβει η λάμπα του δρόμου\tcomplaint_water\tel\n"
                  "ευχαριστώ πολύ\tthanks\tel\nthank you\tgreet\ten\n")

@@ -9,8 +9,10 @@ Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
-``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
-``/staff/account``.
+``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
+``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
+``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+publishes of a ticket).
 """
 
 from __future__ import annotations
@@ -35,8 +37,21 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, auth, intake, monitor, stats, tickets
+from bot.dashboard.views import (
+    admin,
+    alerts,
+    api_keys,
+    auth,
+    centres,
+    intake,
+    monitor,
+    public_status,
+    publication,
+    stats,
+    tickets,
+)
 from bot.events import EventBus
+from bot.intake.centres import ensure_seeded
 from bot.services import Services
 from bot.staff import ensure_demo_admin
 
@@ -66,6 +81,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await staff[SESSIONS].ensure_indexes()
+        await ensure_seeded(services.store)  # the KAPI/KIFI list, from data/centres.yaml on first start
+        await services.store.tickets.create_index("status_token", sparse=True, name="status_token")
         staff[PHOTO_HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=photos.TIMEOUT_S))
         yield
         await staff[PHOTO_HTTP].close()
@@ -96,12 +113,20 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/tickets/{reference}/reassign", tickets.reassign)
     r.add_post("/tickets/{reference}/note", tickets.add_note)
     r.add_post("/tickets/{reference}/duplicate", tickets.mark_duplicate)
+    r.add_get("/tickets/{reference}/public", publication.public_view)
+    r.add_post("/tickets/{reference}/public/private", publication.change_private)
+    r.add_post("/tickets/{reference}/public/photos/{index:\\d{1,3}}", publication.change_photo)
 
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)
     r.add_get("/intake/{reference}/receipt", intake.receipt)
+    r.add_get("/admin/centres", centres.centre_list)
+    r.add_post("/admin/centres", centres.centre_create)
+    r.add_post("/admin/centres/{centre_id}", centres.centre_update)
 
     r.add_get("/stats", stats.stats_page)
+
+    alerts.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)
@@ -110,6 +135,9 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/admin/staff/{username}/password", admin.staff_password)
     r.add_post("/admin/staff/{username}/unlock", admin.staff_unlock)
     r.add_get("/admin/audit", admin.audit_page)
+    r.add_get("/admin/api-keys", api_keys.key_list)
+    r.add_post("/admin/api-keys", api_keys.key_issue)
+    r.add_post("/admin/api-keys/{key_id}/revoke", api_keys.key_revoke)
 
     r.add_static("/static", STATIC_DIR, append_version=False)
 
@@ -117,4 +145,5 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
         raise web.HTTPSeeOther(f"{PREFIX}/")
 
     app.router.add_get(PREFIX, to_home)  # "/staff" without the slash; before the sub-app so it matches first
+    public_status.setup(app, services)  # /status/<token>: the public page a receipt's QR code opens
     app.add_subapp(PREFIX, staff)

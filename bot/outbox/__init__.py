@@ -61,6 +61,7 @@ LIVE = ("pending", "sending")
 FINAL = ("sent", "dead", "undeliverable")
 CHANNEL_LIMITS = {"telegram": Limit(per_s=30, burst=30), "viber": Limit(per_s=25, burst=25)}
 CHAT_LIMITS = {"telegram": Limit(per_s=1, burst=5), "viber": Limit(per_s=1, burst=5)}
+KEEP_FINISHED_S = 24 * 3600  # a turn processed again after a crash finds its entries for this long
 TRANSCRIPT_STATUS = {"sent": "sent", "dead": "failed", "undeliverable": "undeliverable"}
 
 
@@ -311,6 +312,8 @@ class Outbox:
                       last_error: str | None = None) -> None:
         now = utcnow()
         done: dict[str, Any] = {"status": status, "finished_at": now, "lease_until": None}
+        if status != "dead":  # the transcript keeps the message; the entry is needed only against a re-run
+            done["expires_at"] = now + timedelta(seconds=KEEP_FINISHED_S)
         if last_error is not None:  # a sent entry keeps the error of its last failed attempt, if any
             done["last_error"] = last_error
         if platform_message_ids is not None:
@@ -351,6 +354,18 @@ class Outbox:
             return False
         await self.store.messages.update_one({"_id": entry_id}, {"$set": {"status": "queued"}})
         self.wake([doc])
+        return True
+
+    async def wait_final(self, entry_ids: list[Any], timeout_s: float = 30.0) -> bool:
+        """Wait until these entries are final (sent, dead, undeliverable); False on time-out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        for entry_id in entry_ids:
+            while (doc := await self.store.outbox.find_one({"_id": entry_id}, {"status": 1})) is not None \
+                    and doc["status"] in LIVE:
+                if loop.time() > deadline:
+                    return False
+                await asyncio.sleep(0.02)
         return True
 
     async def idle(self, timeout_s: float = 30.0) -> None:

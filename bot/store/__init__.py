@@ -45,6 +45,9 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)
+        self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
+        self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
         self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
         self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
         self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)

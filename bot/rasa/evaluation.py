@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.nlu_admin import NLU_DIR, NluSetupError, RasaServer, ensure_model
+from bot.rasa.server import NLU_DIR, NluSetupError, RasaServer, ensure_model
 
 DOMAIN = NLU_DIR / "domain.yml"
 REQUIRED_COLUMNS = ("text", "intent")

@@ -1,0 +1,70 @@
+"""Redaction of phone numbers, e-mail addresses and ΑΦΜ/ΑΜΚΑ-like numbers in real Greek and English text."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.privacy.redaction import MASKS, find_personal_data, normalise_phone, redact_text, redact_value
+
+PHONE, EMAIL, ID = MASKS["phone"], MASKS["email"], MASKS["id_number"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Δεν μάζεψαν τα σκουπίδια, πάρτε με στο 6912345678 ή στο 28210 12345",
+     f"Δεν μάζεψαν τα σκουπίδια, πάρτε με στο {PHONE} ή στο {PHONE}"),
+    ("κινητό:694 123 4567, σπίτι +30 2821 0 23456", f"κινητό:{PHONE}, σπίτι {PHONE}"),
+    ("τηλ.6971234567 Γιώργος", f"τηλ.{PHONE} Γιώργος"),
+    ("call me on +44 20 7946 0958 or 0030 6971234567", f"call me on {PHONE} or {PHONE}"),
+    ("ΓΡΑΨΤΕ ΜΟΥ ΣΤΟ maria.papadaki@gmail.com ΠΑΡΑΚΑΛΩ", f"ΓΡΑΨΤΕ ΜΟΥ ΣΤΟ {EMAIL} ΠΑΡΑΚΑΛΩ"),
+    ("email: g.k+dimos@chania.gov.gr.", f"email: {EMAIL}."),
+    ("ΑΦΜ 123456789 και ΑΜΚΑ 01018012345", f"ΑΦΜ {ID} και ΑΜΚΑ {ID}"),
+    ("o afm mou einai 123 456 789", f"o afm mou einai {ID}"),
+    ("ΑΜΚΑ: 010180-12345", f"ΑΜΚΑ: {ID}"),
+])
+def test_personal_data_is_masked(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Καμένη λάμπα στην οδό Χάληδων 45, 73131 Χανιά",
+    "Η αναφορά μου CHA-2026-000123 τι έγινε;",
+    "ti egine me to cha 2026 123456",
+    "Λακκούβα από τις 10/11/2026 στις 08:30, 3 μέτρα πλάτος",
+    "Το λεωφορείο 21 για Γαλατά κάθε 15 λεπτά, εισιτήριο 1,70 €",
+    "η πινακίδα λέει 1234567890 κάτι",  # 10 digits that are no Greek phone number: neither ΑΦΜ nor ΑΜΚΑ
+    "",
+])
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert redact_text(text) == text
+    assert find_personal_data(text) == []
+
+
+def test_findings_say_what_and_where() -> None:
+    text = "Μαρία, 6912345678, maria@example.gr, ΑΦΜ 987654321"
+    kinds = [(f.kind, text[f.start:f.end]) for f in find_personal_data(text)]
+    assert kinds == [("phone", "6912345678"), ("email", "maria@example.gr"), ("id_number", "987654321")]
+
+
+def test_digits_inside_an_email_are_not_a_second_finding() -> None:
+    text = "6912345678@example.com"
+    assert [f.kind for f in find_personal_data(text)] == ["email"]
+    assert redact_text(text) == EMAIL
+
+
+def test_redact_value_walks_nested_documents_and_keeps_other_types() -> None:
+    doc = {"description": "πάρτε 6912345678", "notes": [{"text": "a@b.gr"}], "n": 3, "when": None}
+    assert redact_value(doc) == {"description": f"πάρτε {PHONE}", "notes": [{"text": EMAIL}], "n": 3, "when": None}
+    assert doc["description"] == "πάρτε 6912345678"  # a copy: the original is unchanged
+
+
+@pytest.mark.parametrize(("text", "e164"), [
+    ("6912345678", "+306912345678"),
+    ("+30 691 234 5678", "+306912345678"),
+    ("0030 6912345678", "+306912345678"),
+    ("28210 12345", "+302821012345"),
+    ("+44 20 7946 0958", "+442079460958"),
+    ("not a phone", None),
+    ("", None),
+])
+def test_normalise_phone(text: str, e164: str | None) -> None:
+    assert normalise_phone(text) == e164
