@@ -157,3 +157,34 @@ async def test_rate_limit_of_the_channel_caps_all_chats() -> None:
     for chat in range(5):  # 1 at once, then 20/s: 4 waits of 0.05 s
         await limits.acquire("telegram", str(chat))
     assert 0.15 <= time.monotonic() - t0 < 1.0
+
+
+async def test_staff_see_dead_letters_and_send_one_again(make_service) -> None:  # type: ignore[no-untyped-def]
+    from bot.staff import create_staff
+    from tests.fixtures.dashboard import PASSWORD, StaffClient
+
+    service = await make_service(public_url=None, staff_map_tiles_url=None)  # http: the session cookie is not Secure
+    await create_staff(service.store, "operator", "operator", [], PASSWORD)
+    await create_staff(service.store, "dept", "department", ["technical"], PASSWORD)
+    service.fake_telegram.fail_next(1, status=403)
+    assert (await service.telegram(service.tg.message(5301, "/start"))).status == 200
+    await service.idle()
+    [dead] = await service.runtime.outbox.dead_letters()
+    clerk, other = StaffClient(service.url, "operator"), StaffClient(service.url, "dept")
+    try:
+        assert (await clerk.login())[0] == 303 and (await other.login())[0] == 303
+        assert (await other.get("/staff/outbox"))[0] == 403  # a department clerk does not see chats
+        status, html, _ = await clerk.get("/staff/outbox")
+        assert status == 200 and 'data-entry-id="' + dead["_id"] + '"' in html and "Forbidden" in html
+        assert "Μηνύματα που δεν παραδόθηκαν" in html
+        assert (await clerk.post(f"/staff/outbox/{dead['_id']}/retry", csrf=False))[0] == 403  # CSRF
+        status, _, resp = await clerk.post(f"/staff/outbox/{dead['_id']}/retry")
+        assert status == 303 and resp.headers["Location"].endswith("/staff/outbox?done=retried")
+        await service.idle()
+        assert [c.body["text"] for c in service.fake_telegram.sent(5301, "sendMessage")] == [EL("system.welcome")]
+        assert (await clerk.post(f"/staff/outbox/{dead['_id']}/retry"))[0] == 404  # sent now: nothing to retry
+        actions = [a["action"] async for a in service.store.audit.find({"target": dead["_id"]})]
+        assert actions == ["outbox.retry"]
+    finally:
+        await clerk.close()
+        await other.close()

@@ -45,6 +45,7 @@ from bot.dashboard.views import (
     centres,
     intake,
     monitor,
+    outbox,
     public_status,
     publication,
     stats,
@@ -125,6 +126,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/admin/centres/{centre_id}", centres.centre_update)
 
     r.add_get("/stats", stats.stats_page)
+    r.add_get("/outbox", outbox.dead_letters)
+    r.add_post("/outbox/{entry_id}/retry", outbox.retry)
 
     alerts.add_routes(r)
 

@@ -125,6 +125,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
+    ("monitor", "nav.outbox", f"{PREFIX}/outbox"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
