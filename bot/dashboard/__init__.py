@@ -7,7 +7,8 @@ internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/s
 
 Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
-``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
+``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
+letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
 ``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
@@ -36,7 +37,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, alerts, api_keys, auth, intake, monitor, publication, stats, tickets
+from bot.dashboard.views import admin, alerts, api_keys, auth, failed, intake, monitor, publication, stats, tickets
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -88,6 +89,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/failed", failed.failed_list)
+    r.add_post("/failed/{message_id}/retry", failed.retry)
 
     r.add_get("/tickets", tickets.ticket_list)
     r.add_get("/tickets.csv", tickets.ticket_csv)
