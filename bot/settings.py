@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(64, ge=1)
     max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)
     max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
+    retry_backoff_s: float = Field(30, gt=0)  # wait before its second attempt; doubled each time, at most an hour
 
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     privacy_controller: str = "Δήμος Χανίων / Municipality of Chania, Κυδωνίας 29, 73135 Χανιά"
     dpo_email: str | None = None  # the DPO's address; unset: the notice names the controller's address only
     dpo_phone: str | None = None
+    privacy_notice_first_message: bool = True  # the first reply of a new conversation links the privacy notice
     retention_messages_days: int = Field(365, ge=1)  # messages and inactive conversations
     retention_photos_days: int = Field(730, ge=0)  # ticket photos, counted from the ticket's closing
     retention_phone_days: int = Field(0, ge=0)  # call-back phone numbers, counted from the ticket's closing

@@ -7,7 +7,8 @@ internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/s
 
 Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
-``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
+``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
+letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
@@ -43,6 +44,7 @@ from bot.dashboard.views import (
     api_keys,
     auth,
     centres,
+    failed,
     intake,
     monitor,
     public_status,
@@ -104,6 +106,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/failed", failed.failed_list)
+    r.add_post("/failed/{message_id}/retry", failed.retry)
 
     r.add_get("/tickets", tickets.ticket_list)
     r.add_get("/tickets.csv", tickets.ticket_csv)
