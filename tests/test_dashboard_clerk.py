@@ -206,7 +206,7 @@ async def test_greek_formats_where_column_and_translated_channels(dashboard: Das
     assert 'type="date"' not in page
     assert f'<td class="ref"><a href="/staff/tickets/{pinned["reference"]}">' in page
     where = dict(re.findall(r'href="/staff/tickets/(CHA-[\d-]+)">.*?<td class="where">([^<]*)</td>', page, re.S))
-    assert where[pinned["reference"]] == "Σημείο στον χάρτη: 35,51970; 24,01800"  # not a bare pin: coordinates, decimal comma
+    assert where[pinned["reference"]] == "Σημείο στον χάρτη: 35,51970; 24,01800"  # not a bare pin, decimal comma
     assert where[typed["reference"]] == "Πλατεία Αγοράς"
     assert "<td>Ιστοσελίδα</td>" in page and "<td>ΚΑΠΗ/ΚΗΦΗ</td>" in page
     _, none, _ = await op.get("/staff/tickets?from=01/01/2099")
