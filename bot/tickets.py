@@ -75,7 +75,10 @@ def ticket_point(ticket: Mapping[str, Any]) -> GeoPoint | None:
 def _photo_doc(photo: Attachment | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(photo, Attachment):
         return {"file_id": photo.file_id, "url": photo.url, "size": photo.size}
-    return {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
+    doc = {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
+    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/dashboard/photos.py)
+        doc |= {"data": photo["data"], "content_type": photo.get("content_type")}
+    return doc
 
 
 def _citizen_doc(citizen: Mapping[str, Any] | None) -> dict[str, str]:
@@ -96,8 +99,11 @@ async def create_ticket(
     photos: Iterable[Attachment | Mapping[str, Any]] = (),
     citizen: Mapping[str, Any] | None = None,
     actor: str = "citizen",
+    report_nonce: str | None = None,
 ) -> dict[str, Any]:
-    """Store a new ticket (status ``new``) with the next reference number and return the document."""
+    """Store a new ticket (status ``new``) with the next reference number and return the document.
+
+    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made."""
     cat = categories().get(category)
     if cat is None:
         raise ValueError(f"unknown category {category!r}")
@@ -122,6 +128,7 @@ async def create_ticket(
         "history": [{"status": "new", "at": now, "actor": actor, "note": ""}],
         "notes": [],
         "duplicate_of": None,
+        "report_nonce": report_nonce,
         "created_at": now,
         "updated_at": now,
     }

@@ -16,6 +16,7 @@ import pytest
 
 from bot import tickets
 from bot.models import Attachment, utcnow
+from bot.tickets import local_time
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -64,6 +65,8 @@ def _as_xml_text(value: Any) -> Any:
 
 
 def xml_matches_json(xml_doc: Any, json_doc: Any) -> bool:
+    if isinstance(json_doc, list):  # a list document: an empty one is an empty root element
+        return xml_doc == [_as_xml_text(item) for item in json_doc]
     return xml_doc == _as_xml_text(json_doc)
 
 
@@ -111,13 +114,32 @@ async def test_services_are_the_categories_in_the_requested_language(open311: Op
     light_el, light_en = greek[0], english[0]
     assert light_el["service_name"] == "Φωτισμός" and light_en["service_name"] == "Street lighting"
     assert light_el["group"] == "Τμήμα Ηλεκτροφωτισμού" and light_en["group"] == "Street Lighting Department"
-    assert light_en["type"] == "realtime" and light_en["metadata"] is False
+    assert all(s["type"] == "realtime" for s in english)
+    with_attributes = [s["service_code"] for s in english if s["metadata"] is True]
+    assert with_attributes == ["CHA-LIGHT", "CHA-WASTE", "CHA-ANIMAL"]
+    assert all(s["metadata"] is False for s in english if s["service_code"] not in with_attributes)
     assert "broken lamp posts" in light_en["keywords"].split(", ")
+
+
+ATTRIBUTE_FIELDS = ["variable", "code", "datatype", "required", "datatype_description", "order", "description",
+                    "values"]
 
 
 async def test_service_definition_and_an_unknown_service_code(open311: Open311Server) -> None:
     doc = await both(open311, f"{V2}/services/CHA-WATER", "service_definition")
     assert doc == {"service_code": "CHA-WATER", "attributes": []}
+    waste = await both(open311, f"{V2}/services/CHA-WASTE", "service_definition")
+    [kind] = waste["attributes"]
+    assert list(kind) == ATTRIBUTE_FIELDS
+    assert (kind["code"], kind["datatype"], kind["required"], kind["order"]) == ("waste_kind", "singlevaluelist",
+                                                                                 False, 1)
+    assert kind["description"] == "Τι είδους απορρίμματα;" and kind["variable"] is True
+    assert kind["values"][2] == {"key": "bulky", "name": "Ογκώδη αντικείμενα"}
+    animal = await both(open311, f"{V2}/services/CHA-ANIMAL", "service_definition", locale="en")
+    assert animal["attributes"][0]["required"] is True
+    assert [v["name"] for v in animal["attributes"][0]["values"]] == ["Stray", "Injured", "Dead", "Rats or insects"]
+    pole = (await both(open311, f"{V2}/services/CHA-LIGHT", "service_definition"))["attributes"][0]
+    assert pole["datatype"] == "string" and pole["values"] == []
     missing = await both(open311, f"{V2}/services/NOPE", "errors", expect=404, locale="en")
     assert errors_of(missing) == ["Unknown service_code NOPE; see services.json for the list."]
     assert missing[0]["code"] == 404
@@ -218,6 +240,12 @@ async def test_filters_of_the_spec(open311: Open311Server) -> None:
     assert old["reference"] not in refs(got) and len(got) == 3
     until = (utcnow() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert refs(await both(open311, f"{V2}/requests", "service_requests", end_date=until)) == [old["reference"]]
+    old_day = local_time(long_ago).date()
+    got = await both(open311, f"{V2}/requests", "service_requests", start_date=old_day.isoformat(),
+                     end_date=old_day.isoformat())  # bare W3C dates: that whole day in Chania
+    assert refs(got) == [old["reference"]]
+    day_after = (old_day + timedelta(days=1)).isoformat()
+    assert await both(open311, f"{V2}/requests", "service_requests", start_date=day_after, end_date=day_after) == []
     got = await both(open311, f"{V2}/requests", "service_requests",
                      service_request_id=f"{waste['reference']}, {old['reference'].lower()}", status="closed")
     assert set(refs(got)) == {waste["reference"], old["reference"]}  # with ids, the other filters are ignored
@@ -308,6 +336,32 @@ async def test_post_by_address_only_and_in_english(open311: Open311Server) -> No
     ref = json.loads(body)[0]["service_request_id"]
     ticket = await open311.store.tickets.find_one({"reference": ref})
     assert ticket["location"] is None and ticket["address"] == "Odos Chalidon 20" and ticket["language"] == "en"
+
+
+async def test_post_answers_the_service_attributes(open311: Open311Server) -> None:
+    key = await open311.key()
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-WASTE", **{"attribute[waste_kind]": "bulky"}))
+    assert code == 200
+    ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+    assert ticket["attributes"] == {"waste_kind": "bulky"}
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(key, service_code="CHA-ANIMAL", locale="en"))
+    assert code == 400 and errors_of(json.loads(body)) == ["attribute[animal_state] is required."]
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-ANIMAL", locale="en", **{"attribute[animal_state]": "asleep", "attribute[colour]": "x"}))
+    assert code == 400 and errors_of(json.loads(body)) == [
+        "attribute[colour] is not an attribute of CHA-ANIMAL; see its service definition.",
+        "attribute[animal_state]: asleep is not one of stray, injured, dead, pests."]
+    code, _, body = await open311.post(f"{V2}/requests.json", [
+        *_form(key, service_code="CHA-ANIMAL", locale="en").items(),
+        ("attribute[animal_state]", "stray"), ("attribute[animal_state]", "dead")])
+    assert code == 400 and errors_of(json.loads(body)) == ["attribute[animal_state] takes one value."]
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-LIGHT", **{"attribute[pole_number]": "Κ-1234"}))
+    assert code == 200
+    ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+    assert ticket["attributes"] == {"pole_number": "Κ-1234"}
+    assert await open311.store.tickets.count_documents({}) == 2
 
 
 async def test_post_runs_the_duplicate_check(open311: Open311Server) -> None:
@@ -439,3 +493,29 @@ async def test_the_service_serves_open311(staff_service_stub_nlu: Any) -> None:
     assert [s["service_code"] for s in services][:2] == ["CHA-LIGHT", "CHA-WASTE"]
     async with service.http.get(f"{service.url}/open311/discovery.json") as resp:
         assert (await resp.json())["endpoints"][0]["url"] == "https://bot.example.test/open311/v2"
+
+
+async def test_an_unexpected_failure_is_an_error_document_and_files_nothing(open311: Open311Server,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from bot.open311 import intake
+
+    key = await open311.key()
+
+    async def down(*_: Any, **__: Any) -> Any:
+        raise ServerSelectionTimeoutError("no primary")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", down)
+    code, headers, body = await open311.post(f"{V2}/requests.xml", _form(key, locale="en"))
+    assert code == 503 and headers["Retry-After"] == "30"
+    [error] = parse_xml(body, "errors")
+    assert error == {"code": "503", "description": "The service is busy; try again in a minute. Nothing was filed."}
+
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", broken)
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(key))
+    assert code == 500 and json.loads(body)[0]["code"] == 500
+    assert await open311.store.tickets.count_documents({}) == 0

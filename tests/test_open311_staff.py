@@ -40,6 +40,8 @@ async def test_an_admin_issues_a_key_that_is_shown_once_and_stored_as_a_hash(ope
     status, _, resp = await admin.post(f"/staff/admin/api-keys/{doc['_id']}/revoke")
     assert status == 303 and resp.headers["Location"].endswith("/staff/admin/api-keys?done=revoked")
     assert (await open311.post(f"{V2}/requests.json", _form(secret)))[0] == 403
+    status, html, _ = await admin.get("/staff/admin/audit", params={"action": "open311"})
+    assert status == 200 and "api_key:Δήμος Μυτιλήνης" in html and "open311.create" in html
     actions = [e["action"] async for e in open311.store.audit.find({}).sort("at", 1)]
     assert [a for a in actions if a.startswith(("api_key.", "open311."))] == [
         "api_key.issue", "open311.create", "api_key.revoke", "open311.key_rejected"]
@@ -115,3 +117,23 @@ async def test_round_trip_post_dashboard_status_change_get(open311: Open311Serve
     closed = json.loads((await open311.get(f"{V2}/requests.json", status="closed"))[2])
     assert [r["service_request_id"] for r in closed] == [ref]
     assert open311.outbox.sent == []  # nobody to notify on a chat: the other system reads the status
+
+
+async def test_the_ticket_page_shows_what_the_other_system_answered(open311: Open311Server) -> None:
+    existing = await open311.ticket("complaint_waste", "Γεμάτος κάδος", location=SPLANTZIA)
+    key = await open311.key("<b>FixMyStreet</b>")
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, service_code="CHA-WASTE", description="Ένας καναπές δίπλα στους κάδους",
+        **{"attribute[waste_kind]": "bulky"}))
+    assert code == 200
+    ref = json.loads(body)[0]["service_request_id"]
+    clerk = await open311.login("clean1", role="department", departments=("cleaning",))
+    status, html, _ = await clerk.get(f"/staff/tickets/{ref}")
+    assert status == 200
+    assert "<dt>Τι είδους απορρίμματα;</dt><dd>Ογκώδη αντικείμενα</dd>" in html
+    assert "Ίσως ίδιο με" in html and f'href="/staff/tickets/{existing["reference"]}"' in html
+    assert "&lt;b&gt;FixMyStreet&lt;/b&gt;" in html and "<b>FixMyStreet</b>" not in html
+    english = await open311.login("clean2", role="department", departments=("cleaning",))
+    assert (await english.post("/staff/language", {"lang": "en"}))[0] == 303
+    status, html, _ = await english.get(f"/staff/tickets/{ref}")
+    assert "<dt>What kind of waste?</dt><dd>Bulky items</dd>" in html and "Possibly the same as" in html

@@ -194,3 +194,48 @@ async def test_open311_public_filter_and_photo_flag_by_array_index(store: Store)
     assert result.matched_count == 0
     doc = await store.tickets.find_one({"reference": "R1"})
     assert doc["photos"] == [{"url": "/a"}, {"url": "/b", "approved": True}]
+
+
+async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(store: Store) -> None:
+    """bot/guide/sights.py: replace_one(upsert) per sight, delete_many($nin) of the ones a new file dropped, an
+    upserted $set+$inc version document, find_one sorted on seq descending for the next position."""
+    for i, sid in enumerate(["a", "b", "c"]):
+        await store.sights.replace_one({"_id": sid}, {"_id": sid, "seq": i, "rank": 1}, upsert=True)
+    await store.sights.replace_one({"_id": "b"}, {"_id": "b", "seq": 1, "rank": 9}, upsert=True)
+    await store.sights.delete_many({"_id": {"$nin": ["a", "b"]}})
+    assert [d["_id"] async for d in store.sights.find({}).sort([("seq", 1)])] == ["a", "b"]
+    assert (await store.sights.find_one({"_id": "b"}))["rank"] == 9
+    assert (await store.sights.find_one({}, {"seq": 1}, sort=[("seq", -1)]))["_id"] == "b"
+    for _ in range(2):
+        await store.counters.update_one({"_id": "guide_catalogue"},
+                                        {"$set": {"transport": {"hubs": []}}, "$inc": {"version": 1}}, upsert=True)
+    meta = await store.counters.find_one_and_update({"_id": "guide_catalogue"}, {"$inc": {"version": 1}},
+                                                    return_document=ReturnDocument.AFTER)
+    assert meta["version"] == 3 and meta["transport"] == {"hubs": []}
+
+
+async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retry_times(store: Store) -> None:
+    """The pipeline's claim ($set + $inc in one find_one_and_update) and bot.poison.due (null matches a missing
+    field; $lte on a datetime) as the recovery sweep uses them."""
+    from bot import poison
+
+    now = datetime.now(UTC)
+    await store.messages.insert_many([
+        {"_id": "m-new", "status": "received"},
+        {"_id": "m-due", "status": "received", "next_attempt_at": now - timedelta(seconds=1), "attempts": 1},
+        {"_id": "m-later", "status": "received", "next_attempt_at": now + timedelta(minutes=5), "attempts": 2},
+        {"_id": "m-cleared", "status": "received", "next_attempt_at": None, "attempts": 0},
+    ])
+    due = {d["_id"] async for d in store.messages.find({"status": "received", **poison.due(now)})}
+    assert due == {"m-new", "m-due", "m-cleared"}
+    for expected in (1, 2):
+        claimed = await store.messages.find_one_and_update(
+            {"_id": "m-new", "status": "received"}, {"$set": {"status": "processing"}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+        assert claimed["attempts"] == expected
+        await store.messages.update_one({"_id": "m-new"}, {"$set": {"status": "received"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is False  # not a dead letter
+    await store.messages.update_one({"_id": "m-due"}, {"$set": {"status": "failed", "direction": "in"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is True
+    assert await poison.retry(store, "m-due", actor="staff:y") is False  # a second click does nothing
+    assert (await store.messages.find_one({"_id": "m-due"}))["attempts"] == 0
