@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--department", action="append", default=[], dest="departments")
     retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
     retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
+    imp = sub.add_parser("import-pois", help="replace the guide's sights in MongoDB with a YAML file")
+    imp.add_argument("file", nargs="?", help="default: data/pois.yaml")
+    exp = sub.add_parser("export-pois", help="write the guide's sights from MongoDB as YAML")
+    exp.add_argument("file", nargs="?", help="default: standard output")
     args = parser.parse_args(argv)
 
     from bot.rasa.server import NluSetupError
@@ -155,6 +159,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.privacy.retention import cli_retention
 
         return asyncio.run(cli_retention(dry_run=args.dry_run))
+    if args.command in ("import-pois", "export-pois"):
+        from bot.guide.sights import cli_export, cli_import
+
+        return cli_import(args.file) if args.command == "import-pois" else cli_export(args.file)
     return 2
 
 

@@ -21,6 +21,7 @@ from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
+from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
 from bot.pipeline import Pipeline
@@ -95,6 +96,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
+    await guide_sights.seed_if_empty(rt.store)  # first start: data/pois.yaml becomes the guide's catalogue
     await rt.nlu.warm_up()
     for adapter in rt.adapters.values():
         try:

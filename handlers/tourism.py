@@ -34,6 +34,7 @@ from typing import Any
 from babel.dates import format_date, get_day_names
 
 from bot.geo import haversine_m
+from bot.guide import sights
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
 from bot.guide.hours import WEEKDAYS, DayAnswer, Opening, holiday_name, opening_on, today_in_athens
 from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
@@ -72,9 +73,18 @@ class TourismHandler:
         self.catalogue = catalogue
         self.page_size = page_size
         self.location_max_age = location_max_age
+        self._version: int | None = None  # of the catalogue in MongoDB; None: the seed file's, until one exists
+
+    async def _refresh(self, turn: Turn) -> None:
+        """Answer from the latest catalogue: one primary-key read, a reload only when the guide was edited."""
+        store = turn.services.store
+        version = await sights.catalogue_version(store)
+        if version is not None and version != self._version:
+            self.catalogue, self._version = await sights.load_catalogue(store)
 
     # ------------------------------------------------------------------ the Handler protocol
     async def handle(self, turn: Turn) -> Outcome:
+        await self._refresh(turn)
         button = turn.inbound.button
         if button is not None and button.startswith(f"{self.button_prefix}:"):
             outcome = self._button(turn, button)
@@ -86,6 +96,7 @@ class TourismHandler:
         flow = turn.conversation.flow
         if flow is None or flow.name != self.name or flow.step != AWAIT_LOCATION:
             return None
+        await self._refresh(turn)
         kind = flow.slots.get("kind")
         kind = kind if kind in KINDS else "nearby"
         if turn.inbound.location is not None:

@@ -194,3 +194,21 @@ async def test_open311_public_filter_and_photo_flag_by_array_index(store: Store)
     assert result.matched_count == 0
     doc = await store.tickets.find_one({"reference": "R1"})
     assert doc["photos"] == [{"url": "/a"}, {"url": "/b", "approved": True}]
+
+
+async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(store: Store) -> None:
+    """bot/guide/sights.py: replace_one(upsert) per sight, delete_many($nin) of the ones a new file dropped, an
+    upserted $set+$inc version document, find_one sorted on seq descending for the next position."""
+    for i, sid in enumerate(["a", "b", "c"]):
+        await store.sights.replace_one({"_id": sid}, {"_id": sid, "seq": i, "rank": 1}, upsert=True)
+    await store.sights.replace_one({"_id": "b"}, {"_id": "b", "seq": 1, "rank": 9}, upsert=True)
+    await store.sights.delete_many({"_id": {"$nin": ["a", "b"]}})
+    assert [d["_id"] async for d in store.sights.find({}).sort([("seq", 1)])] == ["a", "b"]
+    assert (await store.sights.find_one({"_id": "b"}))["rank"] == 9
+    assert (await store.sights.find_one({}, {"seq": 1}, sort=[("seq", -1)]))["_id"] == "b"
+    for _ in range(2):
+        await store.counters.update_one({"_id": "guide_catalogue"},
+                                        {"$set": {"transport": {"hubs": []}}, "$inc": {"version": 1}}, upsert=True)
+    meta = await store.counters.find_one_and_update({"_id": "guide_catalogue"}, {"$inc": {"version": 1}},
+                                                    return_document=ReturnDocument.AFTER)
+    assert meta["version"] == 3 and meta["transport"] == {"hubs": []}

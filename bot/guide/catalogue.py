@@ -115,6 +115,8 @@ class Poi(_Strict):
     description: Bilingual
     practical: Practical = Practical()
     photo: HttpUrl | None = None
+    hidden: bool = False  # kept, but not shown to visitors
+    position_verified: bool = True  # false: an approximate position for the tourism office to check
 
     @model_validator(mode="after")
     def _inside_regional_unit(self) -> Poi:

@@ -158,7 +158,8 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 # Collections of the store that hold no personal data of residents (staff accounts are the staff's own data,
 # managed by the admin pages).
 # Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
-NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage"})
+NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage",
+                                          "sights", "sight_photos"})
 
 
 def collection(name: str) -> PersonalDataCollection:

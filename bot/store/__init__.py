@@ -45,6 +45,8 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
+        self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
