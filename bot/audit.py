@@ -26,7 +26,7 @@ ACTIONS: tuple[str, ...] = (
     "staff.create", "staff.update", "staff.password", "staff.unlock",
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
-    "intake.create",
+    "intake.create", "centre.create", "centre.update",
     "alert.create", "alert.send", "alert.approve", "alert.cancel",
     "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
     "ticket.private", "ticket.photo_approval",

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Staff dashboard: map tiles behind a ticket's pin ({z}/{x}/{y}); empty: the pin on a blank map (no internet)
     staff_map_tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
+    # Assisted intake receipts: how a resident reaches the Citizen Service Office (printed on every receipt)
+    citizen_office_phone: str = Field("", max_length=40)
+    citizen_office_address: str = Field("", max_length=200)
+    citizen_office_hours: str = Field("", max_length=200)  # Greek, e.g. "Δευτέρα–Παρασκευή 08:00–14:00"
+    citizen_office_hours_en: str = Field("", max_length=200)  # English receipts; empty: the Greek text
+
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
     max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)

@@ -159,7 +159,8 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 # managed by the admin pages).
 # Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
 NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage",
-                                          "sights", "sight_photos"})
+                                          "sights", "sight_photos",
+                                          "intake_centres"})  # the KAPI/KIFI list (bot/intake/centres.py)
 
 
 def collection(name: str) -> PersonalDataCollection:
