@@ -31,6 +31,7 @@ from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.store import StoreUnavailable, inbound_message_key, outbound_message_key
 from handlers.base import KEEP, Outcome, Turn
+from handlers.privacy import with_first_contact_notice
 from handlers.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,8 @@ class Pipeline:
             self._publish_in(conv, inbound, intent, nlu.confidence, label)
             if replies:
                 await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)
+            for job in conv.after_turn:
+                await job()
         self.times.counters["processed"] += 1
         self.times.record(stages)
 
@@ -195,6 +198,7 @@ class Pipeline:
             return Outcome([Reply(turn.texts("system.error"))])
         if outcome.flow is not KEEP:
             conv.flow = outcome.flow
+        outcome.replies = with_first_contact_notice(turn, outcome.replies)
         return outcome
 
     # ---------------------------------------------------------------- output

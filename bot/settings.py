@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     privacy_controller: str = "Δήμος Χανίων / Municipality of Chania, Κυδωνίας 29, 73135 Χανιά"
     dpo_email: str | None = None  # the DPO's address; unset: the notice names the controller's address only
     dpo_phone: str | None = None
+    privacy_notice_first_message: bool = True  # the first reply of a new conversation links the privacy notice
     retention_messages_days: int = Field(365, ge=1)  # messages and inactive conversations
     retention_photos_days: int = Field(730, ge=0)  # ticket photos, counted from the ticket's closing
     retention_phone_days: int = Field(0, ge=0)  # call-back phone numbers, counted from the ticket's closing

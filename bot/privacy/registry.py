@@ -52,7 +52,7 @@ class RetentionRule:
     """
 
     name: str
-    period: str
+    period: str | None  # None: due as soon as the time in age_field has passed
     age_field: str
     action: Literal["delete"] | Callable[[datetime], Mapping[str, Any]]
     due: Filter = field(default_factory=dict)
@@ -84,6 +84,10 @@ def _messages(s: DataSubject) -> Filter:
 def _tickets(s: DataSubject) -> Filter:
     return {"$or": [{"conversation_id": _in(s.conversation_ids)}, {"reference": _in(s.references)},
                     {"followers.conversation_id": _in(s.conversation_ids)}]}
+
+
+def _downloads(s: DataSubject) -> Filter:
+    return {"conversation_id": _in(s.conversation_ids)}
 
 
 def _audit(s: DataSubject) -> Filter:
@@ -145,6 +149,13 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         erase="delete",
         # kept while the person is subscribed: /stop, erasure, or the platform reporting that the person blocked
         # the bot deletes it (bot/alerts/broadcast.py)
+    ),
+    PersonalDataCollection(
+        name="downloads",
+        holds="a person's data export behind a one-time link, for an hour at most",
+        find=_downloads,
+        erase="delete",
+        retention=(RetentionRule("expired export links", None, "expires_at", "delete"),),
     ),
     PersonalDataCollection(
         name="audit",
