@@ -27,6 +27,7 @@ ACTIONS: tuple[str, ...] = (
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
     "intake.create", "centre.create", "centre.update",
+    "message.retry",
     "alert.create", "alert.send", "alert.approve", "alert.cancel",
     "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
     "ticket.private", "ticket.photo_approval",

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(64, ge=1)
     max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)
     max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
+    retry_backoff_s: float = Field(30, gt=0)  # wait before its second attempt; doubled each time, at most an hour
 
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)

@@ -7,12 +7,13 @@ internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/s
 
 Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
-``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
+``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
+letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
 ``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
-publishes of a ticket).
+publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ from bot.dashboard.views import (
     api_keys,
     auth,
     centres,
+    failed,
     intake,
     monitor,
+    privacy,
     public_status,
     publication,
     stats,
@@ -105,6 +108,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/failed", failed.failed_list)
+    r.add_post("/failed/{message_id}/retry", failed.retry)
 
     r.add_get("/tickets", tickets.ticket_list)
     r.add_get("/tickets.csv", tickets.ticket_csv)
@@ -117,6 +122,11 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/tickets/{reference}/public", publication.public_view)
     r.add_post("/tickets/{reference}/public/private", publication.change_private)
     r.add_post("/tickets/{reference}/public/photos/{index:\\d{1,3}}", publication.change_photo)
+
+    r.add_get("/privacy", privacy.search)
+    r.add_post("/privacy/export", privacy.download)
+    r.add_post("/privacy/erase", privacy.erase_subject)
+    r.add_post("/privacy/review/{reference}", privacy.review)
 
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)

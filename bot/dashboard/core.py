@@ -122,6 +122,7 @@ def make_environment() -> jinja2.Environment:
 
 NAV: tuple[tuple[str, str, str], ...] = (
     ("monitor", "nav.monitor", f"{PREFIX}/monitor"),
+    ("monitor", "nav.failed", f"{PREFIX}/failed"),
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
@@ -130,6 +131,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
+    ("privacy", "nav.privacy", f"{PREFIX}/privacy"),
 )
 
 
