@@ -201,11 +201,12 @@ def latest_model() -> Path | None:
     return models[0] if models else None
 
 
-def run_rasa_train(config: Path, out_dir: Path, name: str) -> Path:
-    """``rasa train nlu`` with ``config`` on ``nlu/data`` into ``out_dir/name.tar.gz``; output stays visible."""
+def run_rasa_train(config: Path, out_dir: Path, name: str, data: Path | None = None) -> Path:
+    """``rasa train nlu`` with ``config`` on ``data`` (default ``nlu/data``) into ``out_dir/name.tar.gz``; output
+    stays visible."""
     ensure_nlu_env()
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(NLU_DIR / "data"),
+    cmd = [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(data or NLU_DIR / "data"),
            "--domain", str(NLU_DIR / "domain.yml"), "--out", str(out_dir), "--fixed-model-name", name]
     _run_visible(cmd, cwd=NLU_DIR, env=rasa_env(), what="rasa train nlu")
     target = out_dir / f"{name}.tar.gz"
