@@ -5,6 +5,7 @@
     python bot.py train [--force]                      train the NLU model into nlu/models/
     python bot.py prepare-nlu                          create nlu/.venv and train a model if there is none
     python bot.py nlu-eval FILE.tsv [--by COLUMN]      evaluate the model on a labelled TSV file (JSON on stdout)
+    python bot.py export-nlu                           labelled messages -> nlu/data/reviewed.yml (+ held-out TSV)
     python bot.py create-staff USERNAME --role ROLE [--department D ...]   create a staff account
 """
 
@@ -111,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("nlu-eval", help="evaluate the NLU model on a TSV file with columns text and intent")
     ev.add_argument("file")
     ev.add_argument("--by", help="also report figures for each value of this column")
+    sub.add_parser("export-nlu", help="write the labelled messages as Rasa training data (nlu/data/reviewed.yml)")
     staff = sub.add_parser("create-staff", help="create a staff account (the first admin, for instance)")
     staff.add_argument("username")
-    staff.add_argument("--role", required=True, choices=("admin", "operator", "department"))
+    staff.add_argument("--role", required=True, choices=("admin", "operator", "department", "annotator"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
     args = parser.parse_args(argv)
 
@@ -143,6 +145,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.rasa.evaluation import cli_main
 
         return cli_main(args.file, args.by)
+    if args.command == "export-nlu":
+        from bot.rasa.export import cli_main as export_main
+
+        return export_main()
     if args.command == "create-staff":
         from bot.staff import cli_create_staff
 

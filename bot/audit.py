@@ -26,6 +26,7 @@ ACTIONS: tuple[str, ...] = (
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
     "intake.create",
+    "nlu.label", "nlu.promote", "nlu.rollback",
 )
 
 

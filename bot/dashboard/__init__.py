@@ -10,7 +10,7 @@ Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
-``/staff/account``.
+``/staff/account`` · ``/staff/nlu/review`` (NLU review queue, role ``annotator``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, auth, intake, monitor, stats, tickets
+from bot.dashboard.views import admin, auth, intake, monitor, nlu_review, stats, tickets
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -110,6 +110,9 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/admin/staff/{username}/password", admin.staff_password)
     r.add_post("/admin/staff/{username}/unlock", admin.staff_unlock)
     r.add_get("/admin/audit", admin.audit_page)
+
+    r.add_get("/nlu/review", nlu_review.review_queue)
+    r.add_post("/nlu/review/{message_id}", nlu_review.save_label)
 
     r.add_static("/static", STATIC_DIR, append_version=False)
 

@@ -121,6 +121,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
+    ("annotate", "nav.nlu_review", f"{PREFIX}/nlu/review"),
+    ("nlu_models", "nav.nlu_models", f"{PREFIX}/nlu/models"),
 )
 
 

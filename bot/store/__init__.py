@@ -45,6 +45,7 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.nlu_labels = db["nlu_labels"]  # labelled messages for the NLU (bot/rasa/labels.py)
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
@@ -58,6 +59,8 @@ class Store:
                                         name="by_category_status")
         await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
         await self.audit.create_index([("at", DESCENDING)], name="recent")
+        await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
+        await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
 
     async def ping(self) -> bool:
         try:

@@ -42,7 +42,9 @@ async def home(request: web.Request) -> web.StreamResponse:
     member = request.get(STAFF)
     if member is None:
         raise web.HTTPSeeOther(f"{PREFIX}/login")
-    raise web.HTTPSeeOther(f"{PREFIX}/monitor" if member.can("monitor") else f"{PREFIX}/tickets")
+    if member.can("monitor"):
+        raise web.HTTPSeeOther(f"{PREFIX}/monitor")
+    raise web.HTTPSeeOther(f"{PREFIX}/tickets" if member.can("tickets") else f"{PREFIX}/nlu/review")
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
