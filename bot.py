@@ -7,6 +7,7 @@
     python bot.py nlu-eval FILE.tsv [--by COLUMN]      evaluate the model on a labelled TSV file (JSON on stdout)
     python bot.py export-nlu                           labelled messages -> nlu/data/reviewed.yml (+ held-out TSV)
     python bot.py create-staff USERNAME --role ROLE [--department D ...]   create a staff account
+    python bot.py retention [--dry-run]                delete or pseudonymise personal data past its retention period
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ log = logging.getLogger("bot")
 async def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import create_app, new_token
+    from bot.app import create_app
     from bot.logs import setup_logging
+    from bot.rasa.server import new_rasa_token
     from bot.settings import load_settings
 
     overrides: dict[str, object] = {}
@@ -41,7 +43,7 @@ async def _serve(args: argparse.Namespace) -> int:
     secrets_to_hide = [s.get_secret_value() for s in (settings.telegram_token, settings.viber_token,
                                                         settings.telegram_webhook_secret, settings.rasa_token,
                                                         settings.mongodb_uri) if s]
-    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else new_token()
+    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else new_rasa_token()
     setup_logging(settings.log_level, [*secrets_to_hide, rasa_token])
 
     if settings.demo:
@@ -115,8 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export-nlu", help="write the labelled messages as Rasa training data (nlu/data/reviewed.yml)")
     staff = sub.add_parser("create-staff", help="create a staff account (the first admin, for instance)")
     staff.add_argument("username")
-    staff.add_argument("--role", required=True, choices=("admin", "operator", "department", "annotator"))
+    staff.add_argument("--role", required=True, choices=("admin", "operator", "department", "broadcaster", "annotator"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
+    retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
+    retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
+    imp = sub.add_parser("import-pois", help="replace the guide's sights in MongoDB with a YAML file")
+    imp.add_argument("file", nargs="?", help="default: data/pois.yaml")
+    exp = sub.add_parser("export-pois", help="write the guide's sights from MongoDB as YAML")
+    exp.add_argument("file", nargs="?", help="default: standard output")
     args = parser.parse_args(argv)
 
     from bot.rasa.server import NluSetupError
@@ -153,6 +161,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.staff import cli_create_staff
 
         return cli_create_staff(args.username, args.role, args.departments, os.environ.get("CHANIA_STAFF_PASSWORD"))
+    if args.command == "retention":
+        from bot.privacy.retention import cli_retention
+
+        return asyncio.run(cli_retention(dry_run=args.dry_run))
+    if args.command in ("import-pois", "export-pois"):
+        from bot.guide.sights import cli_export, cli_import
+
+        return cli_import(args.file) if args.command == "import-pois" else cli_export(args.file)
     return 2
 
 

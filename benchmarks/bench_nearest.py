@@ -19,8 +19,8 @@ import statistics
 import time
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Bilingual, Catalogue, Category, Poi, Transport
 from bot.models import GeoPoint
-from bot.pois import BBOX_LAT, BBOX_LON, KINDS, Bilingual, Catalogue, Category, Poi, Transport
 
 ALL = KINDS["nearby"]
 
@@ -30,7 +30,7 @@ def synthetic(n: int, rng: random.Random) -> Catalogue:
     cats = [c for c in Category if c is not Category.TRANSPORT_HUB]
     pois = [Poi(id=f"p{i}", rank=i + 1, category=rng.choice(cats), name=Bilingual(el=f"Σημείο {i}", en=f"Point {i}"),
                 lat=rng.uniform(*BBOX_LAT), lon=rng.uniform(*BBOX_LON), description=text) for i in range(n)]
-    return Catalogue(pois, Transport(hubs=(), intro=text))
+    return Catalogue(pois, Transport(hubs=(), centre="p0", intro=text))
 
 
 def time_queries(cat: Catalogue, origins: list[GeoPoint], *, limit: int, offset: int) -> list[float]:

@@ -8,26 +8,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
 
+from bot.alerts import setup_alerts
 from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
+from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
+from bot.open311.api import setup_open311
 from bot.pipeline import Pipeline
 from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import complaints, tourism
+from handlers import alerts, complaints, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -70,7 +72,8 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
-    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services)])
+    registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
+                                             alerts.create_handler()])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
@@ -85,12 +88,15 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
+    setup_open311(app, services)
     app.cleanup_ctx.append(_lifecycle)
+    setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
+    await guide_sights.seed_if_empty(rt.store)  # first start: data/pois.yaml becomes the guide's catalogue
     await rt.nlu.warm_up()
     for adapter in rt.adapters.values():
         try:
@@ -145,7 +151,3 @@ async def metrics(request: web.Request) -> web.Response:
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()
     return web.json_response(summary)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)

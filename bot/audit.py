@@ -26,6 +26,11 @@ ACTIONS: tuple[str, ...] = (
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
     "intake.create",
+    "alert.create", "alert.send", "alert.approve", "alert.cancel",
+    "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
+    "ticket.private", "ticket.photo_approval",
+    "api_key.issue", "api_key.revoke",
+    "open311.create", "open311.invalid", "open311.rate_limited", "open311.key_rejected",
     "nlu.label", "nlu.promote", "nlu.rollback",
 )
 

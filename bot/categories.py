@@ -1,8 +1,10 @@
 """Complaint categories and the departments responsible for them, from ``data/categories.yaml``.
 
-One entry per complaint intent of the NLU model: its name in Greek and English, the responsible department and an
-Open311 ``service_code``. Adding a category is a data change (this file's YAML + training examples), no code.
-The file is validated on load: a missing language, an unknown department or a repeated service code is an error.
+One entry per complaint intent of the NLU model: its name in Greek and English, the responsible department, an
+Open311 ``service_code`` and, optionally, Open311 ``attributes`` (extra questions another system may answer when
+it files a request of that kind: GeoReport v2 service definitions). Adding a category is a data change (this
+file's YAML + training examples), no code. The file is validated on load: a missing language, an unknown
+department or a repeated service code is an error.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.models import Language
+
+AttributeType = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
 CATEGORIES_PATH = Path(__file__).resolve().parent.parent / "data" / "categories.yaml"
 
@@ -26,6 +31,33 @@ class _Names(BaseModel):
 
     def get(self, lang: Language) -> str:
         return self.el if lang == "el" else self.en
+
+
+class AttributeValue(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    name: _Names
+
+
+class Attribute(BaseModel):
+    """An Open311 service attribute: ``code``, ``datatype``, ``required``, a question (``description``) per language
+    and, for the list types, the allowed ``values``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    datatype: AttributeType
+    required: bool = False
+    description: _Names
+    values: tuple[AttributeValue, ...] = ()
+
+    @model_validator(mode="after")
+    def _values_for_lists(self) -> Attribute:
+        listed = self.datatype in ("singlevaluelist", "multivaluelist")
+        if listed != bool(self.values):
+            raise ValueError(f"attribute {self.code}: values are given for list types and only for them")
+        if len({v.key for v in self.values}) != len(self.values):
+            raise ValueError(f"attribute {self.code}: repeated value key")
+        return self
 
 
 class Department(BaseModel):
@@ -44,6 +76,7 @@ class Category(BaseModel):
     department: str
     service_code: str
     descriptions: _Names
+    attributes: tuple[Attribute, ...] = ()
 
     def name(self, lang: Language) -> str:
         return self.names.get(lang)
@@ -58,6 +91,13 @@ class _CategoryEntry(BaseModel):
     department: str
     service_code: str
     description: _Names
+    attributes: tuple[Attribute, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> _CategoryEntry:
+        if len({a.code for a in self.attributes}) != len(self.attributes):
+            raise ValueError("repeated attribute code")
+        return self
 
 
 class _File(BaseModel):
@@ -130,7 +170,7 @@ def load_categories(path: Path = CATEGORIES_PATH) -> Categories:
     departments = [Department(id=k, names=v) for k, v in data.departments.items()]
     categories = [
         Category(intent=k, names=v.name, department=v.department, service_code=v.service_code,
-                 descriptions=v.description)
+                 descriptions=v.description, attributes=v.attributes)
         for k, v in data.categories.items()
     ]
     return Categories(categories, departments)

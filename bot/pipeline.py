@@ -21,7 +21,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from bot import conversations, language
+from bot import conversations, language, transcript
 from bot.channels.base import ChannelAdapter, SendError
 from bot.events import EventBus
 from bot.i18n import Texts
@@ -144,24 +144,36 @@ class Pipeline:
             if inbound.location is not None:
                 conv.last_location, conv.last_location_at = inbound.location, inbound.received_at
 
-            replies: list[Reply] = []
+            label = None
+            if inbound.button is not None:  # what the person saw, for staff (the last offer of that payload)
+                with self.times.measure("store", stages):
+                    label = await transcript.button_label(self.store, conv.id, inbound.button)
+
+            outcome = Outcome()
             if not conv.paused:
                 with self.times.measure("handler", stages):
-                    replies = await self._run_handlers(inbound, nlu, conv)
+                    outcome = await self._run_handlers(inbound, nlu, conv)
+            replies = outcome.replies
+            # an answer to the bot's question was not read by NLU: no intent for it on the monitor
+            intent = None if outcome.answered_prompt else nlu.intent
 
             with self.times.measure("store", stages):
-                await conversations.save_turn(self.store, conv, text=inbound.text or inbound.button or "",
-                                              intent=nlu.intent, confidence=nlu.confidence if nlu.ok else None)
+                await conversations.save_turn(self.store, conv, text=inbound.text or label or "",
+                                              intent=intent, confidence=nlu.confidence if nlu.ok and intent else None)
                 done: dict[str, Any] = {
-                    "nlu": nlu.raw or None, "intent": nlu.intent,
-                    "confidence": nlu.confidence if nlu.intent else None,
+                    "nlu": nlu.raw or None, "intent": intent,
+                    "confidence": nlu.confidence if intent else None,
                     "status": "answered" if replies else ("paused" if conv.paused else "processed"),
                     "processed_at": utcnow(),
                 }
+                if label:
+                    done["button_label"] = label
+                if outcome.answered_prompt:
+                    done["answered_prompt"] = True
                 if inbound.contact_phone:  # kept only until handled: a ticket keeps it if the person consented
                     done["contact_phone"] = None
                 await self.store.messages.update_one({"_id": msg_id}, {"$set": done})
-            self._publish_in(conv, inbound, nlu)
+            self._publish_in(conv, inbound, intent, nlu.confidence, label)
             if replies:
                 await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)
         self.times.counters["processed"] += 1
@@ -174,16 +186,16 @@ class Pipeline:
         with self.times.measure("nlu", stages):
             return await self.nlu.parse(text[:MAX_TEXT_FOR_NLU])
 
-    async def _run_handlers(self, inbound: Inbound, nlu: NluResult, conv: Any) -> list[Reply]:
+    async def _run_handlers(self, inbound: Inbound, nlu: NluResult, conv: Any) -> Outcome:
         turn = Turn(inbound=inbound, nlu=nlu, conversation=conv, texts=Texts(conv.language), services=self.services)
         try:
             outcome: Outcome = await self.registry.dispatch(turn)
         except Exception:
             log.exception("handler failed", extra={"conversation": conv.id})
-            return [Reply(turn.texts("system.error"))]
+            return Outcome([Reply(turn.texts("system.error"))])
         if outcome.flow is not KEEP:
             conv.flow = outcome.flow
-        return outcome.replies
+        return outcome
 
     # ---------------------------------------------------------------- output
     async def deliver(self, conv_id: str, channel: str, chat_id: str, replies: list[Reply], *, sender: str,
@@ -226,12 +238,13 @@ class Pipeline:
             raise LookupError(f"unknown conversation {conversation_id!r}")
         await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender=sender)
 
-    def _publish_in(self, conv: Any, inbound: Inbound, nlu: NluResult) -> None:
+    def _publish_in(self, conv: Any, inbound: Inbound, intent: str | None, confidence: float,
+                    label: str | None) -> None:
         self.bus.publish({
             "type": "message", "conversation_id": conv.id, "channel": conv.channel, "direction": "in",
-            "text": inbound.text or (f"[{inbound.button}]" if inbound.button else ""),
+            "text": inbound.text or (f"[{label}]" if label else ""), "button": inbound.button is not None,
             "has_location": inbound.location is not None, "attachments": len(inbound.attachments),
-            "intent": nlu.intent, "confidence": nlu.confidence if nlu.intent else None,
+            "intent": intent, "confidence": confidence if intent else None,
             "language": conv.language, "paused": conv.paused, "created_at": inbound.received_at.isoformat(),
         })
 

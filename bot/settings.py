@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     viber_api_url: str = "https://chatapi.viber.com/pa"
     viber_bot_name: str = "Δήμος Χανίων"
     viber_avatar_url: str | None = None
+    viber_replay_window_s: float = Field(300, gt=0)  # a signed callback whose timestamp is further from now: 403
 
     # Staff dashboard: map tiles behind a ticket's pin ({z}/{x}/{y}); empty: the pin on a blank map (no internet)
     staff_map_tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
     max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)
+    max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
 
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)
@@ -65,6 +67,9 @@ class Settings(BaseSettings):
     retention_phone_days: int = Field(0, ge=0)  # call-back phone numbers, counted from the ticket's closing
     retention_audit_days: int = Field(1826, ge=1)  # the staff audit log (5 years)
     retention_interval_h: float = Field(24, gt=0)  # how often the service runs the retention job
+
+    # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
+    open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)
 
     @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
     @classmethod

@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department", "annotator"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department", "annotator")
+Role = Literal["admin", "operator", "department", "broadcaster", "annotator"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "annotator")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "stats": frozenset({"admin", "operator", "department"}),
     "manage_staff": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
+    "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
+    "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
     "annotate": frozenset({"admin", "annotator"}),  # NLU review queue: confirm/correct intents, mark entities
     "nlu_models": frozenset({"admin"}),  # promote a candidate NLU model, roll back
 }

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate", "referred")
 OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged", "in_progress")
-CHANNELS: tuple[str, ...] = ("telegram", "viber", "webchat", "assisted")
+CHANNELS: tuple[str, ...] = ("telegram", "viber", "webchat", "assisted", "open311")
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
 LOCAL_TZ = ZoneInfo("Europe/Athens")
@@ -96,8 +96,11 @@ async def create_ticket(
     photos: Iterable[Attachment | Mapping[str, Any]] = (),
     citizen: Mapping[str, Any] | None = None,
     actor: str = "citizen",
+    report_nonce: str | None = None,
 ) -> dict[str, Any]:
-    """Store a new ticket (status ``new``) with the next reference number and return the document."""
+    """Store a new ticket (status ``new``) with the next reference number and return the document.
+
+    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made."""
     cat = categories().get(category)
     if cat is None:
         raise ValueError(f"unknown category {category!r}")
@@ -122,6 +125,7 @@ async def create_ticket(
         "history": [{"status": "new", "at": now, "actor": actor, "note": ""}],
         "notes": [],
         "duplicate_of": None,
+        "report_nonce": report_nonce,
         "created_at": now,
         "updated_at": now,
     }

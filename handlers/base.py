@@ -73,6 +73,7 @@ KEEP: Any = _Keep()
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     flow: FlowState | Any | None = KEEP
+    answered_prompt: bool = False  # the running flow took the text as the answer to its question (NLU unused)
 
 
 @dataclass(slots=True)

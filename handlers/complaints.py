@@ -29,8 +29,10 @@ from bot.boundary import Municipality, municipality
 from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
+from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Reply
 from bot.services import Services
+from handlers.answers import place_from_entities, place_kind, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from nlu.chania_text import normalize
 
@@ -60,6 +62,31 @@ _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are"
 
 _PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
 
+# "why was it rejected?": answered with the last status and its note, whatever NLU made of it
+WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
+               "γιατί την απορρίψατε", "giati aporrifthike", "why was it rejected", "why was my report rejected",
+               "why was my complaint rejected", "why did you reject it", "why did you reject my report")
+_WHY_WORDS = frozenset({"γιατι", "giati", "why", "logos", "λογοσ", "reason"})
+_REJECT_STEMS = ("απορριφ", "απορριψ", "απερριψ", "aporrif", "aporrip", "reject", "κλεισατε", "closed")
+
+# A second problem in the same message ("rubbish on Νεάρχου and a pothole too"): the second complaint intent of
+# the ranking, if NLU gives it at least this and the message joins two things.
+SECOND_PROBLEM_MIN_CONFIDENCE = 0.1
+_JOINING_WORDS = frozenset({"και", "επισησ", "επιπλεον", "ακομα", "kai", "ke", "episis", "and", "also", "too",
+                            "plus", "as", "well"})
+
+
+def asks_why_rejected(text: str) -> bool:
+    words = normalize(text).replace(";", " ").replace("?", " ").split()
+    return any(w in _WHY_WORDS for w in words) and any(w.startswith(_REJECT_STEMS) for w in words)
+
+
+def place_label(place: str, lang: str) -> str:
+    """A place as the person reads it: for English, a Greek name in Latin script first, then as written."""
+    if lang == "en" and has_greek(place):
+        return f"“{greek_to_latin(place)}” ({place})"
+    return f"«{place}»" if lang == "el" else f"“{place}”"
+
 
 def normalise_phone(text: str) -> str | None:
     """A phone number in international form (+30… for Greek numbers written without a prefix), or None."""
@@ -87,6 +114,7 @@ def _point(slots: dict[str, Any]) -> GeoPoint | None:
 class ComplaintsHandler:
     name = FLOW
     button_prefix = PREFIX
+    phrases = WHY_PHRASES
 
     def __init__(self, cats: Categories | None = None, area: Municipality | None = None) -> None:
         self.categories = cats or categories()
@@ -99,6 +127,8 @@ class ComplaintsHandler:
         if button and button.startswith(f"{PREFIX}:"):
             return await self._button(turn, button.split(":")[1:])
         intent = turn.nlu.intent
+        if asks_why_rejected(turn.inbound.text):
+            return await self._why(turn)
         if intent == "check_status":
             return await self._status(turn)
         if intent in self.categories:
@@ -130,6 +160,10 @@ class ComplaintsHandler:
         if not text or (inbound.attachments and step not in ("location", "description")):
             # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
             return await self._proceed(turn, slots, replies, step=step)
+        if step == "location":
+            answered = await self._place_words(turn, slots, replies, text)
+            if answered is not None:
+                return answered
         if self._interrupts(turn, step):
             return None
 
@@ -149,8 +183,9 @@ class ComplaintsHandler:
         if intent in self.categories:
             replies.append(Reply(t("complaints.one_at_a_time")))
             return await self._proceed(turn, slots, replies, step=step)
-        if intent in ("affirm", "deny"):
-            action = _WORD_ACTIONS.get((step, intent))
+        said = yes_or_no(text, turn.nlu)
+        if said is not None:
+            action = _WORD_ACTIONS.get((step, "affirm" if said else "deny"))
             if action is not None:
                 return await self._act(turn, slots, action[0], action[1], replies)
         replies.append(Reply(t("complaints.use_buttons")))
@@ -173,11 +208,29 @@ class ComplaintsHandler:
         t = turn.texts
         replies: list[Reply] = []
         sure = intent is not None and not turn.low_confidence
-        slots: dict[str, Any] = {
+        slots = self._new_slots(intent if sure else None)
+        slots["second_category"] = self._second_problem(turn, intent) if sure else None
+        replies += self._set_description(slots, turn.inbound.text, t)
+        if turn.inbound.attachments:
+            replies += self._take_photos(slots, turn.inbound.attachments, t)
+        if sure:
+            cat = self.categories[intent]  # type: ignore[index]
+            replies.append(Reply(t("complaints.understood", category=cat.name(t.lang)),
+                                 buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),)))
+        place = place_from_entities(turn.inbound.text, turn.nlu)
+        if place and self.area.outside_place_named(place):
+            replies.append(Reply(t("complaints.outside")))
+        elif place:
+            slots["suggested_place"] = place[:MAX_ADDRESS]
+        return await self._proceed(turn, slots, replies)
+
+    @staticmethod
+    def _new_slots(category: str | None) -> dict[str, Any]:
+        return {
             "nonce": secrets.token_hex(4),
             "description": "",
-            "category": intent if sure else None,
-            "low_confidence": not sure,
+            "category": category,
+            "low_confidence": category is None,
             "suggested_place": None,
             "point": None,
             "address": None,
@@ -188,20 +241,20 @@ class ComplaintsHandler:
             "photos_done": False,
             "consent": None,
             "phone": None,
+            "place_tries": 0,
+            "second_category": None,
         }
-        replies += self._set_description(slots, turn.inbound.text, t)
-        if turn.inbound.attachments:
-            replies += self._take_photos(slots, turn.inbound.attachments, t)
-        if sure:
-            cat = self.categories[intent]  # type: ignore[index]
-            replies.append(Reply(t("complaints.understood", category=cat.name(t.lang)),
-                                 buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),)))
-        place = turn.nlu.entity("location")
-        if place and self.area.outside_place_named(place):
-            replies.append(Reply(t("complaints.outside")))
-        elif place:
-            slots["suggested_place"] = place[:MAX_ADDRESS]
-        return await self._proceed(turn, slots, replies)
+
+    def _second_problem(self, turn: Turn, first: str | None) -> str | None:
+        """Another complaint category the same message names, if it plainly joins two problems."""
+        words = set(normalize(turn.inbound.text).split())
+        if not words & _JOINING_WORDS:
+            return None
+        for ranked in (turn.nlu.raw.get("intent_ranking") or [])[1:3]:
+            name, confidence = ranked.get("name"), float(ranked.get("confidence") or 0.0)
+            if name != first and name in self.categories and confidence >= SECOND_PROBLEM_MIN_CONFIDENCE:
+                return name
+        return None
 
     def _set_description(self, slots: dict[str, Any], text: str, t: Texts) -> list[Reply]:
         text = (text or "").strip()
@@ -267,9 +320,13 @@ class ComplaintsHandler:
         if step == "location":
             place = slots.get("suggested_place")
             if place:
-                return [Reply(t("complaints.confirm_place", place=place),
-                              buttons=(b(slots, t("complaints.yes_place"), "place"),), request_location=True)]
-            return [Reply(t("complaints.ask_location"), request_location=True)]
+                return [Reply(t("complaints.confirm_place", place=place_label(place, t.lang)),
+                              buttons=(b(slots, t("complaints.yes_place"), "place"),
+                                       b(slots, t("complaints.no_place"), "noplace")), request_location=True)]
+            tries = slots.get("place_tries") or 0
+            key = "complaints.ask_location" if not tries else ("complaints.place_again" if tries == 1
+                                                              else "complaints.place_still")
+            return [Reply(t(key), request_location=True)]
         if step == "duplicate":
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
@@ -319,7 +376,8 @@ class ComplaintsHandler:
     def _place_text(t: Texts, slots: dict[str, Any]) -> str:
         parts = []
         if slots.get("address"):
-            parts.append(slots["address"])
+            address = slots["address"]
+            parts.append(f"{greek_to_latin(address)} ({address})" if t.lang == "en" and has_greek(address) else address)
         point = _point(slots)
         if point is not None:
             parts.append(t("complaints.pin", lat=f"{point.lat:.5f}", lon=f"{point.lon:.5f}"))
@@ -350,11 +408,31 @@ class ComplaintsHandler:
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+            if slots.get("place_tries") and place_kind(text, turn.nlu) != "place":
+                return await self._ask_place_again(turn, slots, replies)
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
             slots["address"] = text[:MAX_ADDRESS]
         slots["suggested_place"] = None
         return await self._proceed(turn, slots, replies)
+
+    async def _place_words(self, turn: Turn, slots: dict[str, Any], replies: list[Reply],
+                           text: str) -> Outcome | None:
+        """At "where?": a yes / no to the suggested place, or an answer that is no place at all (asked again)."""
+        if slots.get("suggested_place"):
+            said = yes_or_no(text, turn.nlu)
+            if said is True:
+                return await self._act(turn, slots, "place", None, replies)
+            if said is False:
+                return await self._act(turn, slots, "noplace", None, replies)
+        if place_kind(text, turn.nlu) in ("unsure", "gibberish"):
+            return await self._ask_place_again(turn, slots, replies)
+        return None
+
+    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply]) -> Outcome:
+        slots["place_tries"] = (slots.get("place_tries") or 0) + 1
+        slots["suggested_place"] = None
+        return await self._proceed(turn, slots, replies, step="location")
 
     def _take_photos(self, slots: dict[str, Any], attachments: Sequence[Attachment], t: Texts) -> list[Reply]:
         replies: list[Reply] = []
@@ -386,13 +464,14 @@ class ComplaintsHandler:
 
     # ================================================================= buttons
     async def _button(self, turn: Turn, parts: list[str]) -> Outcome:
-        t = turn.texts
         if parts and parts[0] == "status":
             return await self._status(turn, reference=parts[1] if len(parts) > 1 else None)
+        if len(parts) == 3 and parts[0] == "second":
+            return await self._start_second(turn, parts[1], parts[2])
         flow = turn.conversation.flow
         nonce = parts[0] if parts else ""
         if flow is None or flow.name != FLOW or flow.slots.get("nonce") != nonce or len(parts) < 2:
-            replies = [Reply(t("complaints.stale"))]
+            replies = [await self._stale_reply(turn, nonce)]
             if flow is not None and flow.name == FLOW:  # a report is running: offer it again
                 replies += await self.resume_prompt(turn)
             return Outcome(replies, flow=KEEP)
@@ -407,6 +486,9 @@ class ComplaintsHandler:
             slots["category"] = None
         elif action == "place" and slots.get("suggested_place"):
             slots["address"], slots["suggested_place"] = slots["suggested_place"], None
+        elif action == "noplace":
+            slots["suggested_place"] = None
+            replies = [*replies, Reply(t("complaints.place_not_there"))]
         elif action == "follow" and slots.get("dup"):
             return await self._follow(turn, slots)
         elif action == "newdup":
@@ -471,12 +553,52 @@ class ComplaintsHandler:
             address=slots.get("address"),
             photos=slots.get("photos") or (),
             citizen={"phone": slots["phone"]} if slots.get("consent") and slots.get("phone") else None,
+            report_nonce=slots.get("nonce"),
         )
         cat = self.categories[ticket["category"]]
         dept = self.categories.department(cat.department)
         t = turn.texts
-        return Outcome([Reply(t("complaints.submitted", ref=ticket["reference"],
-                                department=dept.name(t.lang) if dept else cat.department))], flow=None)
+        replies = [Reply(t("complaints.submitted", ref=ticket["reference"],
+                           department=dept.name(t.lang) if dept else cat.department))]
+        second = self.categories.get(slots.get("second_category") or "")
+        if second is not None:
+            replies.append(Reply(t("complaints.offer_second", category=second.name(t.lang)), buttons=(
+                Button(t("complaints.file_second"), f"{PREFIX}:second:{second.intent}:{ticket['reference']}"),)))
+        return Outcome(replies, flow=None)
+
+    async def _start_second(self, turn: Turn, category: str, reference: str) -> Outcome:
+        """The second problem of a message, offered after the first was filed: same description and street."""
+        t = turn.texts
+        first = await tickets.get_ticket(turn.services, reference)
+        if first is None or first.get("conversation_id") != turn.conversation.id or category not in self.categories:
+            return Outcome([Reply(t("complaints.stale_unknown"))], flow=KEEP)
+        if turn.conversation.flow is not None and turn.conversation.flow.name == FLOW:
+            return Outcome([Reply(t("complaints.one_at_a_time")), *await self.resume_prompt(turn)], flow=KEEP)
+        slots = self._new_slots(category)
+        slots["description"] = first.get("description") or ""
+        slots["suggested_place"] = first.get("address")
+        if first.get("location"):
+            slots["suggested_place"] = None
+            lon, lat = first["location"]["coordinates"]
+            slots["point"] = {"lat": lat, "lon": lon}
+        cat = self.categories[category]
+        replies = [Reply(t("complaints.understood", category=cat.name(t.lang)),
+                         buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),))]
+        return await self._proceed(turn, slots, replies)
+
+    async def _stale_reply(self, turn: Turn, nonce: str) -> Reply:
+        """A button of a report that is no longer running: say which report it was and where it stands."""
+        t = turn.texts
+        ticket = None
+        if nonce:
+            ticket = await turn.services.store.tickets.find_one(
+                {"conversation_id": turn.conversation.id, "report_nonce": nonce},
+                projection={"reference": 1, "status": 1})
+        if ticket is None:
+            return Reply(t("complaints.stale_unknown"))
+        return Reply(t("complaints.stale", ref=ticket["reference"], status=t(f"tickets.status.{ticket['status']}")),
+                     buttons=(Button(t("complaints.stale_details", ref=ticket["reference"]),
+                                     f"{PREFIX}:status:{ticket['reference']}"),))
 
     # ================================================================= status
     async def _status(self, turn: Turn, reference: str | None = None) -> Outcome:
@@ -507,6 +629,22 @@ class ComplaintsHandler:
             lines.append(line)
         buttons = tuple(Button(x["reference"], f"{PREFIX}:status:{x['reference']}") for x in listed)
         return Outcome([Reply("\n".join(lines), buttons=buttons)])
+
+    async def _why(self, turn: Turn) -> Outcome:
+        """"Why was it rejected?": the last status of the person's latest report (a rejected one first) and the
+        department's note with it."""
+        t = turn.texts
+        own = await tickets.tickets_of_conversation(turn.services, turn.conversation.id, limit=STATUS_LIST_LIMIT)
+        if not own:
+            return Outcome([Reply(t("complaints.status_none"))])
+        ticket = next((x for x in own if x["status"] == "rejected"), own[0])
+        last = (ticket.get("history") or [{}])[-1]
+        status = t(f"tickets.status.{ticket['status']}")
+        lines = [t("complaints.why_status", ref=ticket["reference"], status=status, date=_date(last.get("at")))]
+        lines.append(t("complaints.why_note", note=last["note"]) if last.get("note") else t("complaints.why_no_note"))
+        if ticket["status"] != "rejected":
+            lines.insert(0, t("complaints.why_not_rejected"))
+        return Outcome([Reply("\n".join(lines))])
 
     def _status_line(self, t: Texts, ticket: dict[str, Any]) -> str:
         cat = self.categories.get(ticket["category"])

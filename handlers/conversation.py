@@ -35,6 +35,7 @@ class ConversationHandler:
             Button(texts("menu.report"), "menu:report"),
             Button(texts("menu.nearby"), "menu:nearby"),
             Button(texts("menu.status"), "menu:status"),
+            Button(texts("alerts.start_button"), "alr:start"),
             Button(texts("menu.language"), "menu:language"),
         )
 

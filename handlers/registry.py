@@ -61,6 +61,7 @@ class HandlerRegistry:
         if owner is not None:
             outcome = await owner.continue_flow(turn)
             if outcome is not None:
+                outcome.answered_prompt = True
                 return outcome
             outcome = await self.by_intent_or_menu(turn)
             if outcome.flow is KEEP:  # answered the interruption; offer the running flow again

@@ -1,7 +1,7 @@
 """The tourist guide: nearby sights, beaches / culture / nature lists, one sight's details, getting around.
 
 Intents: ``tourist_nearby``, ``tourist_beaches``, ``tourist_culture``, ``tourist_nature``, ``tourist_sight_info``,
-``tourist_transport`` (design.md section 3). Data: ``data/pois.yaml`` through :class:`bot.pois.Catalogue`.
+``tourist_transport`` (design.md section 3). Data: ``data/pois.yaml`` through :class:`bot.guide.catalogue.Catalogue`.
 
 Button payloads (all under 64 bytes, Telegram's ``callback_data`` limit):
 
@@ -12,9 +12,13 @@ Button payloads (all under 64 bytes, Telegram's ``callback_data`` limit):
 * ``tour:loc:<kind>`` — ask for the location to order ``kind`` nearest first;
 * ``tour:info:<id>`` — one sight; ``tour:transport`` — getting around.
 
-A list page is N empty-text replies carrying a map pin each (Telegram venue, Viber location with its map link,
-web-chat link), then one reply with the numbered list (distance, category, map link) and the buttons: Viber keeps a
-keyboard only on the last message.
+A list page is one reply: the numbered list (distance, category, map link of each sight), its buttons, and one map
+pin, the top result's (Telegram venue, Viber location, web-chat link) — not a pin bubble per sight.
+
+Beyond the intent, the words of the question decide (``bot/guide/questions.py``): a named sight with "open / close /
+ωράριο" gets that day's opening hours (``bot/guide/hours.py``, Europe/Athens); "near X" lists what is near X, not X;
+"the nearest" without a location asks for one; "can I swim in Falasarna?" is about Falasarna itself. A location
+outside the guide's area (the regional unit) is refused and never used for "nearest" afterwards.
 
 The one flow: when the guide asked for a location (step ``await_location``), a shared location — or a typed place
 name — answers it. Anything else is not an answer (``continue_flow`` returns ``None``) and the flow waits quietly.
@@ -24,11 +28,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date, get_day_names
+
+from bot.geo import haversine_m
+from bot.guide import sights
+from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
+from bot.guide.hours import WEEKDAYS, DayAnswer, Opening, holiday_name, opening_on, today_in_athens
+from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
 from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
-from bot.pois import KINDS, Catalogue, Category, Poi
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
 
@@ -40,6 +50,11 @@ PAGE_SIZE = 5
 LOCATION_MAX_AGE = timedelta(hours=3)
 PLACE_MIN_SCORE = 90.0  # a place named inside a longer question ("beaches near Kissamos") must match closely
 MAX_LABEL = 32
+WALK_RADIUS_M = 2500  # sights this close to the centre (straight line) are "in town": walking directions
+WALK_DETOUR = 1.3  # streets are not straight lines
+WALK_M_PER_MIN = 75  # 4.5 km/h
+
+WEEKDAY_INDEX = {day: i for i, day in enumerate(WEEKDAYS)}
 
 ICONS: dict[Category, str] = {
     Category.BEACH: "🏖", Category.MUSEUM: "🏛", Category.ARCHAEOLOGICAL_SITE: "🏺",
@@ -58,9 +73,18 @@ class TourismHandler:
         self.catalogue = catalogue
         self.page_size = page_size
         self.location_max_age = location_max_age
+        self._version: int | None = None  # of the catalogue in MongoDB; None: the seed file's, until one exists
+
+    async def _refresh(self, turn: Turn) -> None:
+        """Answer from the latest catalogue: one primary-key read, a reload only when the guide was edited."""
+        store = turn.services.store
+        version = await sights.catalogue_version(store)
+        if version is not None and version != self._version:
+            self.catalogue, self._version = await sights.load_catalogue(store)
 
     # ------------------------------------------------------------------ the Handler protocol
     async def handle(self, turn: Turn) -> Outcome:
+        await self._refresh(turn)
         button = turn.inbound.button
         if button is not None and button.startswith(f"{self.button_prefix}:"):
             outcome = self._button(turn, button)
@@ -72,9 +96,12 @@ class TourismHandler:
         flow = turn.conversation.flow
         if flow is None or flow.name != self.name or flow.step != AWAIT_LOCATION:
             return None
+        await self._refresh(turn)
         kind = flow.slots.get("kind")
         kind = kind if kind in KINDS else "nearby"
         if turn.inbound.location is not None:
+            if not in_guide_area(turn.inbound.location):
+                return self._outside(turn)  # the flow keeps waiting for a location in the area
             outcome = self._list(turn, kind, 0, origin=turn.inbound.location)
         elif turn.nlu.intent in (None, "tourist_nearby") or turn.low_confidence:
             place = self._named_place(turn)
@@ -92,15 +119,27 @@ class TourismHandler:
     # ------------------------------------------------------------------ routing
     def _intent(self, turn: Turn) -> Outcome:
         intent = turn.nlu.intent or ""
+        text = turn.inbound.text or ""
+        if turn.inbound.location is not None and not in_guide_area(turn.inbound.location):
+            return self._outside(turn)
+        place = self._named_place(turn)
+        if place is not None and asks_hours(text) and intent != "tourist_transport":
+            return self._hours(turn, place)
         if turn.low_confidence:
-            place = self._named_place(turn)
             return self._info(turn, place) if place is not None else self._menu(turn)
+        if place is not None and names_near(text) and intent in (*INTENT_KINDS, "tourist_sight_info"):
+            kind = INTENT_KINDS.get(intent, "nearby")  # "what is there to see near Firkas?"
+            return self._list(turn, kind, 0, place=place)
         if intent in INTENT_KINDS:
             kind = INTENT_KINDS[intent]
-            place = self._named_place(turn)
             if place is not None:
+                if kind != "nearby" and place.category in KINDS[kind]:
+                    return self._info(turn, place)  # "can I swim in Falasarna?" is about Falasarna
                 return self._list(turn, kind, 0, place=place)
-            return self._list(turn, kind, 0, origin=self._origin(turn))
+            origin = self._origin(turn)
+            if origin is None and kind != "nearby" and asks_nearest(text):
+                return self._ask_location(turn, kind, nearest=True)
+            return self._list(turn, kind, 0, origin=origin)
         if intent == "tourist_sight_info":
             return self._sight_info(turn)
         if intent == "tourist_transport":
@@ -131,14 +170,15 @@ class TourismHandler:
     # ------------------------------------------------------------------ where the person is
     def _origin(self, turn: Turn) -> GeoPoint | None:
         if turn.inbound.location is not None:
-            return turn.inbound.location
+            return turn.inbound.location if in_guide_area(turn.inbound.location) else None
         conv = turn.conversation
-        if conv.last_location is None or conv.last_location_at is None:
+        if conv.last_location is None or conv.last_location_at is None or not in_guide_area(conv.last_location):
             return None
         return conv.last_location if _now() - as_utc(conv.last_location_at) <= self.location_max_age else None
 
     def _has_stale_location(self, turn: Turn) -> bool:
-        return turn.conversation.last_location is not None and self._origin(turn) is None
+        last = turn.conversation.last_location
+        return last is not None and in_guide_area(last) and self._origin(turn) is None
 
     def _named_place(self, turn: Turn) -> Poi | None:
         """A sight named by the NLU entities or, closely enough, in the message itself."""
@@ -159,7 +199,10 @@ class TourismHandler:
     def _unknown_button(self, turn: Turn) -> Outcome:
         return self._menu(turn, "tourism.unknown_button")
 
-    def _ask_location(self, turn: Turn, kind: str, *, expired: bool = False) -> Outcome:
+    def _outside(self, turn: Turn) -> Outcome:
+        return Outcome([Reply(turn.texts("tourism.outside_area"), request_location=True)], flow=KEEP)
+
+    def _ask_location(self, turn: Turn, kind: str, *, expired: bool = False, nearest: bool = False) -> Outcome:
         t = turn.texts
         flow = turn.conversation.flow
         if flow is not None and flow.name != self.name:
@@ -168,9 +211,13 @@ class TourismHandler:
             if kind != "nearby":
                 return self._list(turn, kind, 0, origin=None)
             return Outcome([Reply(t("tourism.ask_place"), buttons=_menu_buttons(turn))], flow=KEEP)
-        text = t("tourism.location_expired") if expired else t("tourism.ask_location")
-        return Outcome([Reply(text, request_location=True)],
-                       flow=FlowState(self.name, AWAIT_LOCATION, {"kind": kind}))
+        if nearest:
+            reply = Reply(t("tourism.ask_location_nearest"), request_location=True,
+                          buttons=(Button(t("tourism.button_best_known"), f"tour:more:{kind}:0"),))
+        else:
+            reply = Reply(t("tourism.location_expired") if expired else t("tourism.ask_location"),
+                          request_location=True)
+        return Outcome([reply], flow=FlowState(self.name, AWAIT_LOCATION, {"kind": kind}))
 
     def _list(self, turn: Turn, kind: str, offset: int, *, origin: GeoPoint | None = None,
               place: Poi | None = None) -> Outcome:
@@ -204,7 +251,7 @@ class TourismHandler:
             title = t(f"tourism.title_{kind}_top", first=first, last=last, total=total)
 
         lines = [title, ""]
-        pins: list[Reply] = []
+        pins: list[Pin] = []
         for n, (poi, distance) in enumerate(entries, start=first):
             name = poi.name(turn.lang)
             category = t(f"tourism.categories.{poi.category.value}")
@@ -216,7 +263,7 @@ class TourismHandler:
                 shown = format_distance(distance, turn)
                 lines.append(t("tourism.item", n=n, name=name, distance=shown, category=category, url=pin.map_url))
                 address = f"{shown} · {category}"
-            pins.append(Reply("", location=Pin(name, poi.lat, poi.lon, address)))
+            pins.append(Pin(name, poi.lat, poi.lon, address))
         if origin is not None:
             lines += ["", t("tourism.straight_line")]
         lines.append(t("tourism.tap_for_details"))
@@ -228,8 +275,8 @@ class TourismHandler:
             buttons.append(Button(t("tourism.button_more"), more))
         if origin is None:
             buttons.append(Button(t("tourism.button_nearest_first"), f"tour:loc:{kind}"))
-        listing = Reply("\n".join(lines), buttons=tuple(buttons))
-        return Outcome([*pins, listing], flow=_keep_or_end(turn, self.name))
+        listing = Reply("\n".join(lines), buttons=tuple(buttons), location=pins[0])  # the top result's pin
+        return Outcome([listing], flow=_keep_or_end(turn, self.name))
 
     def _sight_info(self, turn: Turn) -> Outcome:
         t = turn.texts
@@ -261,8 +308,11 @@ class TourismHandler:
             value = getattr(practical, field)
             if value is not None:
                 lines.append(t(f"tourism.info_{field}", text=value(lang)))
-        lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus or 'none'}")))
-        if practical.hours is not None or practical.tickets is not None:
+        if poi.opening is not None:
+            today = opening_on(poi.opening, today_in_athens(_now()))
+            lines.append(t("tourism.hours_today", text=self._day_text(turn, today)))
+        lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus.service if poi.bus else 'none'}")))
+        if practical.hours is not None or practical.tickets is not None or poi.opening is not None:
             lines.append(t("tourism.info_check"))
         pin = Pin(name, poi.lat, poi.lon, category)
         lines += ["", t("tourism.info_map", url=pin.map_url)]
@@ -273,44 +323,127 @@ class TourismHandler:
                       image=str(poi.photo) if poi.photo is not None else None)
         return Outcome([reply], flow=_keep_or_end(turn, self.name))
 
+    def _getting_to(self, turn: Turn, place: Poi) -> Outcome:
+        """Walking from the centre for sights in town; the bus line, stop and season; one pin where to board."""
+        t, lang = turn.texts, turn.lang
+        lines = [t("tourism.transport_to_sight", name=place.name(lang), bus="").rstrip()]
+        centre = self.catalogue.centre
+        straight = haversine_m(centre.point, place.point)
+        board: Poi | None = None
+        if straight <= WALK_RADIUS_M:
+            walk = straight * WALK_DETOUR
+            lines.append(t("tourism.walk", distance=format_distance(walk, turn),
+                           minutes=max(1, _half_up(walk / WALK_M_PER_MIN))))
+            board = centre
+        bus = place.bus
+        if bus is not None and (straight > WALK_RADIUS_M or bus.line.en != "City bus (blue)"):
+            key = "tourism.bus_route_city" if bus.service == "city" else "tourism.bus_route_ktel"
+            lines.append(t(key, line=bus.line(lang), stop=bus.stop(lang)))
+            if bus.season is not None:
+                lines.append(t("tourism.bus_route_season", season=bus.season(lang)))
+            if bus.service != "city":
+                lines.append(t("tourism.bus_route_check"))
+                board = self.catalogue.get("ktel_station") or board
+            else:
+                board = board or centre
+        elif bus is None and straight > WALK_RADIUS_M:
+            lines.append(t("tourism.bus_none"))
+            board = self.catalogue.get("taxi_rank")
+        buttons = (Button(_label(t("tourism.button_details", name=place.name(lang))), f"tour:info:{place.id}"),
+                   Button(t("tourism.button_transport"), "tour:transport"))
+        pin = Pin(board.name(lang), board.lat, board.lon) if board is not None else None
+        return Outcome([Reply("\n".join(lines), buttons=buttons, location=pin)], flow=_keep_or_end(turn, self.name))
+
+    def _hours(self, turn: Turn, poi: Poi) -> Outcome:
+        """The opening hours on the day asked (today when none is named), or what is known."""
+        t, lang = turn.texts, turn.lang
+        name = poi.name(lang)
+        buttons = (Button(_label(t("tourism.button_details", name=name)), f"tour:info:{poi.id}"),)
+        if poi.opening is None:
+            lines = [t("tourism.hours_unknown", name=name)]
+            if poi.practical.hours is not None:
+                lines.append(t("tourism.info_hours", text=poi.practical.hours(lang)))
+            lines.append(t("tourism.info_check"))
+            return Outcome([Reply("\n".join(lines), buttons=buttons)], flow=_keep_or_end(turn, self.name))
+        today = today_in_athens(_now())
+        day = asked_day(turn.inbound.text or "", today) or today
+        answer = opening_on(poi.opening, day)
+        shown_day = format_date(day, "EEEE d MMMM", locale=lang)
+        lines = [t("tourism.hours_title", name=name, day=shown_day), self._day_text(turn, answer)]
+        if answer.reason in ("out_of_season", "weekday"):
+            lines += ["", *self._seasons_text(turn, poi.opening)]
+        if not answer.verified:
+            lines.append(t("tourism.hours_unverified"))
+        pin = Pin(name, poi.lat, poi.lon, t(f"tourism.categories.{poi.category.value}"))
+        lines += ["", t("tourism.info_map", url=pin.map_url)]
+        return Outcome([Reply("\n".join(lines), buttons=buttons, location=pin)], flow=_keep_or_end(turn, self.name))
+
+    @staticmethod
+    def _day_text(turn: Turn, answer: DayAnswer) -> str:
+        t = turn.texts
+        if answer.status == "always_open":
+            return t("tourism.hours_always_open")
+        if answer.status == "open":
+            assert answer.open is not None and answer.close is not None
+            text = t("tourism.hours_open", open=f"{answer.open:%H:%M}", close=f"{answer.close:%H:%M}")
+            if answer.last_entry is not None:
+                text += " " + t("tourism.hours_last_entry", time=f"{answer.last_entry:%H:%M}")
+            return text
+        if answer.reason in ("holiday", "closed_day"):
+            holiday = holiday_name(answer.day, turn.lang)
+            return t("tourism.hours_closed_holiday", holiday=holiday) if holiday else t("tourism.hours_closed_day")
+        if answer.reason == "weekday":
+            return t("tourism.hours_closed_weekday")
+        return t("tourism.hours_out_of_season")
+
+    @staticmethod
+    def _seasons_text(turn: Turn, opening: Opening) -> list[str]:
+        t, lang = turn.texts, turn.lang
+        names = get_day_names("abbreviated", locale=lang)
+        lines = [t("tourism.hours_seasons")]
+        for season in opening.seasons:
+            start, end = (date(2000, int(v[:2]), int(v[3:])) for v in (season.start, season.end))
+            days = ", ".join(names[WEEKDAY_INDEX[d]] for d in season.days)
+            lines.append(t("tourism.hours_season", start=format_date(start, "d MMMM", locale=lang),
+                           end=format_date(end, "d MMMM", locale=lang), days=days,
+                           open=f"{season.open:%H:%M}", close=f"{season.close:%H:%M}"))
+        return lines
+
     def _transport(self, turn: Turn, *, from_button: bool = False) -> Outcome:
         t, lang = turn.texts, turn.lang
         place = None if from_button else self._named_place(turn)
         if place is not None and place.category is Category.TRANSPORT_HUB:
             return self._info(turn, place)
         if place is not None:  # "how do I get to Elafonisi?"
-            bus_text = t(f"tourism.bus_{place.bus or 'none'}")
-            hub_id = {"city": "agora", "ktel": "ktel_station", "ktel_summer": "ktel_station"}.get(place.bus or "",
-                                                                                                 "taxi_rank")
-            hub = self.catalogue.get(hub_id)
-            text = t("tourism.transport_to_sight", name=place.name(lang), bus=bus_text)
-            replies = [Reply(text, location=Pin(hub.name(lang), hub.lat, hub.lon) if hub else None,
-                             buttons=(Button(_label(t("tourism.button_details", name=place.name(lang))),
-                                             f"tour:info:{place.id}"),
-                                      Button(t("tourism.button_transport"), "tour:transport")))]
-            return Outcome(replies, flow=_keep_or_end(turn, self.name))
+            return self._getting_to(turn, place)
 
         hubs = self.catalogue.hubs()
-        intro = [t("tourism.transport_title"), "", self.catalogue.transport.intro(lang), ""]
+        lines = [t("tourism.transport_title"), "", self.catalogue.transport.intro(lang), ""]
         for hub in hubs:
-            intro += [f"{ICONS[hub.category]} {hub.name(lang)}", hub.description(lang), ""]
-        replies = [Reply("\n".join(intro).rstrip())]
-        replies += [Reply("", location=Pin(h.name(lang), h.lat, h.lon, t("tourism.categories.transport_hub")))
-                    for h in hubs]
+            pin = Pin(hub.name(lang), hub.lat, hub.lon)
+            lines += [f"{ICONS[hub.category]} {hub.name(lang)}", hub.description(lang),
+                      t("tourism.info_map", url=pin.map_url), ""]
         served = self.catalogue.served_by_bus()
-        lines = [t("tourism.transport_served")]
+        lines.append(t("tourism.transport_served"))
         for service in ("city", "ktel", "ktel_summer"):
             if served[service]:
                 names = ", ".join(p.name(lang) for p in served[service])
                 lines.append(t(f"tourism.transport_served_{service}", names=names))
         lines += ["", t("tourism.transport_timetables")]
-        replies.append(Reply("\n".join(lines), buttons=_menu_buttons(turn)))
-        return Outcome(replies, flow=_keep_or_end(turn, self.name))
+        first = hubs[0]  # one pin: the central bus station
+        pin = Pin(first.name(lang), first.lat, first.lon, t("tourism.categories.transport_hub"))
+        return Outcome([Reply("\n".join(lines), buttons=_menu_buttons(turn), location=pin)],
+                       flow=_keep_or_end(turn, self.name))
 
 
 # ---------------------------------------------------------------------- helpers
 def _now() -> datetime:
     return utcnow()
+
+
+def in_guide_area(point: GeoPoint) -> bool:
+    """Is a shared location inside the guide's area (the regional unit of Chania, as the catalogue's bounds)?"""
+    return BBOX_LAT[0] <= point.lat <= BBOX_LAT[1] and BBOX_LON[0] <= point.lon <= BBOX_LON[1]
 
 
 def _keep_or_end(turn: Turn, name: str) -> Any:

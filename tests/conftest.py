@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.service",
     "tests.fixtures.viber",
     "tests.fixtures.dashboard",
+    "tests.fixtures.open311",
 ]

@@ -213,7 +213,7 @@ async def test_cancel_at_any_point(services: Services, how: str) -> None:
     assert await services.store.tickets.count_documents({}) == 0
 
 
-async def test_buttons_of_a_finished_report_say_it_is_closed(services: Services) -> None:
+async def test_buttons_of_a_finished_report_name_that_report(services: Services) -> None:
     chat = Chat(services)
     await chat.send("θόρυβος από μπαρ", intent="complaint_noise")
     await chat.send(location=HARBOUR)
@@ -222,17 +222,32 @@ async def test_buttons_of_a_finished_report_say_it_is_closed(services: Services)
     submit = chat.button(EL("complaints.submit"))
     await chat.send(button=submit)
     assert chat.conv.flow is None
+    ticket = await only_ticket(services)
     again = await chat.send(button=submit)  # a double tap, or a tap on yesterday's summary
-    assert [r.text for r in again] == [EL("complaints.stale")]
+    assert [r.text for r in again] == [EL("complaints.stale", ref=ticket["reference"], status=EL("tickets.status.new"))]
+    assert "κλείσει" not in again[0].text  # the ticket is open: never "closed"
     assert await services.store.tickets.count_documents({}) == 1
+    await chat.press(EL("complaints.stale_details", ref=ticket["reference"]))
+    assert chat.text.startswith(f"Αναφορά {ticket['reference']}")
 
-    # an old button while a new report is running: closed, and the running one is offered again
+    # an old button while a new report is running: named, and the running one is offered again
     await chat.send("πάλι θόρυβος", intent="complaint_noise")
     again = await chat.send(button=submit)
-    assert again[0].text == EL("complaints.stale")
+    assert again[0].text == EL("complaints.stale", ref=ticket["reference"], status=EL("tickets.status.new"))
     assert again[1].text.startswith(EL("complaints.resume")) and chat.step == "location"
     for junk in ("cmp:", "cmp:zz", "cmp:zz:submit:extra:parts"):
-        assert (await chat.send(button=junk))[0].text == EL("complaints.stale")
+        assert (await chat.send(button=junk))[0].text == EL("complaints.stale_unknown")
+
+
+async def test_a_cancelled_reports_button_says_it_is_no_longer_in_progress(services: Services) -> None:
+    chat = Chat(services, lang="en")
+    await chat.send("dead cat on the road", intent="complaint_animals")
+    await chat.send(location=HARBOUR)
+    skip = chat.button(EN("complaints.skip_photo"))
+    await chat.send("cancel")
+    assert chat.conv.flow is None
+    again = await chat.send(button=skip)
+    assert [r.text for r in again] == [EN("complaints.stale_unknown")] and "closed" not in again[0].text
 
 
 # ---------------------------------------------------------------------------------------------------- interruptions
@@ -444,7 +459,7 @@ async def test_own_open_report_nearby(services: Services) -> None:
     await chat.send(location=near(HARBOUR, 5))
     assert chat.step == "duplicate"
     assert chat.text == EL("complaints.duplicate_own", ref=first["reference"], distance=5, category="Φωτισμός",
-                           status="Καταχωρήθηκε", date=day(first["created_at"]))
+                           status="Καταχωρίστηκε", date=day(first["created_at"]))
     await chat.press(EL("complaints.follow", ref=first["reference"]))
     assert chat.conv.flow is None and await services.store.tickets.count_documents({}) == 1
 
@@ -464,7 +479,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     await chat.send("τι έγινε με την αναφορά μου", intent="check_status")
     lines = chat.text.splitlines()
     assert lines[0] == EL("complaints.status_list_title")
-    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρήθηκε · ")
+    assert lines[1].startswith(f"{mine[1]['reference']} · Θόρυβος · Καταχωρίστηκε · ")
     assert lines[2].startswith(f"{mine[0]['reference']} · Καθαριότητα – σκουπίδια · Σε εξέλιξη · ")
     assert theirs["reference"] not in chat.text
     assert chat.conv.flow is None
@@ -475,7 +490,7 @@ async def test_status_list_and_by_reference_only_for_the_filer(services: Service
     ref = mine[1]["reference"].lower().replace("-", " ")
     await chat.send(f"τι έγινε με την {ref}", intent="check_status", entities={"ticket_id": ref})
     assert chat.text.startswith(EL("complaints.status_detail", ref=mine[1]["reference"], category="Θόρυβος",
-                                   status="Καταχωρήθηκε", date=day(mine[1]["created_at"]),
+                                   status="Καταχωρίστηκε", date=day(mine[1]["created_at"]),
                                    changed=day(mine[1]["created_at"])))
 
     await chat.send(f"status of {theirs['reference']}", intent="check_status",
@@ -504,3 +519,136 @@ async def test_a_new_handler_instance_continues_the_flow(services: Services) -> 
     chat.registry = HandlerRegistry(ConversationHandler(), [create_handler(services)])
     await chat.press(EL("complaints.skip_photo"))
     assert chat.step == "phone_consent"
+
+
+# ----------------------------------------------------------------------------------------------- issue 9: the place
+
+def _lamp_on_apokoronou(text: str = "Δεν ανάβει η λάμπα στην Αποκορώνου 25") -> tuple[str, str, dict[str, Any]]:
+    start = text.index("Αποκορώνου")
+    return text, "complaint_lighting", {"entity": "location", "value": "Αποκορώνου", "start": start,
+                                        "end": start + len("Αποκορώνου")}
+
+
+async def _send_with_entity(chat: Chat, text: str, intent: str, entity: dict[str, Any],
+                            ranking: list[dict[str, Any]] | None = None) -> list[Reply]:
+    """Like Chat.send, with an entity that keeps its span (as Rasa gives it) and an intent ranking."""
+    inbound = Inbound(channel=chat.conv.channel, user_id=chat.conv.user_id,  # type: ignore[arg-type]
+                      chat_id=chat.conv.chat_id, message_id=str(next(_ids)), text=text)
+    raw = {"intent": {"name": intent, "confidence": 0.9}, "intent_ranking": ranking or [], "entities": [entity]}
+    nlu = NluResult.from_rasa(raw)
+    turn = Turn(inbound=inbound, nlu=nlu, conversation=chat.conv, texts=Texts(chat.conv.language),
+                services=chat.services)
+    outcome = await chat.registry.dispatch(turn)
+    if outcome.flow is not KEEP:
+        chat.conv.flow = outcome.flow
+    chat.last = outcome.replies
+    return outcome.replies
+
+
+@pytest.mark.parametrize("word", ["yes", "ναι", "Ναι", "nai", "ok", "σωστά", "Σωστα", "exactly", "ΑΚΡΙΒΩΣ",
+                                  "ναι, εκεί", "yes that's it"])
+async def test_a_yes_in_words_confirms_the_suggested_place(services: Services, word: str) -> None:
+    chat = Chat(services)
+    await _send_with_entity(chat, *_lamp_on_apokoronou())
+    assert "«Αποκορώνου 25»" in chat.last[-1].text and chat.step == "location"
+    await chat.send(word)  # NLU may say anything here: the words decide
+    assert chat.step == "photos"
+    assert chat.conv.flow.slots["address"] == "Αποκορώνου 25"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("word", ["no", "όχι", "oxi", "Όχι, δεν είναι εκεί", "λάθος"])
+async def test_a_no_asks_for_the_place_again(services: Services, word: str) -> None:
+    chat = Chat(services)
+    await _send_with_entity(chat, *_lamp_on_apokoronou())
+    await chat.send(word)
+    assert chat.step == "location" and chat.conv.flow.slots["address"] is None  # type: ignore[union-attr]
+    assert chat.last[-1].text == EL("complaints.ask_location") and chat.last[-1].request_location
+    await chat.send("Χάληδων 10")
+    assert chat.conv.flow.slots["address"] == "Χάληδων 10"  # type: ignore[union-attr]
+
+
+async def test_the_house_number_is_kept_but_not_a_number_of_days(services: Services) -> None:
+    chat = Chat(services)
+    await _send_with_entity(chat, *_lamp_on_apokoronou("λάμπα σβηστή στην Αποκορώνου 3 μέρες τώρα"))
+    assert "«Αποκορώνου»" in chat.last[-1].text
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "asdkjh qwpoeiru zxcmvn"), ("el", "ξέρω γω, κάπου εκεί"),
+                                            ("en", "dunno"), ("el", "δεν ξερω"), ("el", "den kserw")])
+async def test_no_place_at_all_is_asked_once_more_with_an_example(services: Services, lang: str, text: str) -> None:
+    chat = Chat(services, lang=lang)
+    texts = Texts(lang)  # type: ignore[arg-type]
+    await chat.send("σκουπίδια παντού", intent="complaint_waste")
+    await chat.send(text, intent="greet")  # even if NLU takes a shrug for a greeting, it is no welcome menu
+    assert chat.step == "location" and chat.conv.flow.slots["address"] is None  # type: ignore[union-attr]
+    assert [r.text for r in chat.last] == [texts("complaints.place_again")] and chat.last[0].request_location
+    await chat.send("κάτω από το σπίτι")  # the second try: only a place will do
+    assert chat.step == "location" and chat.last[-1].text == texts("complaints.place_still")
+    await chat.send("Πλατεία Αγοράς, δίπλα στο περίπτερο")
+    assert chat.step == "photos"
+    assert chat.conv.flow.slots["address"] == "Πλατεία Αγοράς, δίπλα στο περίπτερο"  # type: ignore[union-attr]
+
+
+async def test_english_shows_greek_places_in_latin_script(services: Services) -> None:
+    chat = Chat(services, lang="en")
+    text = "The street light on Αποκορώνου 25 is out"
+    start = text.index("Αποκορώνου")
+    await _send_with_entity(chat, text, "complaint_lighting",
+                            {"entity": "location", "value": "Αποκορώνου", "start": start, "end": start + 10})
+    assert chat.last[-1].text.startswith('Is it at “Apokoronou 25” (Αποκορώνου 25)?')
+    await chat.send("yes")
+    await chat.press(EN("complaints.skip_photo"))
+    await chat.press(EN("complaints.consent_no"))
+    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in chat.text
+
+
+async def test_two_problems_in_one_message_file_the_first_and_offer_the_second(services: Services) -> None:
+    chat = Chat(services, lang="en")
+    text = "rubbish on Νεάρχου and a pothole too"
+    start = text.index("Νεάρχου")
+    ranking = [{"name": "complaint_waste", "confidence": 0.55}, {"name": "complaint_roads", "confidence": 0.3},
+               {"name": "greet", "confidence": 0.05}]
+    await _send_with_entity(chat, text, "complaint_waste",
+                            {"entity": "location", "value": "Νεάρχου", "start": start, "end": start + 7}, ranking)
+    await chat.send("yes")
+    await chat.press(EN("complaints.skip_photo"))
+    await chat.press(EN("complaints.consent_no"))
+    await chat.press(EN("complaints.submit"))
+    first = await only_ticket(services)
+    assert first["category"] == "complaint_waste" and first["address"] == "Νεάρχου"
+    assert chat.last[-1].text == EN("complaints.offer_second", category="Roads and pavements")
+    await chat.press(EN("complaints.file_second"))
+    assert chat.conv.flow.slots["category"] == "complaint_roads"  # type: ignore[union-attr]
+    assert chat.last[-1].text.startswith('Is it at “Nearchou” (Νεάρχου)?')
+    await chat.send("yes")
+    await chat.press(EN("complaints.skip_photo"))
+    await chat.press(EN("complaints.consent_no"))
+    await chat.press(EN("complaints.submit"))
+    second = await services.store.tickets.find_one({"category": "complaint_roads"})
+    assert second is not None and second["address"] == "Νεάρχου" and second["description"] == text
+    assert not any(b.payload.startswith("cmp:second") for r in chat.last for b in r.buttons)
+
+
+async def test_one_problem_is_not_taken_for_two(services: Services) -> None:
+    chat = Chat(services)
+    ranking = [{"name": "complaint_waste", "confidence": 0.6}, {"name": "complaint_roads", "confidence": 0.3}]
+    await _send_with_entity(chat, "σκουπίδια στη Νεάρχου", "complaint_waste",
+                            {"entity": "location", "value": "Νεάρχου", "start": 13, "end": 20}, ranking)
+    assert chat.conv.flow.slots["second_category"] is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("lang", "text"), [("el", "γιατί απορρίφθηκε;"), ("el", "Γιατι απορριφθηκε η αναφορα μου"),
+                                            ("en", "Why was it rejected?"), ("el", "giati aporrifthike?")])
+async def test_why_was_it_rejected(services: Services, lang: str, text: str) -> None:
+    mine = await tickets.create_ticket(services, category="complaint_parking", description="x", channel="telegram",
+                                       language="el", conversation_id="telegram:100")
+    await tickets.change_status(services, mine["reference"], "rejected", actor="staff:maria",
+                                note="Ιδιωτικός χώρος στάθμευσης")
+    chat = Chat(services, lang=lang)
+    await chat.send(text, intent="out_of_scope")
+    texts = Texts(lang)  # type: ignore[arg-type]
+    ticket = await only_ticket(services)
+    assert chat.text == "\n".join([
+        texts("complaints.why_status", ref=mine["reference"], status=texts("tickets.status.rejected"),
+              date=day(ticket["history"][-1]["at"])),
+        texts("complaints.why_note", note="Ιδιωτικός χώρος στάθμευσης")])

@@ -134,7 +134,7 @@ async def test_telegram_greek_report_to_a_reference_number(service: Service) -> 
     maria = TelegramPerson(service, 7001)
     await maria.say("Καλησπέρα, δεν ανάβει η λάμπα του δρόμου στην Αποκορώνου εδώ και τρεις μέρες")
     assert EL("complaints.understood", category="Φωτισμός") in maria.texts
-    assert EL("complaints.confirm_place", place="Αποκορώνου") in maria.texts  # the place in the message, offered
+    assert EL("complaints.confirm_place", place="«Αποκορώνου»") in maria.texts  # the place in the message, offered
 
     await maria.press(EL("complaints.yes_place"))
     assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
@@ -374,7 +374,7 @@ async def test_a_photo_over_10_mb_is_refused_politely(service: Service) -> None:
     assert (await babis.conversation())["flow"]["slots"]["photos"] == []
 
 
-async def test_buttons_of_a_finished_report_say_it_is_closed(service: Service) -> None:
+async def test_buttons_of_a_finished_report_name_that_report(service: Service) -> None:
     irini = TelegramPerson(service, 7014, lang="en")
     await irini.say("Loud music from a bar every night until 4 am")
     await irini.share_location(HARBOUR)
@@ -383,8 +383,9 @@ async def test_buttons_of_a_finished_report_say_it_is_closed(service: Service) -
     submit = irini.payload(EN("complaints.submit"))
     cancel = irini.payload(EN("complaints.cancel"))
     await irini.press_payload(submit)
-    assert REF.search(irini.text)
+    ref = REF.search(irini.text)
+    assert ref
     for old in (submit, cancel):
         await irini.press_payload(old)
-        assert irini.texts == [EN("complaints.stale")]
+        assert irini.texts == [EN("complaints.stale", ref=ref.group(0), status="Received")]
     assert await service.store.tickets.count_documents({}) == 1

@@ -87,7 +87,8 @@ async def test_new_telegram_message_appears_live_in_the_monitor(page: Any, staff
     await staff_service.idle()
     stored = await staff_service.store.messages.find_one({"conversation_id": "telegram:5551", "direction": "in"})
     assert stored["nlu"]["intent"]["name"] == "complaint_lighting"  # the real model's answer, shown as it is
-    assert await row.locator("td.intent").inner_text() == "complaint_lighting"
+    assert await row.locator("td.intent").inner_text() == "Φωτισμός"  # the intent in words, the code on hover
+    assert await row.locator("td.intent").get_attribute("title") == "complaint_lighting"
     assert await row.locator("td.confidence").inner_text() == f"{round(stored['confidence'] * 100)}%"
     assert await row.locator("td.channel").inner_text() == "Telegram"
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", await row.locator("td.time").inner_text())

@@ -406,7 +406,7 @@ async def test_csv_export_of_a_filtered_list(dashboard: Dashboard) -> None:
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Αριθμός"] == a["reference"] and row["Κατηγορία"] == "Φωτισμός"
     assert row["Περιγραφή"] == "'=HYPERLINK(\"http://evil\")"  # formula neutralised
-    assert row["Γεωγρ. πλάτος"] == "35.519700" and row["Διεύθυνση"] == "Ενετικό λιμάνι"
+    assert row["Γεωγρ. πλάτος"] == "35,519700" and row["Διεύθυνση"] == "Ενετικό λιμάνι"  # Greek decimal comma
     assert "+306912345678" not in body  # the resident's phone is not exported
     entry = await dashboard.store.audit.find_one({"action": "ticket.export"})
     assert entry["details"] == {"filters": {"category": "complaint_lighting"}, "rows": 1}
@@ -447,11 +447,11 @@ async def test_reassign_note_and_duplicate(dashboard: Dashboard) -> None:
     assert "done=note_added" in (await op.post(path + "/note", {"text": "Τηλεφώνησα " + XSS}))[2].headers[
         "Location"]
     assert "error=note_length" in (await op.post(path + "/note", {"text": "   "}))[2].headers["Location"]
-    assert "error=duplicate_unknown" in (await op.post(path + "/duplicate", {"of": "CHA-1999-000001"}))[2].headers[
-        "Location"]
+    unknown = {"of": "CHA-1999-000001", "reason": "same_problem"}
+    assert "error=duplicate_unknown" in (await op.post(path + "/duplicate", unknown))[2].headers["Location"]
     assert "error=bad_duplicate" in (await op.post(path + "/duplicate", {"of": t["reference"]}))[2].headers[
         "Location"]
-    _, _, resp = await op.post(path + "/duplicate", {"of": first["reference"].lower()})
+    _, _, resp = await op.post(path + "/duplicate", {"of": first["reference"].lower(), "reason": "same_problem"})
     assert "done=marked_duplicate" in resp.headers["Location"]
     stored = await tickets.get_ticket(dashboard.services, t["reference"])
     assert stored["department"] == "technical" and stored["status"] == "duplicate"
@@ -533,11 +533,12 @@ async def test_stats_page_counts(dashboard: Dashboard) -> None:
     row = re.search(r'<tr data-category="complaint_water">(.*?)</tr>', html, re.S).group(1)
     assert re.search(r'class="total">2<', row)
     assert "Τώρα: 1 ανοιχτά, 2 επιλυμένα, 0 κλειστά για άλλο λόγο." in text_of(html)
-    hours = dict(re.findall(r'<tr data-department="(\w+)">.*?class="hours">([\d.]+)<', html, re.S))
+    hours = {d: h.replace(",", ".") for d, h in  # Greek decimal comma
+             re.findall(r'<tr data-department="(\w+)">.*?class="hours">([\d.,]+)<', html, re.S)}
     assert abs(float(hours["lighting"]) - 30) < 0.2 and abs(float(hours["water"]) - 4) < 0.2
     msgs = re.findall(r'<tr data-channel="(\w+)" data-language="(\w+)">.*?class="in">(\d+)<', html, re.S)
     assert sorted(msgs) == [("telegram", "el", "1"), ("viber", "en", "2")]
-    assert "33.3% (1 από 3 μηνύματα)" in html
+    assert "33,3% (1 από 3 μηνύματα)" in html
     data = json.loads(re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', html,
                                 re.S).group(1))
     assert len(data["labels"]) == 4 and sum(data["opened"]) == 3 and sum(data["resolved"]) == 2

@@ -20,7 +20,8 @@ COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "compl
               "complaint_animals", "complaint_noise", "complaint_parking", "complaint_other"]
 TOURIST = ["tourist_nearby", "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
            "tourist_transport"]
-CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope"]
+CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope",
+                "talk_to_human"]
 DESIGN_INTENTS = COMPLAINTS + TOURIST + CONVERSATION
 SPLITS = [NLU_DIR / "tests" / "heldout.tsv", NLU_DIR / "tests" / "dev.tsv"]
 # Issue 11's residents' styles: `hard.tsv` only for the final report, `dev_hard.tsv` for choosing.

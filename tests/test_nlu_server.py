@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.rasa.server import RasaServer, model_path
+from bot.rasa.server import RasaServer, model_path, new_rasa_token
 
 pytestmark = [pytest.mark.rasa, pytest.mark.asyncio(loop_scope="session")]
 
@@ -109,3 +109,20 @@ async def test_common_words_are_not_places(parse: Any) -> None:
     for text in ["το καλάθι των αχρήστων είναι γεμάτο", "how far is the bus station", "τα πλατάνια στην πλατεία"]:
         result = await parse(text)
         assert _entities(result, "sight") == [] and _entities(result, "location") == [], result["entities"]
+
+
+async def test_a_token_beginning_with_a_dash_starts_the_server(rasa_server: RasaServer) -> None:
+    """Issue 9: ``--auth-token -x…`` was read as an option and the server did not start (one run in 64)."""
+    token = "-" + new_rasa_token()
+    async with RasaServer(rasa_server.model, token=token) as server:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{server.url}/model/parse", params={"token": token},
+                                    json={"text": "γεια"}) as resp:
+                assert resp.status == 200
+            async with session.post(f"{server.url}/model/parse", params={"token": token[1:]},
+                                    json={"text": "γεια"}) as resp:
+                assert resp.status == 401
+
+
+async def test_generated_tokens_never_begin_with_a_dash() -> None:
+    assert not any(new_rasa_token().startswith("-") for _ in range(2000))

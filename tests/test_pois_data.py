@@ -12,8 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, POIS_FILE, Catalogue, Category, PoiFile, words
 from bot.models import GeoPoint
-from bot.pois import BBOX_LAT, BBOX_LON, KINDS, POIS_FILE, Catalogue, Category, PoiFile, words
 
 RAW = yaml.safe_load(Path(POIS_FILE).read_text(encoding="utf-8"))
 CATALOGUE = Catalogue.load()

@@ -8,7 +8,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import ReturnDocument
@@ -147,3 +147,68 @@ async def test_sort_on_two_keys_with_limit(store: Store) -> None:
                                       "created_at": same} for i in (21, 23, 22)])
     cursor = store.tickets.find({"conversation_id": "telegram:5"}).sort([("created_at", -1), ("reference", -1)])
     assert [d["reference"] for d in await cursor.limit(2).to_list(2)] == ["CHA-2026-000023", "CHA-2026-000022"]
+
+
+async def test_open311_key_usage_counter_counts_every_use_once(store: Store) -> None:
+    from bot.open311 import keys
+
+    await keys.ensure_indexes(store)  # includes a TTL index (expireAfterSeconds=0 on expires_at)
+    key, _ = await keys.issue(store, "Δοκιμή", 1000, actor="staff:test")
+    now = datetime.now(UTC).replace(second=15, microsecond=0)  # a past time would expire at once (TTL)
+    minute = now.replace(second=0)
+    results = await asyncio.gather(*(keys.take(store, key, now) for _ in range(20)))
+    assert results == [None] * 20
+    counter = await store.db[keys.USAGE].find_one({"_id": f"{key.id}:{minute:%Y%m%d%H%M}"})
+    assert counter["count"] == 20
+    assert counter["expires_at"].replace(tzinfo=UTC) == minute + timedelta(minutes=2)
+    doc = await store.db[keys.KEYS].find_one({"_id": key.id})
+    assert doc["uses"] == 20
+
+
+async def test_open311_key_hash_is_unique(store: Store) -> None:
+    from bot.open311 import keys
+
+    await keys.ensure_indexes(store)
+    doc = {"name": "a", "key_hash": keys.hash_key("cha311_x"), "hint": "cha311_x", "rate_limit": 1}
+    await store.db[keys.KEYS].insert_one({"_id": "k1", **doc})
+    with pytest.raises(DuplicateKeyError):
+        await store.db[keys.KEYS].insert_one({"_id": "k2", **doc})
+
+
+async def test_open311_public_filter_and_photo_flag_by_array_index(store: Store) -> None:
+    from bot.open311.publication import PUBLIC_FILTER
+
+    await store.tickets.insert_many([
+        {"reference": "R1", "channel": "telegram", "photos": [{"url": "/a"}, {"url": "/b"}]},
+        {"reference": "R2", "channel": "assisted"},
+        {"reference": "R3", "channel": "viber", "private": True},
+        {"reference": "R4", "channel": "viber", "private": False},
+    ])
+    public = sorted([d["reference"] async for d in store.tickets.find(PUBLIC_FILTER)])
+    assert public == ["R1", "R4"]  # an absent "private" counts as not private
+    result = await store.tickets.update_one({"reference": "R1", "photos.1": {"$exists": True}},
+                                            {"$set": {"photos.1.approved": True}})
+    assert result.matched_count == 1
+    result = await store.tickets.update_one({"reference": "R1", "photos.2": {"$exists": True}},
+                                            {"$set": {"photos.2.approved": True}})
+    assert result.matched_count == 0
+    doc = await store.tickets.find_one({"reference": "R1"})
+    assert doc["photos"] == [{"url": "/a"}, {"url": "/b", "approved": True}]
+
+
+async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(store: Store) -> None:
+    """bot/guide/sights.py: replace_one(upsert) per sight, delete_many($nin) of the ones a new file dropped, an
+    upserted $set+$inc version document, find_one sorted on seq descending for the next position."""
+    for i, sid in enumerate(["a", "b", "c"]):
+        await store.sights.replace_one({"_id": sid}, {"_id": sid, "seq": i, "rank": 1}, upsert=True)
+    await store.sights.replace_one({"_id": "b"}, {"_id": "b", "seq": 1, "rank": 9}, upsert=True)
+    await store.sights.delete_many({"_id": {"$nin": ["a", "b"]}})
+    assert [d["_id"] async for d in store.sights.find({}).sort([("seq", 1)])] == ["a", "b"]
+    assert (await store.sights.find_one({"_id": "b"}))["rank"] == 9
+    assert (await store.sights.find_one({}, {"seq": 1}, sort=[("seq", -1)]))["_id"] == "b"
+    for _ in range(2):
+        await store.counters.update_one({"_id": "guide_catalogue"},
+                                        {"$set": {"transport": {"hubs": []}}, "$inc": {"version": 1}}, upsert=True)
+    meta = await store.counters.find_one_and_update({"_id": "guide_catalogue"}, {"$inc": {"version": 1}},
+                                                    return_document=ReturnDocument.AFTER)
+    assert meta["version"] == 3 and meta["transport"] == {"hubs": []}

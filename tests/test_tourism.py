@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.geo import haversine_m
+from bot.guide.catalogue import KINDS, Catalogue, Category, Poi
 from bot.i18n import Texts
-from bot.models import Entity, GeoPoint, Inbound, NluResult, Reply, utcnow
-from bot.pois import KINDS, Catalogue, Category, Poi
+from bot.models import Entity, GeoPoint, Inbound, NluResult, Pin, Reply, utcnow
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -95,13 +95,13 @@ def test_it_satisfies_the_handler_protocol(handler: TourismHandler) -> None:
 
 # ---------------------------------------------------------------------- nearby
 @pytest.mark.parametrize("lang", ["el", "en"])
-async def test_nearby_with_a_shared_location_gives_the_5_nearest_with_pins_and_distances(
+async def test_nearby_with_a_shared_location_gives_the_5_nearest_in_one_answer_with_one_pin(
         services: Services, handler: TourismHandler, catalogue: Catalogue, lang: str) -> None:
     out = await handler.handle(make_turn(services, intent="tourist_nearby", lang=lang, location=HARBOUR))
     expected = brute_force(catalogue, HARBOUR, KINDS["nearby"])[:5]
-    assert [(p.location.lat, p.location.lon) for p in pins(out)] == [(p.lat, p.lon) for p in expected]
-    assert [p.location.name for p in pins(out)] == [p.name(lang) for p in expected]
-    assert all(p.text == "" for p in pins(out))  # the pin alone: Telegram venue, Viber location + map link
+    assert len(out.replies) == 1  # one readable answer, not a pin bubble per sight and then the list again
+    [pin] = [p.location for p in pins(out)]
+    assert (pin.lat, pin.lon, pin.name) == (expected[0].lat, expected[0].lon, expected[0].name(lang))  # the top one
     text = listing(out).text
     t = Texts(lang)
     assert text.startswith(t("tourism.title_nearby", first=1, last=5, total=85))
@@ -123,10 +123,10 @@ async def test_distance_ordering_at_known_places(services: Services, handler: To
                                                  origin: GeoPoint, first: list[str]) -> None:
     out = await handler.handle(make_turn(services, intent="tourist_nearby", location=origin))
     assert ids_of(out, catalogue)[:len(first)] == first
-    addresses = [p.location.address for p in pins(out)]
-    metres = [haversine_m(origin, GeoPoint(p.location.lat, p.location.lon)) for p in pins(out)]
+    metres = [haversine_m(origin, catalogue.get(i).point) for i in ids_of(out, catalogue)]
     assert metres == sorted(metres)
-    assert all(" · " in a for a in addresses)  # "2,3 χλμ. · Παραλία"
+    [pin] = [p.location for p in pins(out)]
+    assert pin.name == catalogue.get(first[0]).name.el and " · " in pin.address  # "2,3 χλμ. · Φαράγγι / μονοπάτι"
 
 
 async def test_nearby_without_a_location_asks_for_it_and_the_shared_location_answers(
@@ -203,8 +203,9 @@ async def test_category_lists_without_a_location_go_best_known_first_and_page_th
         services: Services, handler: TourismHandler, catalogue: Catalogue, intent: str, kind: str) -> None:
     out = await handler.handle(make_turn(services, text="", intent=intent, lang="en"))
     assert payload(out, "tour:loc:") == f"tour:loc:{kind}"  # offers "nearest first"
-    assert all(p.location.address == Texts("en")(f"tourism.categories.{catalogue.get(i).category.value}")
-               for p, i in zip(pins(out), ids_of(out, catalogue), strict=True))
+    [pin] = [p.location for p in pins(out)]
+    top = catalogue.get(ids_of(out, catalogue)[0])
+    assert (pin.name, pin.address) == (top.name.en, Texts("en")(f"tourism.categories.{top.category.value}"))
     got = await pages(services, handler, catalogue, out, lang="en")
     assert all(1 <= len(page) <= 5 for page in got)
     flat = [i for page in got for i in page]
@@ -246,8 +247,8 @@ async def test_a_place_named_in_a_category_question_orders_by_distance_from_it(
     ("Tell me about Balos lagoon", "en", "balos"),
     ("Πόσες ώρες είναι το φαράγγι της Σαμαριάς;", "el", "samaria_gorge"),
     ("farangi samarias", "el", "samaria_gorge"),
-    ("What time does the maritime museum open?", "en", "maritime_museum"),
-    ("ναυτικο μουσειο ωραριο", "el", "maritime_museum"),
+    ("Tell me about the maritime museum", "en", "maritime_museum"),
+    ("ναυτικο μουσειο χανιων", "el", "maritime_museum"),
     ("Elafonissi pink sand?", "en", "elafonisi"),
     ("λίμνη κουρνά", "el", "kournas_lake"),
     ("limni kourna", "el", "kournas_lake"),
@@ -281,6 +282,7 @@ async def test_sight_info_shows_practical_notes_and_bus(services: Services, hand
     assert "Ticket at the entrance (Xyloskalo)." in text
     assert t("tourism.info_bus", text=t("tourism.bus_ktel_summer")) in text
     assert t("tourism.info_check") in text
+    assert text.count(t("tourism.hours_today", text="").rstrip()) == 1  # structured hours: today's answer
 
 
 async def test_sight_info_from_the_nlu_entity(services: Services, handler: TourismHandler) -> None:
@@ -323,10 +325,11 @@ async def test_transport_shows_the_hubs_and_the_sights_served_by_bus(services: S
     out = await handler.handle(make_turn(services, text="how do buses work here", intent="tourist_transport",
                                          lang=lang))
     hubs = catalogue.hubs()
-    assert [(p.location.lat, p.location.lon) for p in pins(out)] == [(h.lat, h.lon) for h in hubs]
-    intro = out.replies[0].text
+    [reply] = out.replies
+    assert [(p.location.lat, p.location.lon) for p in pins(out)] == [(hubs[0].lat, hubs[0].lon)]
+    intro = reply.text
     assert catalogue.transport.intro(lang) in intro
-    assert all(h.description(lang) in intro for h in hubs)
+    assert all(h.description(lang) in intro and Pin(h.name(lang), h.lat, h.lon).map_url in intro for h in hubs)
     served_text = listing(out).text
     for service, pois in catalogue.served_by_bus().items():
         line = next(ln for ln in served_text.splitlines()
@@ -339,8 +342,10 @@ async def test_transport_to_a_named_sight_and_to_a_hub(services: Services, handl
     out = await handler.handle(make_turn(services, text="How do I get to Elafonisi?", intent="tourist_transport",
                                          lang="en"))
     [reply] = out.replies
-    assert Texts("en")("tourism.bus_ktel_summer") in reply.text
-    assert reply.location is not None and reply.location.name == "KTEL Bus Station"
+    t = Texts("en")
+    assert t("tourism.bus_route_ktel", line="Chania – Elafonisi", stop="Elafonisi (beach)") in reply.text
+    assert t("tourism.bus_route_season", season="summer timetable only (about May to October)") in reply.text
+    assert reply.location is not None and reply.location.name == "KTEL Bus Station"  # where to board
 
     out = await handler.handle(make_turn(services, text="πώς πάω στο αεροδρόμιο;", intent="tourist_transport"))
     assert out.replies[0].location is not None and out.replies[0].location.name.startswith("Αεροδρόμιο Χανίων")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +45,8 @@ from viberbot.api.viber_requests import (
 
 from bot import language
 from bot.channels.base import Intake, SendError
+from bot.channels.payloads import ViberEvent
+from bot.channels.validation import InvalidPayload, parse_json, validate
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Reply
 from bot.settings import Settings
@@ -121,11 +123,14 @@ class ViberAdapter:
             log.warning("viber webhook: bad signature", extra={"remote": request.remote})
             return web.json_response({"error": "bad signature"}, status=403)
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return web.json_response({"error": "invalid JSON"}, status=400)
-        if not isinstance(data, dict):
-            return web.json_response({"error": "invalid JSON"}, status=400)
+            checked: ViberEvent = validate(ViberEvent, parse_json(body, max_bytes=limit))
+        except InvalidPayload as exc:
+            log.info("viber callback refused", extra={"reason": str(exc)})
+            return web.json_response({"error": f"invalid callback: {exc}"}, status=400)
+        if abs(time.time() - checked.timestamp / 1000) > self.settings.viber_replay_window_s:
+            log.warning("viber webhook: timestamp outside the replay window", extra={"remote": request.remote})
+            return web.json_response({"error": "timestamp outside the replay window"}, status=403)
+        data = checked.model_dump(exclude_none=True)  # only checked fields reach viberbot and the store
         event = data.get("event")
         try:
             parsed = create_request(data)
@@ -146,7 +151,7 @@ class ViberAdapter:
             if isinstance(parsed, ViberMessageRequest):
                 return await self._on_message(parsed, data)
             if isinstance(parsed, ViberConversationStartedRequest):
-                return self._on_conversation_started(parsed)
+                return await self._on_conversation_started(parsed)
             if isinstance(parsed, ViberSubscribedRequest):
                 await self._set_unsubscribed(parsed.user.id, False)
             elif isinstance(parsed, ViberUnsubscribedRequest):
@@ -227,14 +232,28 @@ class ViberAdapter:
                        text=text, location=location, attachments=attachments, button=button,
                        language_hint=req.sender.language, contact_phone=phone)
 
-    def _on_conversation_started(self, req: ViberConversationStartedRequest) -> web.Response:
-        """Viber shows the JSON of a message in this response as the welcome; nothing is stored."""
+    async def _on_conversation_started(self, req: ViberConversationStartedRequest) -> web.Response:
+        """Viber shows the JSON of a message in this response as the welcome; nothing is stored.
+
+        Idempotent: Viber sends it again each time the person opens the chat screen (and on a retry); someone
+        who has already written to the bot is not welcomed again (an empty answer shows nothing)."""
+        if await self._known_user(req.user.id if req.user else None):
+            log.info("viber conversation started again", extra={"conversation": f"viber:{req.user.id}"})
+            return web.json_response({})
         lang = language.from_hint(req.user.language if req.user else None)
         texts = Texts(lang)
         welcome = f"{texts('system.welcome')}\n\n{texts('channels.viber_start_hint')}"
         body = TextMessage(text=welcome).to_dict() | {"sender": self._sender()}
         log.info("viber conversation started", extra={"language": lang})
         return web.json_response(body)
+
+    async def _known_user(self, user_id: str | None) -> bool:
+        if self.store is None or not user_id:
+            return False
+        try:
+            return await self.store.conversations.find_one({"_id": f"viber:{user_id}"}, {"_id": 1}) is not None
+        except PyMongoError:
+            return False  # the welcome again is better than no answer
 
     async def _set_unsubscribed(self, user_id: str | None, value: bool) -> None:
         """Record (un)subscription on an existing conversation; a user we never talked to leaves no trace."""

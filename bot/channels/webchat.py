@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
-import math
 import re
 import secrets
 import time
@@ -42,9 +40,12 @@ from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
+from pydantic import TypeAdapter
 from pymongo.errors import PyMongoError
 
 from bot.channels.base import Intake
+from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
+from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
 from bot.i18n import Texts
 from bot.models import GeoPoint, Inbound, Language, Reply
 from bot.settings import Settings
@@ -59,11 +60,10 @@ STATIC = HERE / "static"
 COOKIE = "chania_chat"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+CLIENT_ID_IN_FRAME = re.compile(r'"id"\s*:\s*"([A-Za-z0-9-]{8,64})"')
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 MAX_FRAME_BYTES = 8 * 1024
 MAX_TEXT_CHARS = 2000
-MAX_PAYLOAD_CHARS = 256
 WS_MAX_MSG_SIZE = 64 * 1024  # larger frames close the socket (1009); below it, our own limit answers an error frame
 HISTORY_LIMIT = 50
 MAX_SOCKETS_PER_CHAT = 8  # open tabs of one visitor
@@ -74,6 +74,15 @@ _TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label"
               "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
               "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
               "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript")
+
+
+FRAME: TypeAdapter[Any] = TypeAdapter(WebChatFrame)
+
+
+def _client_id(data: str) -> str | None:
+    """The client id of a refused frame, when it has a readable one: the page then knows which message failed."""
+    match = CLIENT_ID_IN_FRAME.search(data[:MAX_FRAME_BYTES])
+    return match.group(1) if match else None
 
 
 class FrameError(ValueError):
@@ -215,7 +224,13 @@ class WebChatAdapter:
             await self._send_history(ws, chat_id, texts)
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
-                    await self._on_frame(ws, chat_id, msg.data, bucket, texts)
+                    try:
+                        await self._on_frame(ws, chat_id, msg.data, bucket, texts)
+                    except (ConnectionError, RuntimeError):
+                        raise
+                    except Exception:  # a bug must not cost the visitor their socket
+                        log.exception("webchat: frame failed", extra={"conversation": f"webchat:{chat_id}"})
+                        await self._error(ws, texts, FrameError("invalid"))
                 elif msg.type == WSMsgType.BINARY:
                     await self._error(ws, texts, FrameError("invalid"))
                 elif msg.type == WSMsgType.ERROR:
@@ -245,44 +260,27 @@ class WebChatAdapter:
 
     @staticmethod
     def parse_frame(chat_id: str, data: str) -> Inbound:
-        """A client frame → ``Inbound``; :class:`FrameError` with a code the page understands."""
-        if len(data.encode("utf-8")) > MAX_FRAME_BYTES:
-            raise FrameError("too_long")
+        """A client frame → ``Inbound``; :class:`FrameError` with a code the page understands. The frame passes
+        the same gates as a webhook body (``bot.channels.validation``): size and depth before parsing, bounded
+        numbers, BSON-safe strings, then the typed frame model."""
         try:
-            frame = json.loads(data)
-        except ValueError:
-            raise FrameError("invalid") from None
-        if not isinstance(frame, dict):
-            raise FrameError("invalid")
-        cid = frame.get("id")
-        if not isinstance(cid, str) or not CLIENT_ID_RE.match(cid):
-            raise FrameError("invalid")
-        lang = frame.get("lang")
-        hint = lang if isinstance(lang, str) and LANG_RE.match(lang) else None
+            frame = validate(FRAME, parse_json(data, max_bytes=MAX_FRAME_BYTES))
+        except PayloadTooLarge:
+            raise FrameError("too_long") from None
+        except InvalidPayload:
+            raise FrameError("invalid", _client_id(data)) from None
+        hint = frame.lang if frame.lang is not None and LANG_RE.match(frame.lang) else None
         base: dict[str, Any] = {"channel": "webchat", "user_id": chat_id, "chat_id": chat_id,
-                                "message_id": f"{chat_id}:{cid}", "language_hint": hint}
-        kind = frame.get("type")
-        if kind == "message":
-            text = frame.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise FrameError("invalid", cid)
-            if len(text) > MAX_TEXT_CHARS:
-                raise FrameError("too_long", cid)
-            return Inbound(text=text.strip(), **base)
-        if kind == "button":
-            payload = frame.get("payload")
-            if not isinstance(payload, str) or not payload or len(payload) > MAX_PAYLOAD_CHARS:
-                raise FrameError("invalid", cid)
-            return Inbound(button=payload, **base)
-        if kind == "location":
-            lat, lon = frame.get("lat"), frame.get("lon")
-            if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in (lat, lon)):
-                raise FrameError("invalid", cid)
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise FrameError("invalid", cid)
-            return Inbound(location=GeoPoint(float(lat), float(lon)), **base)
-        raise FrameError("invalid", cid)
+                                "message_id": f"{chat_id}:{frame.id}", "language_hint": hint}
+        if isinstance(frame, WebChatMessage):
+            if not frame.text.strip():
+                raise FrameError("invalid", frame.id)
+            if len(frame.text) > MAX_TEXT_CHARS:
+                raise FrameError("too_long", frame.id)
+            return Inbound(text=frame.text.strip(), **base)
+        if isinstance(frame, WebChatButton):
+            return Inbound(button=frame.payload, **base)
+        return Inbound(location=GeoPoint(frame.lat, frame.lon), **base)
 
     async def _error(self, ws: web.WebSocketResponse, texts: Texts, err: FrameError) -> None:
         await ws.send_json({"type": "error", "id": err.client_id, "code": err.code,

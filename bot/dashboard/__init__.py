@@ -10,7 +10,9 @@ Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
-``/staff/account`` · ``/staff/nlu/review`` (NLU review queue, role ``annotator``).
+``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+publishes of a ticket) ·
+``/staff/nlu/review`` (NLU review queue, role ``annotator``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, auth, intake, monitor, nlu_review, stats, tickets
+from bot.dashboard.views import admin, alerts, api_keys, auth, intake, monitor, nlu_review, publication, stats, tickets
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -96,12 +98,17 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/tickets/{reference}/reassign", tickets.reassign)
     r.add_post("/tickets/{reference}/note", tickets.add_note)
     r.add_post("/tickets/{reference}/duplicate", tickets.mark_duplicate)
+    r.add_get("/tickets/{reference}/public", publication.public_view)
+    r.add_post("/tickets/{reference}/public/private", publication.change_private)
+    r.add_post("/tickets/{reference}/public/photos/{index:\\d{1,3}}", publication.change_photo)
 
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)
     r.add_get("/intake/{reference}/receipt", intake.receipt)
 
     r.add_get("/stats", stats.stats_page)
+
+    alerts.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)
@@ -110,6 +117,9 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/admin/staff/{username}/password", admin.staff_password)
     r.add_post("/admin/staff/{username}/unlock", admin.staff_unlock)
     r.add_get("/admin/audit", admin.audit_page)
+    r.add_get("/admin/api-keys", api_keys.key_list)
+    r.add_post("/admin/api-keys", api_keys.key_issue)
+    r.add_post("/admin/api-keys/{key_id}/revoke", api_keys.key_revoke)
 
     r.add_get("/nlu/review", nlu_review.review_queue)
     r.add_post("/nlu/review/{message_id}", nlu_review.save_label)

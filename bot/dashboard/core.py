@@ -19,8 +19,11 @@ from aiohttp import web
 
 from bot import audit
 from bot.dashboard.i18n import StaffTexts, texts_for
+from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
+from bot.dashboard.ticket_filters import day_text
 from bot.events import EventBus
+from bot.open311.intake import attribute_answers
 from bot.services import Services
 from bot.staff import StaffMember
 from bot.tickets import local_time
@@ -107,8 +110,9 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote})
-    env.globals.update({"static": static_url, "PREFIX": PREFIX})
+    env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote, "day": day_text})
+    env.globals.update({"static": static_url, "PREFIX": PREFIX, "where": where,
+                        "ticket_attributes": attribute_answers})
     return env
 
 
@@ -119,8 +123,10 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
+    ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
+    ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
     ("annotate", "nav.nlu_review", f"{PREFIX}/nlu/review"),
     ("nlu_models", "nav.nlu_models", f"{PREFIX}/nlu/models"),
 )

@@ -31,11 +31,24 @@ def loose_pattern(text: str) -> str:
     return "".join(out)
 
 
+_DMY_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
 def _date(value: str) -> date | None:
+    """A calendar day as typed in the filter, ``31/01/2026`` (Greek order, also with ``.`` or ``-``), or ISO
+    ``2026-01-31`` (links of the list itself)."""
+    if not value:
+        return None
     try:
-        return date.fromisoformat(value) if value else None
+        m = _DMY_RE.match(value)
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else date.fromisoformat(value.strip())
     except ValueError:
         return None
+
+
+def day_text(value: date | None) -> str:
+    """A day as the filter's field shows it: ``31/01/2026``."""
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 @dataclass

@@ -13,10 +13,13 @@ A person is known by the conversations they wrote from (``<channel>:<user id>``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 CLOSED_STATUSES: tuple[str, ...] = ("resolved", "rejected", "duplicate", "referred")
 
@@ -44,7 +47,8 @@ class RetentionRule:
     ``due`` adds conditions to the age filter (e.g. "has photos"). ``action`` is ``"delete"`` or an update
     document built at run time (``now`` → update); the update must make the document no longer due, so that a
     second run finds nothing. ``since_closed``: the age counts from the moment the ticket was closed (found in its
-    history) instead of a stored field.
+    history) instead of a stored field. ``keep``: the ``_id`` s that stay although due (e.g. conversations that an
+    open ticket still reports to).
     """
 
     name: str
@@ -53,6 +57,7 @@ class RetentionRule:
     action: Literal["delete"] | Callable[[datetime], Mapping[str, Any]]
     due: Filter = field(default_factory=dict)
     since_closed: bool = False
+    keep: Callable[[Store], Awaitable[set[Any]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,16 @@ def _audit(s: DataSubject) -> Filter:
     return {"target": _in(s.conversation_ids | s.references)}
 
 
+async def _conversations_with_open_tickets(store: Store) -> set[Any]:
+    keep: set[Any] = set()
+    async for t in store.tickets.find({"status": {"$nin": list(CLOSED_STATUSES)}},
+                                      {"conversation_id": 1, "followers.conversation_id": 1}):
+        keep.add(t.get("conversation_id"))
+        keep.update(f.get("conversation_id") for f in t.get("followers") or ())
+    keep.discard(None)
+    return keep
+
+
 def _photos_removed(now: datetime) -> Mapping[str, Any]:
     return {"$set": {"photos": [], "retention.photos_removed_at": now}}
 
@@ -100,7 +115,8 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
               "last location",
         find=_conversations,
         erase="delete",
-        retention=(RetentionRule("inactive conversations", "retention_messages_days", "last_activity", "delete"),),
+        retention=(RetentionRule("inactive conversations", "retention_messages_days", "last_activity", "delete",
+                                 keep=_conversations_with_open_tickets),),
     ),
     PersonalDataCollection(
         name="messages",
@@ -122,6 +138,15 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         ),
     ),
     PersonalDataCollection(
+        name="alert_subscriptions",
+        holds="area-alert subscriptions: chat id, the areas or the shared spot and radius chosen, the kinds of "
+              "notice, when consent was given (bot/alerts/subscriptions.py)",
+        find=_conversations,
+        erase="delete",
+        # kept while the person is subscribed: /stop, erasure, or the platform reporting that the person blocked
+        # the bot deletes it (bot/alerts/broadcast.py)
+    ),
+    PersonalDataCollection(
         name="nlu_labels",
         holds="labelled messages for training the NLU: the message text (phones and e-mails masked), its intent "
               "and marked names, who labelled it",
@@ -140,7 +165,9 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 
 # Collections of the store that hold no personal data of residents (staff accounts are the staff's own data,
 # managed by the admin pages).
-NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff"})
+# Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
+NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage",
+                                          "sights", "sight_photos"})
 
 
 def collection(name: str) -> PersonalDataCollection:

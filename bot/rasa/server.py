@@ -282,6 +282,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
+def new_rasa_token() -> str:
+    """A random Rasa token that never begins with "-" (so no command line can take it for an option)."""
+    return "t" + secrets.token_urlsafe(24)
+
+
 class RasaServer:
     """A ``rasa run --enable-api`` process on 127.0.0.1 serving ``model``; use ``async with`` or start/stop."""
 
@@ -289,7 +294,7 @@ class RasaServer:
                  startup_timeout_s: float = 240.0, log_path: Path | None = None) -> None:
         self.model = Path(model)
         self.port = port
-        self.token = token or secrets.token_urlsafe(24)
+        self.token = token or new_rasa_token()
         self.startup_timeout_s = startup_timeout_s
         self.log_path = log_path
         self._proc: asyncio.subprocess.Process | None = None
@@ -320,7 +325,7 @@ class RasaServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
         cmd = [str(RASA_BIN), "run", "--enable-api", "-m", str(self.model), "-i", "127.0.0.1",
-               "--port", str(self.port), "--auth-token", self.token]
+               "--port", str(self.port), f"--auth-token={self.token}"]  # "=": a token may begin with "-"
         linux = sys.platform.startswith("linux")
         self._proc = await asyncio.create_subprocess_exec(
             *cmd, cwd=NLU_DIR, env=rasa_env(), stdin=subprocess.DEVNULL, stdout=self._log,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.dashboard.core import (
+    NAV,
     PREFIX,
     SESSION,
     SESSION_TOKEN,
@@ -42,9 +43,8 @@ async def home(request: web.Request) -> web.StreamResponse:
     member = request.get(STAFF)
     if member is None:
         raise web.HTTPSeeOther(f"{PREFIX}/login")
-    if member.can("monitor"):
-        raise web.HTTPSeeOther(f"{PREFIX}/monitor")
-    raise web.HTTPSeeOther(f"{PREFIX}/tickets" if member.can("tickets") else f"{PREFIX}/nlu/review")
+    first = next((url for permission, _key, url in NAV if member.can(permission)), f"{PREFIX}/account")
+    raise web.HTTPSeeOther(first)  # the first page of the menu this role may see
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:

@@ -31,6 +31,7 @@ from bot.dashboard.core import (
 from bot.dashboard.core import record as audit
 from bot.models import LANGUAGES, Reply
 from bot.tickets import CHANNELS, tickets_of_conversation
+from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ MAX_REPLY = 4000  # Telegram's limit is 4096 characters
 HEARTBEAT_S = 15.0
 POLL_S = 0.5  # how often an idle stream checks that the browser is still there
 STREAMS = web.AppKey("staff_streams", set)  # the running event-stream tasks, cancelled at shutdown
-MONITOR_CHANNELS = tuple(c for c in CHANNELS if c != "assisted")
+MONITOR_CHANNELS = tuple(c for c in CHANNELS if c not in ("assisted", "open311"))  # not conversations
 
 
 def monitor_filters(query: Any) -> dict[str, str]:
@@ -103,7 +104,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
         [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
-    messages = [doc async for doc in cursor][::-1]
+    messages = label_presses([doc async for doc in cursor][::-1])
     tickets = await tickets_of_conversation(services, conv["_id"], limit=10)
     await audit(request, "conversation.view", target=conv["_id"])
     return render(request, "conversation.html", {

@@ -14,7 +14,7 @@ from pymongo import DESCENDING
 
 from bot import tickets as ticket_service
 from bot.categories import categories
-from bot.dashboard import photos
+from bot.dashboard import photos, reasons
 from bot.dashboard.core import (
     CONFIG,
     PHOTO_HTTP,
@@ -30,8 +30,10 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.core import record as audit
 from bot.dashboard.ticket_filters import TicketFilter
+from bot.i18n import Texts
 from bot.settings import Settings
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
+from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,20 @@ def _page(query: Any) -> int:
 
 def _choices() -> dict[str, Any]:
     return {"statuses": STATUSES, "channels": CHANNELS, "categories": list(categories()),
-            "departments": categories().departments}
+            "departments": categories().departments,
+            "reasons": {s: reasons.reason_codes(s) for s in STATUSES if reasons.reason_codes(s)},
+            "needs_reason": sorted(reasons.NEEDS_REASON)}
+
+
+def _resident_note(ticket: dict[str, Any], status: str, form: dict[str, str]) -> str:
+    """The note sent to the resident with ``status``; ``see_other`` with an error when the reason is missing."""
+    try:
+        return reasons.resident_note(status, form.get("reason", ""), form.get("note", ""),
+                                     ticket.get("language") or "el")
+    except reasons.ReasonMissing:
+        raise see_other(_here(ticket), error="reason_required") from None
+    except ValueError:
+        raise see_other(_here(ticket), error="bad_status") from None
 
 
 @requires("tickets")
@@ -109,9 +124,10 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
         buffer.truncate()
         writer.writerow([_cell(v) for v in (
             doc["reference"], fmt_time(doc.get("created_at")), t.status(doc.get("status")),
-            t.category(doc.get("category")), t.department(doc.get("department")), doc.get("channel"),
-            doc.get("language"), doc.get("address"), f"{point.lat:.6f}" if point else "",
-            f"{point.lon:.6f}" if point else "", doc.get("description"), doc.get("duplicate_of"),
+            t.category(doc.get("category")), t.department(doc.get("department")), t.channel(doc.get("channel")),
+            t(f"language.{doc['language']}") if t.has(f"language.{doc.get('language')}") else doc.get("language"),
+            doc.get("address") or doc.get("place_name"), t.number(point.lat, 6) if point else "",
+            t.number(point.lon, 6) if point else "", doc.get("description"), doc.get("duplicate_of"),
             fmt_time(doc.get("updated_at")),
         )])
         await response.write(buffer.getvalue().encode())
@@ -187,7 +203,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
         cursor = services.store.messages.find({"conversation_id": ticket["conversation_id"]}).sort(
             [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
-        messages = [doc async for doc in cursor][::-1]
+        messages = label_presses([doc async for doc in cursor][::-1])
     await audit(request, "ticket.view", target=ticket["reference"])
     point = ticket_point(ticket)
     return render(request, "ticket.html", {
@@ -195,6 +211,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
         "point": point,
         "tiles_url": request.config_dict[CONFIG].tiles_url or "", "messages": messages, "conv": conv,
         "max_note": MAX_NOTE, **_choices(),
+        "res_t": Texts(texts_of(request).lang),  # the ready-made reasons, in the clerk's language on the page
     })
 
 
@@ -216,10 +233,11 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     status, note = form.get("status", ""), form.get("note", "")
     if status not in STATUSES or status == "duplicate" or len(note) > MAX_NOTE:
         raise see_other(_here(ticket), error="bad_status")  # "duplicate" needs the other ticket: its own form
+    note = _resident_note(ticket, status, form)
     await ticket_service.change_status(services_of(request), ticket["reference"], status,
                                        actor=staff_of(request).actor, note=note)
     await audit(request, "ticket.status", target=ticket["reference"], status=status, previous=ticket.get("status"),
-                note_length=len(note))
+                note_length=len(note), **({"reason": form["reason"]} if form.get("reason") else {}))
     raise see_other(_here(ticket), done="status_changed")
 
 
@@ -264,10 +282,12 @@ async def mark_duplicate(request: web.Request) -> web.StreamResponse:
     note = form.get("note", "")
     if other is None or other == ticket["reference"] or len(note) > MAX_NOTE:
         raise see_other(_here(ticket), error="bad_duplicate")
+    note = _resident_note(ticket, "duplicate", form)
     try:
         await ticket_service.mark_duplicate(services_of(request), ticket["reference"], other,
                                             actor=staff_of(request).actor, note=note)
     except LookupError:
         raise see_other(_here(ticket), error="duplicate_unknown") from None
-    await audit(request, "ticket.duplicate", target=ticket["reference"], of=other)
+    await audit(request, "ticket.duplicate", target=ticket["reference"], of=other,
+                **({"reason": form["reason"]} if form.get("reason") else {}))
     raise see_other(_here(ticket), done="marked_duplicate")

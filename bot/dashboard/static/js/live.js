@@ -16,6 +16,17 @@
     return (c === null || c === undefined || c === "") ? "—" : Math.round(Number(c) * 100) + "%";
   }
 
+  /* intent names in the staff's language, from the page (data-intent-names); the code stays in a tooltip */
+  function intentCell(tag, className, names, intent) {
+    var node = el(tag, className, intent ? (names[intent] || intent) : "—");
+    if (intent) { node.title = intent; }
+    return node;
+  }
+
+  function namesOf(ds) {
+    try { return JSON.parse(ds.intentNames || "{}"); } catch (err) { return {}; }
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -53,6 +64,7 @@
     var threshold = parseFloat(ds.lowConfidence || "0.5");
     var limit = parseInt(ds.limit || "100", 10);
     var empty = document.getElementById("no-conversations");
+    var names = namesOf(ds);
 
     function findRow(id) {
       for (var i = 0; i < tbody.rows.length; i++) {
@@ -87,7 +99,7 @@
       row.appendChild(el("td", "channel", channelLabel(s.channel)));
       row.appendChild(el("td", "language", s.language || "—"));
       row.appendChild(el("td", "text", (s.text || "").slice(0, 160)));
-      row.appendChild(el("td", "intent", s.intent || "—"));
+      row.appendChild(intentCell("td", "intent", names, s.intent));
       var conf = el("td", "confidence", fmtConfidence(s.confidence));
       if (s.confidence !== "" && Number(s.confidence) < threshold) { conf.classList.add("low"); }
       row.appendChild(conf);
@@ -152,6 +164,7 @@
     var ds = list.dataset;
     var threshold = parseFloat(ds.lowConfidence || "0.5");
     var banner = document.getElementById("state-changed");
+    var names = namesOf(ds);
 
     connect(ds.events, function (kind, ev) {
       if (ev.conversation_id !== ds.conversationId) { return; }
@@ -175,7 +188,9 @@
       item.appendChild(meta);
       if (ev.text) { item.appendChild(el("p", "text", ev.text)); }
       if (ev.direction === "in" && ev.intent) {
-        var nlu = el("p", "nlu-live", ev.intent + " · ");
+        var nlu = el("p", "nlu-live");
+        nlu.appendChild(intentCell("span", "intent", names, ev.intent));
+        nlu.appendChild(document.createTextNode(" · "));
         var c = el("span", "", fmtConfidence(ev.confidence));
         if (ev.confidence !== null && ev.confidence < threshold) { c.className = "low"; }
         nlu.appendChild(c);

@@ -29,10 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, mod
 from rapidfuzz import fuzz, process
 
 from bot.geo import haversine_m
+from bot.guide.hours import Opening
 from bot.models import GeoPoint, Language
 from nlu.chania_text import to_latin
 
-POIS_FILE = Path(__file__).resolve().parent.parent / "data" / "pois.yaml"
+POIS_FILE = Path(__file__).resolve().parents[2] / "data" / "pois.yaml"
 
 # The regional unit of Chania, roughly; the south limit takes in the island of Gavdos (about 34.84 N).
 BBOX_LAT = (34.80, 35.75)
@@ -52,7 +53,7 @@ class Category(StrEnum):
     TRANSPORT_HUB = "transport_hub"
 
 
-Bus = Literal["city", "ktel", "ktel_summer"]
+BusService = Literal["city", "ktel", "ktel_summer"]
 
 # The guide's lists and the categories they show.
 KINDS: dict[str, frozenset[Category]] = {
@@ -90,6 +91,17 @@ class Practical(_Strict):
     access: Bilingual | None = None
 
 
+class Bus(_Strict):
+    """How to get there by bus: the service (blue city bus from the Municipal Market, green KTEL from the central
+    bus station all year or in summer only), the line, where to get off, and the season when it runs."""
+
+    service: BusService
+    line: Bilingual
+    stop: Bilingual
+    season: Bilingual | None = None
+    verified: bool = False
+
+
 class Poi(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
     rank: int = Field(ge=1)
@@ -99,9 +111,12 @@ class Poi(_Strict):
     lat: float
     lon: float
     bus: Bus | None = None
+    opening: Opening | None = None
     description: Bilingual
     practical: Practical = Practical()
     photo: HttpUrl | None = None
+    hidden: bool = False  # kept, but not shown to visitors
+    position_verified: bool = True  # false: an approximate position for the tourism office to check
 
     @model_validator(mode="after")
     def _inside_regional_unit(self) -> Poi:
@@ -116,6 +131,7 @@ class Poi(_Strict):
 
 class Transport(_Strict):
     hubs: tuple[str, ...]
+    centre: str  # the sight walking distances are measured from
     intro: Bilingual
 
 
@@ -134,6 +150,8 @@ class PoiFile(_Strict):
         for hub in self.transport.hubs:
             if hub not in by_id or by_id[hub].category is not Category.TRANSPORT_HUB:
                 raise ValueError(f"transport.hubs: {hub!r} is not a transport_hub entry")
+        if self.transport.centre not in by_id:
+            raise ValueError(f"transport.centre: {self.transport.centre!r} is not an entry")
         return self
 
 
@@ -315,8 +333,12 @@ class Catalogue:
         out: dict[str, list[Poi]] = {"city": [], "ktel": [], "ktel_summer": []}
         for poi in sorted(self.pois, key=lambda p: p.rank):
             if poi.bus and poi.category is not Category.TRANSPORT_HUB:
-                out[poi.bus].append(poi)
+                out[poi.bus.service].append(poi)
         return out
 
     def hubs(self) -> list[Poi]:
         return [self._by_id[h] for h in self.transport.hubs]
+
+    @property
+    def centre(self) -> Poi:
+        return self._by_id[self.transport.centre]

@@ -1,0 +1,150 @@
+"""What a short typed answer means, in any script (Greek accented or not, Greeklish, English).
+
+* :func:`yes_or_no` — "ναι", "nai", "σωστά", "ok", "exactly" → True; "όχι", "oxi", "λάθος", "no" → False;
+  anything else (an address, a question) → None. NLU's ``affirm``/``deny`` count only when the words say nothing.
+* :func:`place_kind` — is a typed answer to "where?" a place (``"place"``: a street word, a number, a known area
+  or sight), a shrug (``"unsure"``: "ξέρω γω", "dunno"), keyboard noise (``"gibberish"``), or cannot tell
+  (``"maybe"``)?
+* :func:`place_from_entities` — the place a message names: the street rather than where the writer lives, with
+  its house number ("Αποκορώνου 25").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from bot.models import Entity, NluResult
+from nlu.chania_text import normalize
+
+_WORD = re.compile(r"\w+")
+
+_YES = frozenset({
+    "yes", "yeah", "yep", "yup", "yea", "ok", "okay", "sure", "correct", "right", "exactly", "indeed", "true",
+    "ναι", "σωστα", "σωστο", "ακριβωσ", "βεβαια", "βεβαιωσ", "ενταξει", "μαλιστα", "οκ", "ισχυει",
+    "nai", "ne", "swsta", "sosta", "swsto", "sosto", "akrivos", "akribws", "akrivws", "akribos", "vevaia", "bebaia",
+    "entaxei", "entaksei", "malista", "isxyei", "isxuei",
+})
+_NO = frozenset({
+    "no", "nope", "nah", "not", "wrong", "incorrect", "elsewhere", "isn",
+    "οχι", "λαθοσ", "αλλου", "δεν", "καθολου",
+    "oxi", "ohi", "ochi", "lathos", "la8os", "allou", "den", "katholou",
+})
+# words that may stand around a yes or a no without changing it ("yes, that's it", "όχι, δεν είναι εκεί")
+_AROUND = frozenset({
+    "it", "is", "s", "t", "that", "thats", "there", "the", "place", "spot", "please", "thanks", "thank", "you",
+    "its", "yes", "indeed", "exactly", "right", "correct",
+    "εκει", "αυτο", "αυτη", "ειναι", "το", "η", "ακριβωσ", "σωστα", "ευχαριστω", "παρακαλω", "ναι",
+    "ekei", "afto", "auto", "einai", "to", "h", "i", "parakalw", "parakalo", "eyxaristw", "euxaristw",
+})
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+def yes_or_no(text: str, nlu: NluResult | None = None, *, min_confidence: float = 0.6) -> bool | None:
+    """True for a yes, False for a no, None when the text is something else (e.g. an address)."""
+    words = _words(text)
+    if words and len(words) <= 6 and not any(w.isdigit() for w in words):
+        yes = any(w in _YES for w in words)
+        no = any(w in _NO for w in words)
+        if yes != no and all(w in _YES or w in _NO or w in _AROUND for w in words):
+            return yes
+    if nlu is not None and nlu.ok and nlu.confidence >= min_confidence and len(words) <= 4:
+        if nlu.intent == "affirm":
+            return True
+        if nlu.intent == "deny":
+            return False
+    return None
+
+
+_UNSURE_PHRASES = (
+    "ξερω γω", "δεν ξερω", "δε ξερω", "ποιοσ ξερει", "καπου εκει", "καπου", "δεν θυμαμαι", "ιδεα δεν εχω",
+    "kserw gw", "ksero go", "xerw gw", "xero go", "den kserw", "den ksero", "den xerw", "den xero", "kapou",
+    "dunno", "don t know", "dont know", "do not know", "no idea", "not sure", "idk", "who knows", "somewhere",
+    "anywhere", "whatever", "no clue", "cannot remember", "can t remember",
+)
+_PLACE_WORDS = frozenset({
+    # Greek (normalised: no accents, final sigma as σ)
+    "οδοσ", "οδο", "οδου", "οδ", "λεωφοροσ", "λεωφορο", "λεωφορου", "λεωφ", "πλατεια", "πλατειασ", "γωνια",
+    "διασταυρωση", "δρομοσ", "δρομο", "δρομου", "στενο", "στενακι", "παραλια", "λιμανι", "παρκο", "κηποσ", "κηπο",
+    "σχολειο", "εκκλησια", "αγορα", "πεζοδρομιο", "γεφυρα", "σταση", "σταθμο", "σταθμοσ", "νοσοκομειο", "αρ",
+    "απεναντι", "μπροστα", "διπλα", "πισω", "κοντα", "τερμα", "ακτη", "συνοικια", "χωριο",
+    # Greeklish
+    "odos", "odo", "odou", "leoforos", "leoforo", "plateia", "platia", "gwnia", "gonia", "dromos", "dromo",
+    "steno", "paralia", "limani", "parko", "kipos", "kipo", "sxoleio", "ekklhsia", "ekklisia", "agora",
+    "apenanti", "mprosta", "dipla", "pisw", "piso", "konta", "akti", "xwrio", "xorio",
+    # English
+    "street", "st", "road", "rd", "avenue", "ave", "square", "sq", "corner", "junction", "lane", "alley", "harbour",
+    "harbor", "port", "park", "garden", "beach", "school", "church", "market", "bridge", "stop", "station",
+    "hospital", "near", "opposite", "behind", "outside", "next", "village", "district", "quay", "seafront",
+})
+_VOWELS = set("aeiouyαεηιουω")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxzβγδζθκλμνξπρσςτφχψ]{5,}")
+
+PlaceKind = Literal["place", "unsure", "gibberish", "maybe"]
+
+
+def _gibberish_word(word: str) -> bool:
+    return len(word) >= 4 and word.isalpha() and (not (set(word) & _VOWELS) or bool(_CONSONANT_RUN.search(word)))
+
+
+def place_kind(text: str, nlu: NluResult | None = None) -> PlaceKind:
+    words = _words(text)
+    if not words:
+        return "gibberish"
+    if any(ch.isdigit() for ch in text) or (nlu is not None and (nlu.entity("location") or nlu.entity("sight"))):
+        return "place"
+    if any(w in _PLACE_WORDS for w in words):
+        return "place"
+    plain = " ".join(words)
+    if any(re.search(rf"(^| ){re.escape(p)}( |$)", plain) for p in _UNSURE_PHRASES):
+        return "unsure"
+    if yes_or_no(text) is not None:
+        return "unsure"  # a yes or a no is not a place
+    long_words = [w for w in words if len(w) >= 3]
+    if long_words and sum(_gibberish_word(w) for w in long_words) * 2 >= len(long_words):
+        return "gibberish"
+    if len(plain) < 3:
+        return "gibberish"
+    return "maybe"
+
+
+# "I live in X" names where the writer lives, not where the problem is
+_HOME_CUES = frozenset({"μενω", "κατοικω", "μενουμε", "meno", "menw", "katoikw", "live", "living", "lives", "from"})
+_HOUSE_NUMBER_AFTER = re.compile(r"\s*,?\s*(?:αρ\.?\s*|no\.?\s*|#\s*)?(\d{1,4}[α-ωa-z]?)\b", re.IGNORECASE)
+_HOUSE_NUMBER_BEFORE = re.compile(r"\b(\d{1,4}[a-z]?)\s*,?\s*$", re.IGNORECASE)
+
+
+def _house_number(text: str, entity: Entity) -> str | None:
+    if entity.end is not None:
+        m = _HOUSE_NUMBER_AFTER.match(text[entity.end:])
+        if m and not _is_time_after(text[entity.end + m.end(1):]):  # "στην Αποκορώνου 3 μέρες τώρα"
+            return m.group(1)
+    if entity.start is not None:
+        m = _HOUSE_NUMBER_BEFORE.search(text[:entity.start])
+        if m:
+            return m.group(1)
+    return None
+
+
+def _is_time_after(rest: str) -> bool:
+    words = _words(rest)[:1]
+    return bool(words) and words[0].startswith(("μερ", "ημερ", "εβδομ", "ωρ", "μην", "λεπτ", "χρον", "day", "week",
+                                                 "hour", "month", "minute", "year", "mer", "evdom", "min", "xron"))
+
+
+def place_from_entities(text: str, nlu: NluResult) -> str | None:
+    """The ``location`` a message names as the problem's place, with its house number if one follows it."""
+    places = [e for e in nlu.entities if e.entity == "location" and e.value]
+    if not places:
+        return None
+    chosen = places[0]
+    for e in places:
+        before = _words(text[:e.start])[-3:] if e.start is not None else []
+        if not any(w in _HOME_CUES for w in before):
+            chosen = e
+            break
+    number = _house_number(text, chosen)
+    return f"{chosen.value} {number}" if number else chosen.value

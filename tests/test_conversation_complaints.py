@@ -1,0 +1,158 @@
+"""Issue 9, the complaint flow, as a person lives it: the real app over the Telegram webhook, the real Rasa server,
+the fake Bot API recording what the person sees. Each test is a few exchanges, in Greek and in English."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from bot import tickets
+from bot.i18n import Texts
+from tests.fixtures.service import Service
+from tests.test_complaints_webhooks import REF, TelegramPerson
+
+pytestmark = pytest.mark.rasa
+
+EL, EN = Texts("el"), Texts("en")
+
+
+def seen(person: TelegramPerson) -> str:
+    """What the person reads (Telegram gets HTML-escaped text)."""
+    return html.unescape(person.text)
+
+
+async def finish(person: TelegramPerson, t: Texts) -> str:
+    """No photo, no phone, submit: the reference number."""
+    await person.press(t("complaints.skip_photo"))
+    await person.press(t("complaints.consent_no"))
+    await person.press(t("complaints.submit"))
+    ref = REF.search(person.text)
+    assert ref, person.text
+    return ref.group(0)
+
+
+# ------------------------------------------------------------------------------------- yes / no at "Is it at X?"
+
+@pytest.mark.parametrize("word", ["ναι", "nai", "σωστά", "ok"])
+async def test_greek_yes_confirms_the_place_with_its_house_number(service: Service, word: str) -> None:
+    maria = TelegramPerson(service, 9101)
+    await maria.say("Δεν ανάβει η λάμπα στην Αποκορώνου 25")
+    assert EL("complaints.confirm_place", place="«Αποκορώνου 25»") in maria.texts
+    await maria.say(word)
+    assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
+    ref = await finish(maria, EL)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Αποκορώνου 25"
+
+
+@pytest.mark.parametrize("word", ["yes", "exactly", "ok"])
+async def test_english_yes_confirms_and_the_place_is_in_latin_script(service: Service, word: str) -> None:
+    john = TelegramPerson(service, 9102, lang="en")
+    await john.say("The street light on Apokoronou 25 is out")
+    assert seen(john).count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
+    await john.say(word)
+    assert john.texts == [EN("complaints.ask_photo", max_mb=10)]
+    await john.press(EN("complaints.skip_photo"))
+    await john.press(EN("complaints.consent_no"))
+    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in seen(john)
+
+
+@pytest.mark.parametrize(("lang", "word"), [("el", "όχι"), ("el", "oxi"), ("en", "no")])
+async def test_no_asks_for_the_place_again(service: Service, lang: str, word: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    eleni = TelegramPerson(service, 9103, lang=lang)
+    await eleni.say("Σπασμένο πεζοδρόμιο στη Χάληδων" if lang == "el" else "Broken pavement on Chalidon street")
+    await eleni.say(word)
+    assert eleni.texts == [t("complaints.place_not_there"), t("complaints.ask_location")]
+    conv = await eleni.conversation()
+    assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
+    await eleni.say("Κυδωνίας 40" if lang == "el" else "40 Kydonias street")
+    assert eleni.texts == [t("complaints.ask_photo", max_mb=10)]
+
+
+# ------------------------------------------------------------------------------------- answers that are no place
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "asdkjh qwpoeiru zxcmvn"), ("el", "ξέρω γω, κάπου εκεί"),
+                                            ("en", "dunno")])
+async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: str, text: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    nikos = TelegramPerson(service, 9104, lang=lang)
+    await nikos.say("Ξεχείλισε ο κάδος και βρωμάει" if lang == "el" else "The bin is overflowing and it stinks")
+    await nikos.say(text)
+    assert seen(nikos) == t("complaints.place_again")  # not the welcome menu, not "Place: dunno"
+    assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
+    await nikos.say("κάπου εκεί γύρω" if lang == "el" else "somewhere around there")
+    assert seen(nikos) == t("complaints.place_still")
+    await nikos.say("Πλατεία Αγοράς" if lang == "el" else "Market square")
+    assert nikos.texts == [t("complaints.ask_photo", max_mb=10)]
+    ref = await finish(nikos, t)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] in ("Πλατεία Αγοράς", "Market square")
+
+
+# ------------------------------------------------------------------------------------- two problems in one message
+
+async def test_two_problems_file_the_first_and_offer_the_second_on_the_street_named(service: Service) -> None:
+    anna = TelegramPerson(service, 9105, lang="en")
+    await anna.say("rubbish on Νεάρχου and a pothole too")
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    await anna.say("yes")
+    first = await finish(anna, EN)
+    offer = anna.last[-1].body["text"]
+    assert offer == EN("complaints.offer_second", category="Rubbish and cleaning")
+    await anna.press(EN("complaints.file_second"))
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    await anna.say("yes")
+    second = await finish(anna, EN)
+    store = service.runtime.services
+    a, b = await tickets.get_ticket(store, first), await tickets.get_ticket(store, second)
+    assert a is not None and b is not None
+    assert {a["category"], b["category"]} == {"complaint_roads", "complaint_waste"}
+    assert a["address"] == b["address"] == "Νεάρχου"
+
+
+async def test_the_street_named_not_where_the_writer_lives(service: Service) -> None:
+    kostas = TelegramPerson(service, 9106)
+    await kostas.say("Μένω στη Νέα Χώρα, δεν μάζεψαν τα σκουπίδια στη Χάληδων")
+    assert EL("complaints.confirm_place", place="«Χάληδων»") in kostas.texts
+
+
+# ------------------------------------------------------------------------------------- why rejected, stale buttons
+
+@pytest.mark.parametrize(("lang", "text"), [("el", "γιατί απορρίφθηκε;"), ("en", "Why was it rejected?")])
+async def test_why_was_it_rejected_gives_the_last_status_and_its_note(service: Service, lang: str,
+                                                                     text: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    sofia = TelegramPerson(service, 9107, lang=lang)
+    await sofia.say("Παρκαρισμένο αυτοκίνητο στη ράμπα στην Τζανακάκη")
+    await sofia.say("ναι")
+    ref = await finish(sofia, EL)
+    await tickets.change_status(service.runtime.services, ref, "rejected", actor="staff:maria",
+                                note="Ο χώρος είναι ιδιωτικός")
+    await service.idle()
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None
+    rejected_on = tickets.local_time(ticket["history"][-1]["at"]).strftime("%d/%m/%Y")
+    await sofia.say(text)
+    assert seen(sofia).splitlines() == [
+        t("complaints.why_status", ref=ref, status=t("tickets.status.rejected"), date=rejected_on),
+        t("complaints.why_note", note="Ο χώρος είναι ιδιωτικός")]
+
+
+async def test_a_stale_button_names_the_open_report_never_closed(service: Service) -> None:
+    giorgos = TelegramPerson(service, 9108)
+    await giorgos.say("Μεγάλη λακκούβα στην Κισσάμου")
+    await giorgos.say("ναι")
+    await giorgos.press(EL("complaints.skip_photo"))
+    await giorgos.press(EL("complaints.consent_no"))
+    submit = giorgos.payload(EL("complaints.submit"))
+    await giorgos.press_payload(submit)
+    ref = REF.search(giorgos.text)
+    assert ref
+    await giorgos.press_payload(submit)
+    assert seen(giorgos) == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
+    assert "κλείσει" not in seen(giorgos)
+    await giorgos.press(EL("complaints.stale_details", ref=ref.group(0)))
+    assert seen(giorgos).startswith(f"Αναφορά {ref.group(0)}")
+    assert await service.store.tickets.count_documents({}) == 1

@@ -1,0 +1,207 @@
+"""The visitor's answers (issue 9), as a visitor sees them: Telegram webhook → real Rasa → guide → fake Bot API.
+
+The clock of the guide is set to Saturday 5 December 2026, 12:00 in Athens, so the day asked about is known:
+"on Monday" is Monday 7 December (the museums' winter timetables in data/pois.yaml).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+import handlers.tourism
+from bot.geo import haversine_m
+from bot.guide.catalogue import KINDS, Catalogue
+from bot.i18n import Texts
+from tests.fixtures.service import Service
+
+SATURDAY_NOON = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)  # 12:00 in Athens
+HARBOUR = (35.5175, 24.0180)
+ATHENS = (37.9838, 23.7275)  # Syntagma square: far outside the guide's area
+CATALOGUE = Catalogue.load()
+EL, EN = Texts("el"), Texts("en")
+
+
+@pytest.fixture(autouse=True)
+def saturday(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers.tourism, "_now", lambda: SATURDAY_NOON)
+
+
+async def ask(service: Service, user: int, text: str | None = None, *, lang: str = "el",
+              location: tuple[float, float] | None = None, button: str | None = None,
+              calls: int = 1) -> list[Any]:
+    """Send one Telegram update and return every Bot API call the bot made to that chat for it."""
+    before = len(service.fake_telegram.sent(user))
+    if button is not None:
+        update = service.tg.callback(user, button, language_code=lang)
+    elif location is not None:
+        update = service.tg.location(user, *location, language_code=lang)
+    else:
+        update = service.tg.message(user, text, language_code=lang)
+    resp = await service.telegram(update)
+    assert resp.status == 200
+    await service.idle()
+    await service.fake_telegram.wait_for(user, count=before + calls)
+    return [c for c in service.fake_telegram.sent(user)[before:] if c.method != "answerCallbackQuery"]
+
+
+def texts_of(calls: list[Any]) -> str:
+    return "\n".join(c.body["text"] for c in calls if c.method == "sendMessage")
+
+
+def venues(calls: list[Any]) -> list[Any]:
+    return [c for c in calls if c.method == "sendVenue"]
+
+
+def keyboard_payloads(calls: list[Any]) -> list[str]:
+    out: list[str] = []
+    for c in calls:
+        markup = c.reply_markup or {}
+        out += [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+    return out
+
+
+def asks_for_location(calls: list[Any]) -> bool:
+    return any(b.get("request_location") for c in calls for row in (c.reply_markup or {}).get("keyboard", [])
+               for b in row)
+
+
+# ---------------------------------------------------------------------- opening hours for the asked day
+@pytest.mark.parametrize("text,lang,heading,hours", [
+    ("Is the maritime museum open on Monday?", "en", "Maritime Museum of Crete — Monday 7 December",
+     "Open 09:00–15:30. Last entry 15:00."),
+    ("είναι ανοιχτό το ναυτικό μουσείο τη Δευτέρα;", "el", "Ναυτικό Μουσείο Κρήτης — Δευτέρα 7 Δεκεμβρίου",
+     "Ανοιχτό 09:00–15:30. Τελευταία είσοδος 15:00."),
+    ("What time does the archaeological museum close?", "en", "Archaeological Museum of Chania — Saturday 5 December",
+     "Open 08:30–15:30. Last entry 15:10."),
+    ("τι ώρα κλείνει το αρχαιολογικό μουσείο;", "el", "Αρχαιολογικό Μουσείο Χανίων — Σάββατο 5 Δεκεμβρίου",
+     "Ανοιχτό 08:30–15:30. Τελευταία είσοδος 15:10."),
+    ("ti ora kleinei to arxaiologiko mouseio?", "el", "Αρχαιολογικό Μουσείο Χανίων — Σάββατο 5 Δεκεμβρίου",
+     "Ανοιχτό 08:30–15:30."),
+])
+async def test_opening_hours_are_computed_for_the_asked_day(service: Service, text: str, lang: str, heading: str,
+                                                            hours: str) -> None:
+    calls = await ask(service, 7101, text, lang=lang, calls=2)
+    said = texts_of(calls)
+    t = Texts(lang)  # type: ignore[arg-type]
+    assert f"🕘 {heading}\n{hours}" in said
+    assert t("tourism.hours_unverified") in said  # no hours in the catalogue are confirmed yet: says to check
+    assert len(venues(calls)) == 1
+
+
+async def test_a_closed_day_says_so_and_gives_the_season_s_days(service: Service) -> None:
+    said = texts_of(await ask(service, 7102, "Is the archaeological museum open on Tuesday?", lang="en", calls=2))
+    assert "Archaeological Museum of Chania — Tuesday 8 December" in said
+    assert EN("tourism.hours_closed_weekday") in said
+    assert "1 November – 31 March: Wed, Thu, Fri, Sat, Sun, Mon 08:30–15:30" in said
+
+
+# ---------------------------------------------------------------------- near X, swim in X
+async def test_near_firkas_lists_what_is_near_firkas_not_firkas(service: Service) -> None:
+    calls = await ask(service, 7103, "What is there to see near Firkas?", lang="en", calls=2)
+    said = texts_of(calls)
+    firkas = CATALOGUE.get("firkas")
+    assert firkas is not None
+    assert said.startswith(EN("tourism.title_nearby_from", place="Firkas Fortress", first=1, last=5,
+                              total=len(CATALOGUE.of(KINDS["nearby"])) - 1))
+    assert "Firkas Fortress —" not in said
+    expected = sorted((p for p in CATALOGUE.of(KINDS["nearby"]) if p.id != "firkas"),
+                      key=lambda p: haversine_m(firkas.point, p.point))[:5]
+    assert keyboard_payloads(calls)[:5] == [f"tour:info:{p.id}" for p in expected]
+    [venue] = venues(calls)  # one pin: the nearest one
+    assert venue.body["title"] == expected[0].name.en
+
+
+@pytest.mark.parametrize("text", ["τι να δω κοντά στο λιμάνι;", "ti na do konta sto limani?"])
+async def test_what_to_see_near_the_harbour_in_greek(service: Service, text: str) -> None:
+    said = texts_of(await ask(service, 7104, text, calls=2))
+    assert said.startswith(EL("tourism.title_nearby_from", place="Ενετικό Λιμάνι", first=1, last=5,
+                              total=len(CATALOGUE.of(KINDS["nearby"])) - 1))
+    assert "1. Ενετικό Λιμάνι" not in said
+
+
+@pytest.mark.parametrize("text,lang,heading", [
+    ("can I swim in Falasarna?", "en", "🏖 Falasarna Beach (Φαλάσαρνα)"),
+    ("μπορώ να κολυμπήσω στα Φαλάσαρνα;", "el", "🏖 Φαλάσαρνα"),
+])
+async def test_swimming_in_a_named_beach_is_about_that_beach(service: Service, text: str, lang: str,
+                                                             heading: str) -> None:
+    said = texts_of(await ask(service, 7105, text, lang=lang, calls=2))
+    falasarna = CATALOGUE.get("falasarna")
+    assert falasarna is not None
+    assert said.startswith(heading)
+    assert falasarna.description(lang) in said  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- getting there by bus / on foot
+@pytest.mark.parametrize("text,lang,line,stop", [
+    ("How do I get to Elafonisi by bus?", "en", "Chania – Elafonisi", "Elafonisi (beach)"),
+    ("πώς πάω στο Ελαφονήσι με το λεωφορείο;", "el", "Χανιά – Ελαφονήσι", "Ελαφονήσι (παραλία)"),
+    ("How can I get to Samaria gorge by bus?", "en", "Chania – Omalos (Xyloskalo)", "Xyloskalo (gorge entrance)"),
+])
+async def test_the_ktel_route_from_the_central_station(service: Service, text: str, lang: str, line: str,
+                                                       stop: str) -> None:
+    calls = await ask(service, 7106, text, lang=lang, calls=2)
+    said = texts_of(calls)
+    t = Texts(lang)  # type: ignore[arg-type]
+    assert t("tourism.bus_route_ktel", line=line, stop=stop) in said
+    season = ("summer timetable only (about May to October)" if lang == "en"
+              else "μόνο με το καλοκαιρινό δρομολόγιο (περίπου Μάιος–Οκτώβριος)")
+    assert t("tourism.bus_route_season", season=season) in said
+    [venue] = venues(calls)
+    assert venue.body["title"] == CATALOGUE.get("ktel_station").name(lang)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text,lang", [("How do I get to the old town by bus?", "en"),
+                                       ("πώς πάω στην παλιά πόλη με λεωφορείο;", "el")])
+async def test_the_old_town_is_a_walk_never_no_regular_bus(service: Service, text: str, lang: str) -> None:
+    said = texts_of(await ask(service, 7107, text, lang=lang, calls=2))
+    t = Texts(lang)  # type: ignore[arg-type]
+    assert t("tourism.bus_none") not in said
+    walk_start = t("tourism.walk", distance="§", minutes="§").split("§")[0]
+    assert walk_start in said
+
+
+# ---------------------------------------------------------------------- nearest: a location first
+@pytest.mark.parametrize("text,lang", [("nearest beach", "en"), ("ποια είναι η κοντινότερη παραλία;", "el")])
+async def test_nearest_beach_asks_for_a_location_then_ranks_by_it(service: Service, text: str, lang: str) -> None:
+    user = 7108
+    calls = await ask(service, user, text, lang=lang, calls=2)
+    t = Texts(lang)  # type: ignore[arg-type]
+    assert t("tourism.ask_location_nearest") in texts_of(calls)
+    assert asks_for_location(calls)
+    assert "tour:more:beaches:0" in keyboard_payloads(calls)  # or the best-known list, if they prefer
+
+    kalyves = (35.4525, 24.1725)
+    calls = await ask(service, user, location=kalyves, lang=lang, calls=2)
+    expected = sorted(CATALOGUE.of(KINDS["beaches"]), key=lambda p: haversine_m(
+        CATALOGUE.get("kalyves").point, p.point))  # type: ignore[union-attr]
+    assert texts_of(calls).startswith(t("tourism.title_beaches_near", first=1, last=5, total=len(expected)))
+    got = [p.removeprefix("tour:info:") for p in keyboard_payloads(calls) if p.startswith("tour:info:")]
+    assert got[0] in {"kalyves", "almyrida"}
+    assert len(venues(calls)) == 1
+
+
+async def test_a_location_outside_the_area_is_refused_and_not_used_later(service: Service) -> None:
+    user = 7109
+    calls = await ask(service, user, location=ATHENS, lang="en")
+    assert texts_of(calls) == EN("tourism.outside_area")
+    assert not venues(calls)
+    calls = await ask(service, user, "nearest beach", lang="en", calls=2)
+    assert EN("tourism.ask_location_nearest") in texts_of(calls)  # asks again instead of ranking from Athens
+    calls = await ask(service, user, "what can I see near me?", lang="en")
+    assert asks_for_location(calls) and "km" not in texts_of(calls)
+
+
+# ---------------------------------------------------------------------- one readable answer
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_a_shared_location_gets_one_list_message_and_one_pin(service: Service, lang: str) -> None:
+    calls = await ask(service, 7110 + (lang == "en"), location=HARBOUR, lang=lang, calls=2)
+    assert [c.method for c in calls] == ["sendMessage", "sendVenue"]
+    said = texts_of(calls)
+    assert said.count("https://www.openstreetmap.org/?mlat=") == 5  # every sight has its map link in the list
+    nearest = sorted(CATALOGUE.of(KINDS["nearby"]), key=lambda p: haversine_m(CATALOGUE.get("old_harbour").point,
+                                                                              p.point))  # type: ignore[union-attr]
+    assert venues(calls)[0].body["title"] == nearest[0].name(lang)  # type: ignore[arg-type]

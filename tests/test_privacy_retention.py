@@ -1,0 +1,151 @@
+"""The retention job on a store with back-dated documents: it deletes exactly what is due, and a second run nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot import tickets
+from bot.models import Reply, utcnow
+from bot.privacy.retention import closed_at, format_outcomes, run_retention
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import open_store
+
+DAY = timedelta(days=1)
+
+
+class RecordingOutbox:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Reply]]] = []
+
+    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
+        self.sent.append((conversation_id, list(replies)))
+
+
+@pytest.fixture
+async def services() -> Services:
+    store = await open_store(None, f"retention_{uuid.uuid4().hex[:8]}")
+    return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
+
+
+PHOTO = {"file_id": "AgACAgQAAxkBAAIB", "url": None, "size": 48000}
+
+
+async def ticket(services: Services, *, closed_days_ago: int | None, conversation_id: str | None = "telegram:1",
+                 phone: str | None = None, photos: bool = True, created_days_ago: int = 900) -> str:
+    """A real ticket (create_ticket, change_status), then its times moved into the past."""
+    t = await tickets.create_ticket(
+        services, category="complaint_roads", description="Λακκούβα στην Κισσάμου, πάρτε με στο 6912345678",
+        channel="telegram" if conversation_id else "assisted", language="el", conversation_id=conversation_id,
+        photos=[PHOTO] if photos else [], citizen={"name": "Μαρία Παπαδάκη", "phone": phone} if phone else None)
+    ref = t["reference"]
+    now = utcnow()
+    history = [{"status": "new", "at": now - created_days_ago * DAY, "actor": "citizen", "note": ""}]
+    status = "new"
+    if closed_days_ago is not None:
+        await tickets.change_status(services, ref, "resolved", actor="staff:eleni", note="Επισκευάστηκε")
+        history.append({"status": "resolved", "at": now - closed_days_ago * DAY, "actor": "staff:eleni", "note": ""})
+        status = "resolved"
+    await services.store.tickets.update_one({"reference": ref}, {"$set": {
+        "history": history, "status": status, "created_at": history[0]["at"], "updated_at": history[-1]["at"]}})
+    return ref
+
+
+async def back_dated(services: Services) -> dict[str, Any]:
+    store, now = services.store, utcnow()
+    refs = {
+        "closed_long_ago": await ticket(services, closed_days_ago=800, conversation_id="telegram:old-open"),
+        "closed_recently": await ticket(services, closed_days_ago=100),
+        "open_old": await ticket(services, closed_days_ago=None, conversation_id="telegram:old-open",
+                                 phone="+306912345678"),
+        "assisted_closed": await ticket(services, closed_days_ago=3, conversation_id=None, phone="+302821012345",
+                                        photos=False),
+        "closed_then_noted": await ticket(services, closed_days_ago=760),
+    }
+    # a staff note and a reassignment after closing do not move the closing time
+    await tickets.add_note(services, refs["closed_then_noted"], "Ο πολίτης ευχαρίστησε", actor="staff:eleni")
+    await tickets.reassign(services, refs["closed_then_noted"], "technical", actor="staff:eleni")
+    await store.conversations.insert_many([
+        {"_id": "telegram:old", "chat_id": "1", "last_activity": now - 400 * DAY},
+        {"_id": "telegram:old-open", "chat_id": "2", "last_activity": now - 400 * DAY},  # an open ticket reports here
+        {"_id": "telegram:recent", "chat_id": "3", "last_activity": now - 30 * DAY},
+    ])
+    await store.messages.insert_many(
+        [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
+         for i in range(3)]
+        + [{"_id": "telegram:recent1", "conversation_id": "telegram:recent", "created_at": now - 364 * DAY}])
+    await store.audit.insert_many([{"at": now - 6 * 365 * DAY, "action": "ticket.view", "target": "x"},
+                                   {"at": now - 4 * 365 * DAY, "action": "ticket.view", "target": "y"}])
+    return refs
+
+
+async def snapshot(services: Services) -> dict[str, Any]:
+    db = services.store.db
+    return {name: await db[name].find({}, {"_id": 1, "photos": 1, "citizen": 1}).sort("_id").to_list(None)
+            for name in ("conversations", "messages", "tickets")} | {
+        "audit": await db["audit"].count_documents({})}
+
+
+async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(services: Services) -> None:
+    refs = await back_dated(services)
+    before = await snapshot(services)
+
+    dry = await run_retention(services.store, services.settings, dry_run=True)
+    assert await snapshot(services) == before  # a dry run changes nothing
+    counts = {(o.collection, o.rule): o.due for o in dry}
+    assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
+                      ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
+                      ("audit", "audit entries"): 1}
+
+    first = await run_retention(services.store, services.settings)
+    assert {(o.collection, o.rule): o.done for o in first} == counts
+
+    db = services.store.db
+    assert sorted(c["_id"] for c in await db.conversations.find().to_list(None)) == [
+        "telegram:old-open", "telegram:recent"]
+    assert [m["_id"] for m in await db.messages.find().to_list(None)] == ["telegram:recent1"]
+    by_ref = {t["reference"]: t for t in await db.tickets.find().to_list(None)}
+    assert by_ref[refs["closed_long_ago"]]["photos"] == []
+    assert by_ref[refs["closed_then_noted"]]["photos"] == []
+    assert by_ref[refs["closed_recently"]]["photos"] == [PHOTO]
+    assert by_ref[refs["open_old"]]["photos"] == [PHOTO]
+    assert by_ref[refs["open_old"]]["citizen"] == {"name": "Μαρία Παπαδάκη", "phone": "+306912345678"}
+    assert by_ref[refs["assisted_closed"]]["citizen"] == {"name": "Μαρία Παπαδάκη"}  # the phone went at closing
+    assert len(by_ref) == 5  # tickets stay countable
+    audit = await db.audit.find({}, {"_id": 0}).sort("at").to_list(None)
+    assert [a["target"] for a in audit[:-1]] == ["y"]
+    assert audit[-1]["action"] == "privacy.retention" and audit[-1]["details"]["messages: messages"] == 3
+
+    after_first = await snapshot(services)
+    second = await run_retention(services.store, services.settings)
+    assert all(o.due == 0 and o.done == 0 for o in second), second
+    assert await snapshot(services) == after_first  # not even a new audit entry
+
+
+async def test_periods_come_from_the_settings(services: Services) -> None:
+    await back_dated(services)
+    services.settings = Settings(retention_messages_days=365 + 2)  # only the two oldest of the three are due
+    outcomes = {(o.collection, o.rule): o for o in await run_retention(services.store, services.settings)}
+    assert outcomes[("messages", "messages")].done == 2
+    assert outcomes[("messages", "messages")].days == 367
+
+
+async def test_closing_time_is_the_start_of_the_final_closed_run() -> None:
+    now = utcnow()
+    history = [{"status": "new", "at": now - 50 * DAY}, {"status": "resolved", "at": now - 40 * DAY},
+               {"status": "in_progress", "at": now - 30 * DAY},  # reopened
+               {"status": "resolved", "at": now - 20 * DAY}, {"status": "rejected", "at": now - 10 * DAY}]
+    assert closed_at({"status": "rejected", "history": history}) == history[3]["at"]
+    assert closed_at({"status": "in_progress", "history": history[:3]}) is None
+
+
+def test_format_outcomes_prints_a_row_per_rule() -> None:
+    from bot.privacy.retention import RuleOutcome
+
+    text = format_outcomes([RuleOutcome("messages", "messages", 365, 4, 4)], dry_run=False)
+    assert text.splitlines()[1].split() == ["messages", "messages", "365", "4", "4"]
+    assert "nothing was changed" in format_outcomes([RuleOutcome("messages", "messages", 365, 4, 0)], dry_run=True)
