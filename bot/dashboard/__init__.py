@@ -12,7 +12,8 @@ search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, phot
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
 ``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
 publishes of a ticket) ·
-``/staff/nlu/review`` (NLU review queue, role ``annotator``).
+``/staff/nlu/review`` (NLU review queue, role ``annotator``) · ``/staff/nlu/models`` (candidate
+reports, promotion, rollback; admin).
 """
 
 from __future__ import annotations
@@ -37,7 +38,19 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, alerts, api_keys, auth, intake, monitor, nlu_review, publication, stats, tickets
+from bot.dashboard.views import (
+    admin,
+    alerts,
+    api_keys,
+    auth,
+    intake,
+    monitor,
+    nlu_models,
+    nlu_review,
+    publication,
+    stats,
+    tickets,
+)
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -123,6 +136,9 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
 
     r.add_get("/nlu/review", nlu_review.review_queue)
     r.add_post("/nlu/review/{message_id}", nlu_review.save_label)
+    r.add_get("/nlu/models", nlu_models.models_page)
+    r.add_post("/nlu/models/promote", nlu_models.promote)
+    r.add_post("/nlu/models/rollback", nlu_models.rollback)
 
     r.add_static("/static", STATIC_DIR, append_version=False)
 

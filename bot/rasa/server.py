@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -232,9 +233,19 @@ def train(force: bool = False) -> Path:
     return target
 
 
+def _registry_models() -> set[str]:
+    """The current and previous models of ``nlu/models/registry.json`` (bot/rasa/promotion.py): never pruned."""
+    try:
+        data = json.loads((MODELS_DIR / "registry.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return set()
+    return {name for name in (data.get("current"), data.get("previous")) if isinstance(name, str)}
+
+
 def _prune_models(keep: Path) -> None:
     models = sorted(MODELS_DIR.glob("nlu-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
+    needed = _registry_models()
+    for old in [m for m in models if m != keep and m.name not in needed][KEEP_MODELS - 1:]:
         old.unlink(missing_ok=True)
 
 
