@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department", "broadcaster", "annotator"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "annotator")
+Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "annotator"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "annotator")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -47,9 +47,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "intake": frozenset({"admin", "operator"}),  # assisted intake (KAPI/KIFI)
     "stats": frozenset({"admin", "operator", "department"}),
     "manage_staff": frozenset({"admin"}),
+    "manage_centres": frozenset({"admin"}),  # the KAPI/KIFI list of assisted intake
     "audit": frozenset({"admin"}),
     "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
     "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
+    "privacy": frozenset({"admin", "dpo"}),  # find a person, export, erase (bot/dashboard/views/privacy.py)
     "annotate": frozenset({"admin", "annotator"}),  # NLU review queue: confirm/correct intents, mark entities
     "nlu_models": frozenset({"admin"}),  # promote a candidate NLU model, roll back
 }
