@@ -10,7 +10,8 @@ Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
-``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
+``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
 publishes of a ticket).
 """
 
@@ -36,7 +37,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, alerts, api_keys, auth, intake, monitor, publication, stats, tickets
+from bot.dashboard.views import admin, alerts, api_keys, auth, guide, intake, monitor, publication, stats, tickets
 from bot.events import EventBus
 from bot.services import Services
 from bot.staff import ensure_demo_admin
@@ -108,6 +109,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/stats", stats.stats_page)
 
     alerts.add_routes(r)
+    guide.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)

@@ -124,6 +124,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
+    ("guide", "nav.guide", f"{PREFIX}/guide"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
