@@ -26,11 +26,12 @@ from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
 from bot.pipeline import Pipeline
+from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import alerts, complaints, tourism
+from handlers import alerts, complaints, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -74,10 +75,10 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
-                                             alerts.create_handler()])
+                                              alerts.create_handler(), privacy.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
-    adapters["telegram"] = TelegramAdapter(settings, pipeline, http)
+    adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
     adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
     for adapter in adapters.values():
@@ -91,6 +92,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     setup_dashboard(app, services, bus)
     setup_open311(app, services)
     guide_photos.add_routes(app, store)
+    setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
     setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app

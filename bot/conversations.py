@@ -33,6 +33,7 @@ def from_doc(doc: dict[str, Any]) -> Conversation:
         paused=bool(doc.get("paused")),
         last_location=GeoPoint(loc["lat"], loc["lon"]) if loc else None,
         last_location_at=as_utc(at) if (at := doc.get("last_location_at")) else None,
+        is_new=doc.get("created_at") is not None and doc.get("created_at") == doc.get("last_activity"),
     )
 
 

@@ -119,6 +119,18 @@ class Pin:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file for the person (their data export): Telegram uploads it, Viber sends a file message with ``url``,
+    the web chat shows a download link. ``url`` is this service's path (``/privacy/download/…``); ``token`` names
+    the stored file for adapters that upload it (bot/privacy/downloads.py)."""
+
+    name: str
+    url: str
+    size: int
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
@@ -126,6 +138,7 @@ class Reply:
     image: str | None = None
     request_location: bool = False
     request_contact: bool = False
+    document: Document | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -139,11 +152,17 @@ class Reply:
             "image": self.image,
             "request_location": self.request_location,
             "request_contact": self.request_contact,
+            "document": (
+                {"name": self.document.name, "url": self.document.url, "size": self.document.size,
+                 "token": self.document.token}
+                if self.document else None
+            ),
         }
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Reply:
         loc = doc.get("location")
+        document = doc.get("document")
         return cls(
             text=doc.get("text", ""),
             buttons=tuple(Button(b["label"], b["payload"]) for b in doc.get("buttons") or ()),
@@ -151,6 +170,8 @@ class Reply:
             image=doc.get("image"),
             request_location=bool(doc.get("request_location")),
             request_contact=bool(doc.get("request_contact")),
+            document=Document(document["name"], document["url"], int(document.get("size") or 0),
+                              document.get("token")) if document else None,
         )
 
 

@@ -49,10 +49,17 @@ class Settings(BaseSettings):
     # Staff dashboard: map tiles behind a ticket's pin ({z}/{x}/{y}); empty: the pin on a blank map (no internet)
     staff_map_tiles_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
+    # Assisted intake receipts: how a resident reaches the Citizen Service Office (printed on every receipt)
+    citizen_office_phone: str = Field("", max_length=40)
+    citizen_office_address: str = Field("", max_length=200)
+    citizen_office_hours: str = Field("", max_length=200)  # Greek, e.g. "Δευτέρα–Παρασκευή 08:00–14:00"
+    citizen_office_hours_en: str = Field("", max_length=200)  # English receipts; empty: the Greek text
+
     # Concurrency
     max_concurrent_updates: int = Field(64, ge=1)
     max_backlog: int = Field(4, ge=1)  # queued messages above which webhook answers wait (paces the platform)
     max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
+    retry_backoff_s: float = Field(30, gt=0)  # wait before its second attempt; doubled each time, at most an hour
 
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)
@@ -62,6 +69,7 @@ class Settings(BaseSettings):
     privacy_controller: str = "Δήμος Χανίων / Municipality of Chania, Κυδωνίας 29, 73135 Χανιά"
     dpo_email: str | None = None  # the DPO's address; unset: the notice names the controller's address only
     dpo_phone: str | None = None
+    privacy_notice_first_message: bool = True  # the first reply of a new conversation links the privacy notice
     retention_messages_days: int = Field(365, ge=1)  # messages and inactive conversations
     retention_photos_days: int = Field(730, ge=0)  # ticket photos, counted from the ticket's closing
     retention_phone_days: int = Field(0, ge=0)  # call-back phone numbers, counted from the ticket's closing

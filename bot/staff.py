@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "intake": frozenset({"admin", "operator"}),  # assisted intake (KAPI/KIFI)
     "stats": frozenset({"admin", "operator", "department"}),
     "manage_staff": frozenset({"admin"}),
+    "manage_centres": frozenset({"admin"}),  # the KAPI/KIFI list of assisted intake
     "audit": frozenset({"admin"}),
     "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
     "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)

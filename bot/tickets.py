@@ -75,7 +75,10 @@ def ticket_point(ticket: Mapping[str, Any]) -> GeoPoint | None:
 def _photo_doc(photo: Attachment | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(photo, Attachment):
         return {"file_id": photo.file_id, "url": photo.url, "size": photo.size}
-    return {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
+    doc = {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
+    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/dashboard/photos.py)
+        doc |= {"data": photo["data"], "content_type": photo.get("content_type")}
+    return doc
 
 
 def _citizen_doc(citizen: Mapping[str, Any] | None) -> dict[str, str]:

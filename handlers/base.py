@@ -15,6 +15,7 @@ Routing (``bot/pipeline.py``), in this order:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,6 +59,9 @@ class Conversation:
     paused: bool = False  # staff took over: the bot does not answer
     last_location: GeoPoint | None = None
     last_location_at: datetime | None = None
+    is_new: bool = False  # created by this message: the first reply carries the privacy notice
+    # run by the pipeline after the turn's replies are delivered (erasure sweeps what the turn stored)
+    after_turn: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 class _Keep:

@@ -37,6 +37,7 @@ class ConversationHandler:
             Button(texts("menu.status"), "menu:status"),
             Button(texts("alerts.start_button"), "alr:start"),
             Button(texts("menu.language"), "menu:language"),
+            Button(texts("privacy.menu_button"), "privacy:menu"),
         )
 
     def menu_reply(self, texts: Texts, key: str = "menu.title") -> Reply:

@@ -9,14 +9,21 @@ import html as htmllib
 import io
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
+from PIL import Image
 
 from bot import tickets
+from bot.events import EventBus
 from bot.i18n import Texts
+from bot.intake import status_link
 from bot.models import GeoPoint
-from tests.fixtures.dashboard import PASSWORD, Dashboard, StaffClient
+from bot.services import Services
+from bot.store import open_store
+from tests.fixtures.dashboard import PASSWORD, Dashboard, RecordingOutbox, StaffClient, dashboard_settings
 
 EL, EN = Texts("el"), Texts("en")
 HARBOUR = GeoPoint(35.5197, 24.0180)
@@ -221,3 +228,179 @@ async def test_greek_formats_where_column_and_translated_channels(dashboard: Das
     _, page, _ = await op.get("/staff/tickets")
     where = dict(re.findall(r'href="/staff/tickets/(CHA-[\d-]+)">.*?<td class="where">([^<]*)</td>', page, re.S))
     assert where[pinned["reference"]] == "📍 35.51970, 24.01800" and "<td>Web chat</td>" in page
+
+
+# ---------------------------------------------------------------- assisted intake (KAPI/KIFI)
+
+OFFICE = {"citizen_office_phone": "28213 41600", "citizen_office_address": "Κυδωνίας 29, Χανιά",
+          "citizen_office_hours": "Δευτέρα–Παρασκευή 08:00–14:00", "citizen_office_hours_en": "Mon–Fri 08:00–14:00"}
+SPLANTZIA = GeoPoint(35.5167, 24.0203)
+
+
+@pytest.fixture
+async def intake_dashboard() -> AsyncIterator[Dashboard]:
+    """The dashboard with the Citizen Service Office's contact set (it goes on every receipt)."""
+    store = await open_store(None, "intake_test")
+    bus = EventBus()
+    outbox = RecordingOutbox(store, bus)
+    d = Dashboard(Services(settings=dashboard_settings(**OFFICE), store=store, outbox=outbox), bus, outbox)
+    await d.start()
+    yield d
+    await d.close()
+
+
+def photo_bytes(size: tuple[int, int] = (3000, 2000), fmt: str = "JPEG", noise: bool = False) -> bytes:
+    img = Image.effect_noise(size, 80).convert("RGB") if noise else Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make: must not survive
+    exif[0x8825] = {2: (35.0, 30.0, 0.0)}  # a GPS position: must not survive
+    out = io.BytesIO()
+    img.save(out, fmt, **({"exif": exif.tobytes()} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+async def post_intake(client: StaffClient, fields: dict[str, str],
+                      files: list[tuple[str, bytes]] = ()) -> tuple[int, str, aiohttp.ClientResponse]:
+    if not client.csrf:
+        await client.get("/staff/intake")
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", client.csrf)
+    for k, v in fields.items():
+        form.add_field(k, v)
+    for name, data in files:
+        form.add_field("photo", data, filename=name, content_type="image/jpeg")
+    async with client.session.post(client.base + "/staff/intake", data=form, allow_redirects=False) as resp:
+        return resp.status, await resp.text(), resp
+
+
+INTAKE = {"name": "Ελένη Μαρκάκη", "phone": "691 234 5678", "address": "Πλατεία Σπλάντζιας",
+          "category": "complaint_lighting", "description": "Σβηστή κολόνα φωτισμού δίπλα στο πλάτανο.",
+          "language": "el", "centre": "kapi-chania-centre"}
+
+
+async def test_intake_with_centre_pin_photo_and_phone_then_receipt_and_public_status(
+        intake_dashboard: Dashboard) -> None:
+    d = intake_dashboard
+    clerk = await d.login("maria", "operator")
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert '<option value="kapi-souda">ΚΑΠΗ Σούδας</option>' in form_page  # seeded from data/centres.yaml
+    assert 'id="intake-map"' in form_page and 'data-tiles=""' in form_page  # the map works without tiles
+    big = photo_bytes(noise=True)
+    assert len(big) > 1024 * 1024  # above the app's 1 MiB body limit: intake accepts photos from phones
+    fields = {**INTAKE, "lat": f"{SPLANTZIA.lat}".replace(".", ","), "lon": f"{SPLANTZIA.lon}"}  # Greek comma too
+    status, _, resp = await post_intake(clerk, fields, [("kolona.jpg", big)])
+    assert status == 303, status
+    ref = re.fullmatch(r"/staff/intake/(CHA-\d{4}-\d{6})/receipt", resp.headers["Location"]).group(1)
+    t = await tickets.get_ticket(d.services, ref)
+    assert t["citizen"] == {"name": "Ελένη Μαρκάκη", "phone": "+306912345678"}  # E.164
+    assert tickets.ticket_point(t) == SPLANTZIA and t["address"] == "Πλατεία Σπλάντζιας"
+    assert t["intake"] == {"centre": "kapi-chania-centre", "clerk": "maria",
+                           "centre_name": {"el": "ΚΑΠΗ Χανίων (κέντρο)", "en": "KAPI Chania (centre)"}}
+    assert len(t["status_token"]) >= 22 and ref not in t["status_token"]
+    (photo,) = t["photos"]
+    assert photo["content_type"] == "image/jpeg" and photo["size"] == len(photo["data"])
+    with Image.open(io.BytesIO(photo["data"])) as kept:
+        assert max(kept.size) == 1600 and kept.size == (1600, 1067)  # resized, proportions kept
+        assert dict(kept.getexif()) == {}  # no camera make, no GPS position
+
+    # the ticket page: the place recorded, the centre, the clerk, the phone as Greeks write it, the photo
+    _, page, _ = await clerk.get(f"/staff/tickets/{ref}")
+    assert '<dd id="ticket-centre">ΚΑΠΗ Χανίων (κέντρο)</dd>' in page and '<dd id="ticket-clerk">maria</dd>' in page
+    assert '<dd class="ref" id="ticket-phone">691 234 5678</dd>' in page
+    assert '<p class="where" id="ticket-where">Πλατεία Σπλάντζιας</p>' in page
+    assert f'data-lat="{SPLANTZIA.lat}"' in page
+    src = re.search(rf'<img src="(/staff/tickets/{ref}/photos/0)"', page).group(1)
+    async with clerk.session.get(clerk.base + src) as img:
+        assert img.status == 200 and img.content_type == "image/jpeg"
+        assert await img.read() == bytes(photo["data"])
+
+    # the receipt: department, the office's contact, the centre, a QR code of the status link
+    _, receipt, _ = await clerk.get(resp.headers["Location"])
+    assert f'<dd id="receipt-department">{categories_department_name(t["department"])}</dd>' in receipt
+    assert "28213 41600" in receipt and "Κυδωνίας 29, Χανιά" in receipt and "Δευτέρα–Παρασκευή 08:00–14:00" in receipt
+    assert '<dd id="receipt-centre">ΚΑΠΗ Χανίων (κέντρο)</dd>' in receipt and "691 234 5678" in receipt
+    link = re.search(r'<span class="link" id="receipt-link">([^<]+)</span>', receipt).group(1)
+    assert link == f"{d.url}/status/{t['status_token']}"
+    assert status_link.qr_svg(link) in receipt  # the QR code carries exactly the printed link
+
+    # the public status page: no login, status and public notes only, no personal data
+    await tickets.change_status(d.services, ref, "in_progress", actor="staff:maria",
+                                note="Το συνεργείο θα περάσει αύριο. Πληροφορίες: 6987654321")
+    await tickets.add_note(d.services, ref, "Εσωτερικό: ο κ. Παπαδάκης είναι ο ηλεκτρολόγος", actor="staff:maria")
+    async with aiohttp.ClientSession() as anonymous:
+        async with anonymous.get(link) as resp:
+            public = await resp.text()
+            assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+            assert "noindex" in resp.headers["X-Robots-Tag"]
+        async with anonymous.get(link + "?lang=en") as resp:
+            english = await resp.text()
+        async with anonymous.get(f"{d.url}/status/{'x' * 22}") as resp:
+            assert resp.status == 404 and "Δεν βρέθηκε αίτημα" in await resp.text()
+        async with anonymous.get(f"{d.url}/status/{ref}") as resp:
+            assert resp.status == 404  # the sequential reference alone opens nothing
+    assert ref in public and "Σε εξέλιξη" in public and "Το συνεργείο θα περάσει αύριο." in public
+    for private in ("Ελένη", "Μαρκάκη", "6912345678", "691 234 5678", "6987654321", "Σπλάντζιας", "κολόνα",
+                    "Παπαδάκης", "maria", "ΚΑΠΗ"):
+        assert private not in public, private
+    assert "In progress" in english and "Street lighting" in english
+
+
+def categories_department_name(department: str) -> str:
+    from bot.categories import categories
+
+    return categories().department(department).name("el")
+
+
+async def test_intake_errors_keep_what_was_typed_and_store_nothing(intake_dashboard: Dashboard) -> None:
+    d = intake_dashboard
+    clerk = await d.login("maria", "operator")
+    athens = {"lat": "37.9755", "lon": "23.7348"}
+    cases = [
+        ({**INTAKE, "address": ""}, "Γράψτε τη διεύθυνση ή βάλτε πινέζα στον χάρτη."),
+        ({**INTAKE, **athens}, "Το σημείο είναι εκτός Δήμου Χανίων."),
+        ({**INTAKE, "lat": "35.5", "lon": ""}, "Μη έγκυρες συντεταγμένες."),
+        ({**INTAKE, "phone": "12345"}, "Μη έγκυρος αριθμός τηλεφώνου"),
+        ({**INTAKE, "centre": "kapi-atlantis"}, "Υποχρεωτικό πεδίο."),
+    ]
+    for fields, message in cases:
+        status, page, _ = await post_intake(clerk, fields)
+        assert status == 400 and message in page, message
+        assert "Σβηστή κολόνα φωτισμού δίπλα στο πλάτανο." in page
+    status, page, _ = await post_intake(clerk, INTAKE, [("notes.jpg", b"not a photo at all")])
+    assert status == 400 and "δεν είναι φωτογραφία" in page
+    status, page, _ = await post_intake(clerk, INTAKE, [(f"p{i}.jpg", photo_bytes((40, 30))) for i in range(4)])
+    assert status == 400 and "Έως 3 φωτογραφίες." in page
+    assert await d.store.tickets.count_documents({}) == 0
+    # only an address, no pin: fine; an English receipt shows the office hours in English
+    status, _, resp = await post_intake(clerk, {**INTAKE, "language": "en", "phone": ""})
+    assert status == 303
+    _, receipt, _ = await clerk.get(resp.headers["Location"])
+    assert "Mon–Fri 08:00–14:00" in receipt and "KAPI Chania (centre)" in receipt
+
+
+async def test_admin_keeps_the_centre_list(intake_dashboard: Dashboard) -> None:
+    d = intake_dashboard
+    clerk = await d.login("maria", "operator")
+    assert (await clerk.get("/staff/admin/centres"))[0] == 403
+    admin = await d.login("boss", "admin")
+    _, page, _ = await admin.get("/staff/admin/centres")
+    assert "ΚΑΠΗ Νέας Χώρας" in page
+    _, _, resp = await admin.post("/staff/admin/centres", {"id": "kapi-galatas", "kind": "kapi",
+                                                            "name_el": "ΚΑΠΗ Γαλατά", "name_en": "KAPI Galatas"})
+    assert resp.headers["Location"].endswith("done=centre_saved")
+    _, _, resp = await admin.post("/staff/admin/centres", {"id": "kapi-galatas", "kind": "kapi", "name_el": "x"})
+    assert "error=centre_exists" in resp.headers["Location"]
+    _, _, resp = await admin.post("/staff/admin/centres", {"id": "Κ", "kind": "kapi", "name_el": "x"})
+    assert "error=centre_invalid" in resp.headers["Location"]
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert '<option value="kapi-galatas">ΚΑΠΗ Γαλατά</option>' in form_page
+    # hidden, not deleted: gone from the form, refused at intake, kept in the list
+    _, _, resp = await admin.post("/staff/admin/centres/kapi-galatas", {"kind": "kapi", "name_el": "ΚΑΠΗ Γαλατά",
+                                                                        "name_en": "KAPI Galatas"})
+    assert resp.headers["Location"].endswith("done=centre_saved")
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert "kapi-galatas" not in form_page
+    status, _, _ = await post_intake(clerk, {**INTAKE, "centre": "kapi-galatas"})
+    assert status == 400
+    assert (await d.store.db["intake_centres"].find_one({"_id": "kapi-galatas"}))["active"] is False
+    assert await d.store.audit.find_one({"action": "centre.update", "target": "kapi-galatas"})

@@ -484,17 +484,18 @@ async def test_assisted_intake_creates_an_assisted_ticket_and_a_receipt(dashboar
     op = await dashboard.login("kapi", "operator")
     form = {"name": "Γεώργιος Παπαδάκης", "phone": "+30 28210 12345", "address": "Κουνουπιδιανά, πλατεία",
             "category": "complaint_greenery", "description": "Ξερά χόρτα δίπλα στο ΚΑΠΗ, κίνδυνος φωτιάς.",
-            "language": "el"}
-    status, html, _ = await op.post("/staff/intake", {**form, "name": "", "phone": "call me", "category": "x"})
+            "language": "el", "centre": "kapi-akrotiri"}
+    status, html, _ = await op.post("/staff/intake", {**form, "name": "", "phone": "call me", "category": "x",
+                                                      "centre": ""})
     assert status == 400
-    assert html.count("Υποχρεωτικό πεδίο.") == 2 and "Μη έγκυρος αριθμός τηλεφώνου." in html
+    assert html.count("Υποχρεωτικό πεδίο.") == 3 and "Μη έγκυρος αριθμός τηλεφώνου" in html
     assert "Κουνουπιδιανά, πλατεία" in html  # what was typed is kept
     status, _, resp = await op.post("/staff/intake", form)
     assert status == 303
     ref = re.fullmatch(r"/staff/intake/(CHA-\d{4}-\d{6})/receipt", resp.headers["Location"]).group(1)
     t = await tickets.get_ticket(dashboard.services, ref)
     assert t["channel"] == "assisted" and t["conversation_id"] is None
-    assert t["citizen"] == {"name": "Γεώργιος Παπαδάκης", "phone": "+30 28210 12345"}
+    assert t["citizen"] == {"name": "Γεώργιος Παπαδάκης", "phone": "+302821012345"}  # E.164
     assert t["category"] == "complaint_greenery" and t["department"] == "greenery"
     assert t["address"] == "Κουνουπιδιανά, πλατεία" and t["history"][0]["actor"] == "staff:kapi"
     status, html, _ = await op.get(resp.headers["Location"])

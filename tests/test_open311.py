@@ -16,6 +16,7 @@ import pytest
 
 from bot import tickets
 from bot.models import Attachment, utcnow
+from bot.tickets import local_time
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -64,6 +65,8 @@ def _as_xml_text(value: Any) -> Any:
 
 
 def xml_matches_json(xml_doc: Any, json_doc: Any) -> bool:
+    if isinstance(json_doc, list):  # a list document: an empty one is an empty root element
+        return xml_doc == [_as_xml_text(item) for item in json_doc]
     return xml_doc == _as_xml_text(json_doc)
 
 
@@ -237,6 +240,12 @@ async def test_filters_of_the_spec(open311: Open311Server) -> None:
     assert old["reference"] not in refs(got) and len(got) == 3
     until = (utcnow() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert refs(await both(open311, f"{V2}/requests", "service_requests", end_date=until)) == [old["reference"]]
+    old_day = local_time(long_ago).date()
+    got = await both(open311, f"{V2}/requests", "service_requests", start_date=old_day.isoformat(),
+                     end_date=old_day.isoformat())  # bare W3C dates: that whole day in Chania
+    assert refs(got) == [old["reference"]]
+    day_after = (old_day + timedelta(days=1)).isoformat()
+    assert await both(open311, f"{V2}/requests", "service_requests", start_date=day_after, end_date=day_after) == []
     got = await both(open311, f"{V2}/requests", "service_requests",
                      service_request_id=f"{waste['reference']}, {old['reference'].lower()}", status="closed")
     assert set(refs(got)) == {waste["reference"], old["reference"]}  # with ids, the other filters are ignored
@@ -484,3 +493,29 @@ async def test_the_service_serves_open311(staff_service_stub_nlu: Any) -> None:
     assert [s["service_code"] for s in services][:2] == ["CHA-LIGHT", "CHA-WASTE"]
     async with service.http.get(f"{service.url}/open311/discovery.json") as resp:
         assert (await resp.json())["endpoints"][0]["url"] == "https://bot.example.test/open311/v2"
+
+
+async def test_an_unexpected_failure_is_an_error_document_and_files_nothing(open311: Open311Server,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from bot.open311 import intake
+
+    key = await open311.key()
+
+    async def down(*_: Any, **__: Any) -> Any:
+        raise ServerSelectionTimeoutError("no primary")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", down)
+    code, headers, body = await open311.post(f"{V2}/requests.xml", _form(key, locale="en"))
+    assert code == 503 and headers["Retry-After"] == "30"
+    [error] = parse_xml(body, "errors")
+    assert error == {"code": "503", "description": "The service is busy; try again in a minute. Nothing was filed."}
+
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(intake.tickets, "create_ticket", broken)
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(key))
+    assert code == 500 and json.loads(body)[0]["code"] == 500
+    assert await open311.store.tickets.count_documents({}) == 0

@@ -10,6 +10,7 @@ import pytest
 
 from bot import tickets
 from bot.models import Reply, utcnow
+from bot.privacy import downloads
 from bot.privacy.retention import closed_at, format_outcomes, run_retention
 from bot.services import Services
 from bot.settings import Settings
@@ -78,6 +79,9 @@ async def back_dated(services: Services) -> dict[str, Any]:
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
         + [{"_id": "telegram:recent1", "conversation_id": "telegram:recent", "created_at": now - 364 * DAY}])
+    expired = await downloads.create(store, "telegram:old", "export.json", b"{}")
+    await downloads.create(store, "telegram:recent", "export.json", b"{}")
+    await store.downloads.update_one({"_id": downloads._key(expired)}, {"$set": {"expires_at": now - DAY / 24}})
     await store.audit.insert_many([{"at": now - 6 * 365 * DAY, "action": "ticket.view", "target": "x"},
                                    {"at": now - 4 * 365 * DAY, "action": "ticket.view", "target": "y"}])
     return refs
@@ -86,7 +90,7 @@ async def back_dated(services: Services) -> dict[str, Any]:
 async def snapshot(services: Services) -> dict[str, Any]:
     db = services.store.db
     return {name: await db[name].find({}, {"_id": 1, "photos": 1, "citizen": 1}).sort("_id").to_list(None)
-            for name in ("conversations", "messages", "tickets")} | {
+            for name in ("conversations", "messages", "tickets", "downloads")} | {
         "audit": await db["audit"].count_documents({})}
 
 
@@ -99,7 +103,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     counts = {(o.collection, o.rule): o.due for o in dry}
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
-                      ("audit", "audit entries"): 1}
+                      ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts
@@ -116,6 +120,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert by_ref[refs["open_old"]]["citizen"] == {"name": "Μαρία Παπαδάκη", "phone": "+306912345678"}
     assert by_ref[refs["assisted_closed"]]["citizen"] == {"name": "Μαρία Παπαδάκη"}  # the phone went at closing
     assert len(by_ref) == 5  # tickets stay countable
+    assert [d["conversation_id"] for d in await db.downloads.find().to_list(None)] == ["telegram:recent"]
     audit = await db.audit.find({}, {"_id": 0}).sort("at").to_list(None)
     assert [a["target"] for a in audit[:-1]] == ["y"]
     assert audit[-1]["action"] == "privacy.retention" and audit[-1]["details"]["messages: messages"] == 3

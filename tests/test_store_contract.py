@@ -212,3 +212,30 @@ async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(sto
     meta = await store.counters.find_one_and_update({"_id": "guide_catalogue"}, {"$inc": {"version": 1}},
                                                     return_document=ReturnDocument.AFTER)
     assert meta["version"] == 3 and meta["transport"] == {"hubs": []}
+
+
+async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retry_times(store: Store) -> None:
+    """The pipeline's claim ($set + $inc in one find_one_and_update) and bot.poison.due (null matches a missing
+    field; $lte on a datetime) as the recovery sweep uses them."""
+    from bot import poison
+
+    now = datetime.now(UTC)
+    await store.messages.insert_many([
+        {"_id": "m-new", "status": "received"},
+        {"_id": "m-due", "status": "received", "next_attempt_at": now - timedelta(seconds=1), "attempts": 1},
+        {"_id": "m-later", "status": "received", "next_attempt_at": now + timedelta(minutes=5), "attempts": 2},
+        {"_id": "m-cleared", "status": "received", "next_attempt_at": None, "attempts": 0},
+    ])
+    due = {d["_id"] async for d in store.messages.find({"status": "received", **poison.due(now)})}
+    assert due == {"m-new", "m-due", "m-cleared"}
+    for expected in (1, 2):
+        claimed = await store.messages.find_one_and_update(
+            {"_id": "m-new", "status": "received"}, {"$set": {"status": "processing"}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+        assert claimed["attempts"] == expected
+        await store.messages.update_one({"_id": "m-new"}, {"$set": {"status": "received"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is False  # not a dead letter
+    await store.messages.update_one({"_id": "m-due"}, {"$set": {"status": "failed", "direction": "in"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is True
+    assert await poison.retry(store, "m-due", actor="staff:y") is False  # a second click does nothing
+    assert (await store.messages.find_one({"_id": "m-due"}))["attempts"] == 0

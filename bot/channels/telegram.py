@@ -31,8 +31,9 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Reply
+from bot.privacy import downloads
 from bot.settings import Settings
-from bot.store import StoreUnavailable
+from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,11 @@ def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
 class TelegramAdapter:
     name = "telegram"
 
-    def __init__(self, settings: Settings, intake: Intake, http: aiohttp.ClientSession) -> None:
+    def __init__(self, settings: Settings, intake: Intake, http: aiohttp.ClientSession, *,
+                 store: Store | None = None) -> None:
         self.settings = settings
         self.intake = intake
+        self.store = store  # reads the files of Reply.document (a person's data export) to upload them
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
         self.enabled = token is not None
         self.bot: Bot | None = None
@@ -247,6 +250,19 @@ class TelegramAdapter:
                                       address=(pin.address or f"{pin.lat:.5f}, {pin.lon:.5f}")[:256])
         if reply.image:
             await self.bot.send_photo(chat_id, photo=reply.image)
+        if reply.document is not None:
+            await self._send_document(chat_id, reply)
+
+    async def _send_document(self, chat_id: int, reply: Reply) -> None:
+        """Upload the file (sendDocument); its one-time link is consumed once Telegram has it."""
+        assert self.bot is not None and reply.document is not None
+        token = reply.document.token
+        found = await downloads.peek(self.store, token) if self.store is not None and token else None
+        if found is None:
+            log.warning("document no longer available", extra={"chat_id": chat_id})
+            return
+        await self.bot.send_document(chat_id, document=found.content, filename=found.name)
+        await downloads.take(self.store, token)  # type: ignore[arg-type]
 
     async def _answer_callback(self, query_id: str) -> None:
         assert self.bot is not None

@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from pymongo.errors import PyMongoError
-from viberbot.api.messages import LocationMessage, PictureMessage, TextMessage
+from viberbot.api.messages import FileMessage, LocationMessage, PictureMessage, TextMessage
 from viberbot.api.messages.data_types.location import Location
 from viberbot.api.messages.message import Message
 from viberbot.api.viber_requests import (
@@ -296,7 +296,7 @@ class ViberAdapter:
         return bool(doc and doc.get("unsubscribed"))
 
     def render(self, reply: Reply) -> list[Message]:
-        """One ``Reply`` → Viber messages in order: text (with the map link), location pin, picture.
+        """One ``Reply`` → Viber messages in order: text (with the map link), location pin, picture, file.
 
         A Viber keyboard stays only while its message is the last one, so it goes on the last message.
         """
@@ -316,6 +316,10 @@ class ViberAdapter:
                                                                                 reply.location.lon)}})
         if reply.image:
             parts.append({"cls": PictureMessage, "kw": {"media": reply.image, "text": ""}})
+        if reply.document is not None:  # Viber downloads the file from its one-time link on this service
+            doc = reply.document
+            parts.append({"cls": FileMessage, "kw": {"media": f"{self.settings.public_url or ''}{doc.url}",
+                                                     "size": doc.size, "file_name": doc.name}})
         if not parts and keyboard is not None:  # buttons with no text: Viber needs a message to carry them
             parts.append({"cls": TextMessage, "kw": {"text": "…"}})
         messages: list[Message] = []

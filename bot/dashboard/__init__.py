@@ -7,12 +7,13 @@ internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/s
 
 Pages (roles in :data:`bot.staff.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
-``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/tickets`` (filters,
+``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
+letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
-``/staff/intake`` (assisted intake, receipt) · ``/staff/stats`` · ``/staff/admin/staff`` · ``/staff/admin/audit`` ·
-``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
-``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
-publishes of a ticket).
+``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
+``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
+``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) · ``/staff/admin/api-keys`` (Open311 keys) ·
+``/staff/tickets/{ref}/public`` (what Open311 publishes of a ticket).
 """
 
 from __future__ import annotations
@@ -37,8 +38,23 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.security import csrf_middleware, security_headers, session_middleware
 from bot.dashboard.sessions import SessionStore
-from bot.dashboard.views import admin, alerts, api_keys, auth, guide, intake, monitor, publication, stats, tickets
+from bot.dashboard.views import (
+    admin,
+    alerts,
+    api_keys,
+    auth,
+    centres,
+    failed,
+    guide,
+    intake,
+    monitor,
+    public_status,
+    publication,
+    stats,
+    tickets,
+)
 from bot.events import EventBus
+from bot.intake.centres import ensure_seeded
 from bot.services import Services
 from bot.staff import ensure_demo_admin
 
@@ -68,6 +84,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await staff[SESSIONS].ensure_indexes()
+        await ensure_seeded(services.store)  # the KAPI/KIFI list, from data/centres.yaml on first start
+        await services.store.tickets.create_index("status_token", sparse=True, name="status_token")
         staff[PHOTO_HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=photos.TIMEOUT_S))
         yield
         await staff[PHOTO_HTTP].close()
@@ -89,6 +107,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/failed", failed.failed_list)
+    r.add_post("/failed/{message_id}/retry", failed.retry)
 
     r.add_get("/tickets", tickets.ticket_list)
     r.add_get("/tickets.csv", tickets.ticket_csv)
@@ -105,6 +125,9 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)
     r.add_get("/intake/{reference}/receipt", intake.receipt)
+    r.add_get("/admin/centres", centres.centre_list)
+    r.add_post("/admin/centres", centres.centre_create)
+    r.add_post("/admin/centres/{centre_id}", centres.centre_update)
 
     r.add_get("/stats", stats.stats_page)
 
@@ -128,4 +151,5 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
         raise web.HTTPSeeOther(f"{PREFIX}/")
 
     app.router.add_get(PREFIX, to_home)  # "/staff" without the slash; before the sub-app so it matches first
+    public_status.setup(app, services)  # /status/<token>: the public page a receipt's QR code opens
     app.add_subapp(PREFIX, staff)

@@ -23,6 +23,7 @@ from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.ticket_filters import day_text
 from bot.events import EventBus
+from bot.intake import phones
 from bot.open311.intake import attribute_answers
 from bot.services import Services
 from bot.staff import StaffMember
@@ -110,7 +111,8 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote, "day": day_text})
+    env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote, "day": day_text,
+                        "phone": phones.display})
     env.globals.update({"static": static_url, "PREFIX": PREFIX, "where": where,
                         "ticket_attributes": attribute_answers})
     return env
@@ -120,12 +122,14 @@ def make_environment() -> jinja2.Environment:
 
 NAV: tuple[tuple[str, str, str], ...] = (
     ("monitor", "nav.monitor", f"{PREFIX}/monitor"),
+    ("monitor", "nav.failed", f"{PREFIX}/failed"),
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("guide", "nav.guide", f"{PREFIX}/guide"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
+    ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
 )

@@ -5,16 +5,22 @@ allows images from this service only, and on the intranet there may be no intern
   the Bot API's file endpoint (``TELEGRAM_API_URL``).
 - Viber: an ``https`` media URL on a Viber host (never any other host: no request forgery through a ticket).
 - Web chat uploads are already served by this service (a ``/…`` URL) and are linked directly.
+- Photos uploaded at assisted intake are kept in the ticket itself (``data``, re-encoded by :func:`prepare_upload`:
+  at most :data:`UPLOAD_MAX_SIDE` pixels, JPEG, no EXIF — so no GPS position or camera serial is kept), and go
+  wherever the ticket goes: the privacy package's photo retention and erasure remove them with the ticket's photos.
 
 Only JPEG, PNG, GIF and WebP (checked by their first bytes) up to :data:`MAX_BYTES` are passed on.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from bson import Binary
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.settings import Settings
 
@@ -25,8 +31,38 @@ _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/pn
                (b"GIF89a", "image/gif"))
 
 
+UPLOAD_MAX_SIDE = 1600
+UPLOAD_MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+UPLOAD_QUALITY = 85
+
+
 class PhotoUnavailable(RuntimeError):
     pass
+
+
+class BadUpload(ValueError):
+    """An uploaded file that is not a usable image."""
+
+
+def prepare_upload(data: bytes) -> dict[str, Any]:
+    """An uploaded photo as it is kept: the ``photos`` entry of a ticket (``data``, ``content_type``, ``size``)."""
+    if not data or len(data) > MAX_BYTES:
+        raise BadUpload("empty or too large")
+    if image_type(data) is None:
+        raise BadUpload("not a JPEG, PNG, GIF or WebP image")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > UPLOAD_MAX_PIXELS:
+                raise BadUpload("too many pixels")
+            img = ImageOps.exif_transpose(img)  # upright as the phone showed it, then the EXIF is dropped
+            img = img.convert("RGB")
+            img.thumbnail((UPLOAD_MAX_SIDE, UPLOAD_MAX_SIDE))
+            out = io.BytesIO()
+            img.save(out, "JPEG", quality=UPLOAD_QUALITY, optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise BadUpload(type(exc).__name__) from None
+    jpeg = out.getvalue()
+    return {"file_id": None, "url": None, "size": len(jpeg), "data": Binary(jpeg), "content_type": "image/jpeg"}
 
 
 def local_url(photo: dict[str, Any]) -> str | None:
@@ -43,6 +79,8 @@ def _viber_url(photo: dict[str, Any]) -> str | None:
 
 
 def can_fetch(photo: dict[str, Any], channel: str | None, settings: Settings) -> bool:
+    if photo.get("data"):
+        return True
     if channel == "telegram" and photo.get("file_id") and settings.telegram_token:
         return True
     return channel == "viber" and _viber_url(photo) is not None
@@ -72,6 +110,12 @@ async def _download(http: aiohttp.ClientSession, url: str) -> bytes:
 async def fetch(http: aiohttp.ClientSession, photo: dict[str, Any], channel: str | None,
                 settings: Settings) -> tuple[bytes, str]:
     """The photo's bytes and image type; :class:`PhotoUnavailable` when it cannot be had."""
+    if photo.get("data"):
+        data = bytes(photo["data"])
+        kind = image_type(data)
+        if kind is None:
+            raise PhotoUnavailable("not an image")
+        return data, kind
     try:
         if channel == "telegram" and photo.get("file_id") and settings.telegram_token:
             token = settings.telegram_token.get_secret_value()

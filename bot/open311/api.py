@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from pymongo import DESCENDING
+from pymongo.errors import PyMongoError
 
 from bot import audit
 from bot.categories import Category, categories
@@ -31,7 +33,7 @@ from bot.open311.formats import CONTENT_TYPES, FORMATS, Format, encode
 from bot.open311.intake import Invalid, create_request_from_form
 from bot.open311.publication import PUBLIC_FILTER, approved_photos, is_public, public_request
 from bot.services import Services
-from bot.tickets import OPEN_STATUSES, STATUSES, parse_reference
+from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,11 @@ def _texts(request: web.Request, form: Mapping[str, Any] | None = None) -> Texts
     return Texts(language_of(locale if isinstance(locale, str) else None))
 
 
+async def _failure_texts(request: web.Request) -> Texts:
+    form = await request.post() if request.method == "POST" else None  # already read (and cached) by the handler
+    return _texts(request, {k: v for k, v in form.items() if isinstance(v, str)} if form else None)
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
@@ -84,6 +91,18 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except Open311Error as exc:
         document = [{"code": code, "description": text} for code, text in exc.errors]
         response = respond(request, "errors", document, status=exc.errors[0][0], headers=exc.headers)
+    except web.HTTPException:
+        raise
+    except PyMongoError:
+        log.exception("open311: store unavailable", extra={"path": request.path})
+        texts = await _failure_texts(request)
+        response = respond(request, "errors", [{"code": 503, "description": texts("open311.errors.busy")}],
+                           status=503, headers={"Retry-After": "30"})
+    except Exception:
+        log.exception("open311: request failed", extra={"path": request.path})
+        texts = await _failure_texts(request)
+        response = respond(request, "errors", [{"code": 500, "description": texts("open311.errors.failed")}],
+                           status=500)
     if request.method == "GET":  # public, read-only data: any web page may read it
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
     return response
@@ -164,9 +183,19 @@ async def service_definition(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- reading requests
 
-def _date(value: str, name: str, texts: Texts, errors: list[tuple[int, str]]) -> datetime | None:
+_DAY_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def _date(value: str, name: str, texts: Texts, errors: list[tuple[int, str]], *,
+          end: bool = False) -> datetime | None:
+    """A W3C date-time with its offset; a bare W3C date (``2026-07-14``) is that day in Chania, from its first
+    moment (``start_date``) or to its last (``end_date``)."""
+    value = value.strip()
     try:
-        at = datetime.fromisoformat(value.strip())
+        if _DAY_RE.match(value):
+            start = datetime.combine(date.fromisoformat(value), dt_time(), tzinfo=LOCAL_TZ)
+            return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+        at: datetime | None = datetime.fromisoformat(value)
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
@@ -218,7 +247,7 @@ def request_filter(query: Mapping[str, str], texts: Texts) -> dict[str, Any]:
         if (start := _date(query["start_date"], "start_date", texts, errors)) is not None:
             created["$gte"] = start
     if query.get("end_date"):
-        if (end := _date(query["end_date"], "end_date", texts, errors)) is not None:
+        if (end := _date(query["end_date"], "end_date", texts, errors, end=True)) is not None:
             created["$lte"] = end
     if "$gte" in created and "$lte" in created and created["$gte"] > created["$lte"]:
         errors.append((400, texts("open311.errors.date_order")))
@@ -349,7 +378,10 @@ async def create_request(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- mounting
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    await keys.ensure_indexes(app[SERVICES].store)
+    store = app[SERVICES].store
+    await keys.ensure_indexes(store)
+    # GET requests lists newest first; MongoDB serves the public filter from this index instead of sorting
+    await store.tickets.create_index([("created_at", DESCENDING), ("reference", DESCENDING)], name="open311_recent")
     app[PHOTO_HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=photos.TIMEOUT_S))
     yield
     await app[PHOTO_HTTP].close()

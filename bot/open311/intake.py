@@ -20,12 +20,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 from bot import tickets
 from bot.boundary import municipality
 from bot.categories import Attribute, Category, categories
 from bot.i18n import Texts
+from bot.intake import phones
 from bot.models import GeoPoint, Language
 from bot.open311.keys import ApiKey
 from bot.services import Services
@@ -84,14 +83,10 @@ def _citizen(fields: Mapping[str, str], texts: Texts, errors: list[tuple[int, st
         citizen["name"] = name
     phone = fields.get("phone", "").strip()
     if phone:
-        try:
-            parsed = phonenumbers.parse(phone, "GR")
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
+        if (e164 := phones.normalise(phone[:40])) is None:
             errors.append((400, texts("open311.errors.phone")))
         else:
-            citizen["phone"] = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            citizen["phone"] = e164
     return citizen
 
 

@@ -52,7 +52,7 @@ class RetentionRule:
     """
 
     name: str
-    period: str
+    period: str | None  # None: due as soon as the time in age_field has passed
     age_field: str
     action: Literal["delete"] | Callable[[datetime], Mapping[str, Any]]
     due: Filter = field(default_factory=dict)
@@ -84,6 +84,10 @@ def _messages(s: DataSubject) -> Filter:
 def _tickets(s: DataSubject) -> Filter:
     return {"$or": [{"conversation_id": _in(s.conversation_ids)}, {"reference": _in(s.references)},
                     {"followers.conversation_id": _in(s.conversation_ids)}]}
+
+
+def _downloads(s: DataSubject) -> Filter:
+    return {"conversation_id": _in(s.conversation_ids)}
 
 
 def _audit(s: DataSubject) -> Filter:
@@ -147,6 +151,13 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         # the bot deletes it (bot/alerts/broadcast.py)
     ),
     PersonalDataCollection(
+        name="downloads",
+        holds="a person's data export behind a one-time link, for an hour at most",
+        find=_downloads,
+        erase="delete",
+        retention=(RetentionRule("expired export links", None, "expires_at", "delete"),),
+    ),
+    PersonalDataCollection(
         name="audit",
         holds="staff actions naming a conversation or a ticket (who saw or changed what, and when)",
         find=_audit,
@@ -159,7 +170,8 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 # managed by the admin pages).
 # Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
 NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage",
-                                          "sights", "sight_photos"})
+                                          "sights", "sight_photos",
+                                          "intake_centres"})  # the KAPI/KIFI list (bot/intake/centres.py)
 
 
 def collection(name: str) -> PersonalDataCollection:

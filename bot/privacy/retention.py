@@ -71,7 +71,7 @@ async def run_retention(store: Store, settings: Settings, *, now: datetime | Non
     for entry in REGISTRY:
         coll = store.db[entry.name]
         for rule in entry.retention:
-            days = int(getattr(settings, rule.period))
+            days = int(getattr(settings, rule.period)) if rule.period else 0
             ids = await due_ids(store, entry, rule, now - timedelta(days=days))
             done = 0
             if ids and not dry_run:

@@ -45,6 +45,7 @@ class Store:
         self.tickets = db["tickets"]
         self.staff = db["staff"]
         self.audit = db["audit"]
+        self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)
         self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
         self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
 

@@ -25,6 +25,7 @@ class Call:
     body: dict[str, Any]
     token: str
     at: float = field(default_factory=time.time)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field → (file name, content)
 
     @property
     def chat_id(self) -> str | None:
@@ -97,12 +98,13 @@ class FakeBotApi:
             body = await request.json()
         else:
             body = dict(await request.post())
+        files = {k: (v.filename, v.file.read()) for k, v in body.items() if isinstance(v, web.FileField)}
         body = {k: (v if not isinstance(v, web.FileField) else "<file>") for k, v in body.items()}
         if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation") and self._fail > 0:
             self._fail -= 1
             return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
                                      status=500)
-        self.calls.append(Call(method, body, request.match_info["token"]))
+        self.calls.append(Call(method, body, request.match_info["token"], files=files))
         async with self._changed:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": await self._result(method, body)})
@@ -113,12 +115,14 @@ class FakeBotApi:
             return {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων", "username": BOT_USERNAME,
                     "can_join_groups": False, "can_read_all_group_messages": False,
                     "supports_inline_queries": False}
-        if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation"):
+        if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation", "sendDocument"):
             msg: dict[str, Any] = {"message_id": next(self._mid), "date": now,
                                    "chat": {"id": int(body.get("chat_id", 0)), "type": "private"},
                                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"}}
             if method == "sendMessage":
                 msg["text"] = body.get("text", "")
+            if method == "sendDocument":
+                msg["document"] = {"file_id": f"BQACAgQAAxkB{msg['message_id']}", "file_unique_id": "AgAD"}
             if method == "sendVenue":
                 msg["venue"] = {"location": {"latitude": float(body["latitude"]),
                                              "longitude": float(body["longitude"])},

@@ -117,6 +117,14 @@
       img.loading = "lazy";
       el.appendChild(img);
     }
+    if (reply.document && safeUrl(reply.document.url)) {
+      var file = document.createElement("a");
+      file.href = safeUrl(reply.document.url);
+      file.download = reply.document.name;
+      file.className = "document";
+      file.textContent = "⬇ " + reply.document.name;
+      el.appendChild(file);
+    }
     if ((reply.buttons && reply.buttons.length) || reply.request_location) {
       var group = document.createElement("div");
       group.className = "buttons";

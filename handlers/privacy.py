@@ -1,0 +1,163 @@
+"""The person's own data in the chat: the privacy notice, a copy of their data (/mydata, "τα δεδομένα μου") and
+erasure with a confirmation step (/forget, "διαγραφή"). The work is done by ``bot/privacy/``.
+
+Buttons: ``privacy:menu``, ``privacy:mydata``, ``privacy:forget``, ``privacy:forget_yes``, ``privacy:forget_no``.
+Erasure needs the confirmation flow to be running (a "yes" button from an old prompt is refused), and finishes after
+the reply is delivered, so that the confirmation message itself leaves no trace (``Conversation.after_turn``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bot import audit
+from bot.models import Button, Document, Reply
+from bot.privacy import downloads, erase, export, subjects
+from bot.privacy.registry import DataSubject
+from bot.services import Services
+from bot.settings import Settings
+from handlers.base import FlowState, Outcome, Turn
+from handlers.registry import plain
+
+FLOW = "privacy"
+PREFIX = "privacy"
+CONFIRM_STEP = "confirm_forget"
+
+MYDATA_PHRASES = ("τα δεδομένα μου", "τα στοιχεία μου", "δεδομένα μου", "ta dedomena mou", "my data", "mydata")
+FORGET_PHRASES = ("διαγραφή", "διαγραφή δεδομένων", "διαγραφή των δεδομένων μου", "σβήσε τα δεδομένα μου",
+                  "diagrafi", "forget me", "forget", "delete my data", "erase my data")
+NOTICE_PHRASES = ("απόρρητο", "προσωπικά δεδομένα", "privacy", "privacy notice")
+YES_WORDS = frozenset(plain(w) for w in ("ναι", "nai", "yes", "ναι διαγραφή", "ok", "οκ"))
+NO_WORDS = frozenset(plain(w) for w in ("όχι", "οχι", "oxi", "ochi", "no", "άκυρο", "akyro", "cancel"))
+
+
+def notice_url(settings: Settings, lang: str) -> str:
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return f"{base}/privacy?lang={lang}"
+
+
+def with_first_contact_notice(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """The first reply of a new conversation with the short privacy notice (and the link to the full one) as its
+    last paragraph: one message, its buttons kept. Off with ``PRIVACY_NOTICE_FIRST_MESSAGE=false``."""
+    if not (turn.conversation.is_new and turn.services.settings.privacy_notice_first_message):
+        return replies
+    notice = turn.texts("privacy.notice_short", url=notice_url(turn.services.settings, turn.lang))
+    for i, reply in enumerate(replies):
+        if reply.text:
+            return [*replies[:i], replace(reply, text=f"{reply.text}\n\n{notice}"), *replies[i + 1:]]
+    return [Reply(notice), *replies]
+
+
+class PrivacyHandler:
+    name = FLOW
+    intents: frozenset[str] = frozenset()
+    button_prefix = PREFIX
+    commands = ("/mydata", "/forget", "/privacy")
+    phrases = MYDATA_PHRASES + FORGET_PHRASES + NOTICE_PHRASES
+
+    async def handle(self, turn: Turn) -> Outcome:
+        action = self._action(turn)
+        if action == "mydata":
+            return await self.export(turn)
+        if action == "forget":
+            return await self.ask_to_forget(turn)
+        if action == "forget_yes":
+            if not self._confirming(turn):
+                return Outcome([Reply(turn.texts("privacy.forget.expired"))], flow=None)
+            return await self.forget(turn)
+        if action == "forget_no":
+            return Outcome([Reply(turn.texts("privacy.forget.cancelled"))], flow=None)
+        return Outcome([self.menu(turn)])
+
+    async def continue_flow(self, turn: Turn) -> Outcome | None:
+        if turn.conversation.flow is None or turn.conversation.flow.step != CONFIRM_STEP:
+            return Outcome([], flow=None)
+        answer = plain(turn.inbound.text or "")
+        if answer in YES_WORDS:
+            return await self.forget(turn)
+        if answer in NO_WORDS:
+            return Outcome([Reply(turn.texts("privacy.forget.cancelled"))], flow=None)
+        return None
+
+    async def resume_prompt(self, turn: Turn) -> list[Reply]:
+        return [await self._confirm_prompt(turn)]
+
+    # ------------------------------------------------------------------ routing
+    @staticmethod
+    def _action(turn: Turn) -> str:
+        inbound = turn.inbound
+        if inbound.button is not None:
+            return inbound.button.split(":", 1)[1] if ":" in inbound.button else "menu"
+        command = {"/mydata": "mydata", "/forget": "forget", "/privacy": "menu"}.get(inbound.command or "")
+        if command:
+            return command
+        said = plain(inbound.text or "")
+        if said in {plain(p) for p in MYDATA_PHRASES}:
+            return "mydata"
+        if said in {plain(p) for p in FORGET_PHRASES}:
+            return "forget"
+        return "menu"
+
+    @staticmethod
+    def _confirming(turn: Turn) -> bool:
+        flow = turn.conversation.flow
+        return flow is not None and flow.name == FLOW and flow.step == CONFIRM_STEP
+
+    def menu(self, turn: Turn) -> Reply:
+        t = turn.texts
+        return Reply(t("privacy.menu_title", url=notice_url(turn.services.settings, turn.lang)),
+                     buttons=(Button(t("privacy.export_button"), f"{PREFIX}:mydata"),
+                              Button(t("privacy.forget_button"), f"{PREFIX}:forget")))
+
+    # ------------------------------------------------------------------ access and portability
+    async def export(self, turn: Turn) -> Outcome:
+        services, t = turn.services, turn.texts
+        conv_id = turn.conversation.id
+        subject = await subjects.of_conversation(services.store, conv_id)
+        data = await export.export_subject(services.store, subject, services.settings)
+        content = export.export_json(data)
+        name = f"chania-mydata-{date.today().isoformat()}.json"
+        token = await downloads.create(services.store, conv_id, name, content)
+        await audit.record(services.store, "citizen", "privacy.export", target=conv_id,
+                           details={"legal_basis": "GDPR art. 15, 20", "route": turn.inbound.channel})
+        text = "\n\n".join((export.summary(data, t), t("privacy.export.file_hint", name=name)))
+        return Outcome([Reply(text, document=Document(name, downloads.url(token, None), len(content), token))])
+
+    # ------------------------------------------------------------------ erasure
+    async def ask_to_forget(self, turn: Turn) -> Outcome:
+        return Outcome([await self._confirm_prompt(turn)], flow=FlowState(FLOW, CONFIRM_STEP, {}))
+
+    async def _confirm_prompt(self, turn: Turn) -> Reply:
+        store, t = turn.services.store, turn.texts
+        conv_id = turn.conversation.id
+        messages = await store.messages.count_documents({"conversation_id": conv_id})
+        filed = await store.tickets.distinct("reference", {"conversation_id": conv_id})
+        followed = await store.tickets.count_documents({"followers.conversation_id": conv_id})
+        return Reply(t("privacy.forget.confirm", messages=messages, followed=followed,
+                       tickets=", ".join(sorted(filed)) or "—"),
+                     buttons=(Button(t("privacy.forget.yes"), f"{PREFIX}:forget_yes"),
+                              Button(t("privacy.forget.no"), f"{PREFIX}:forget_no")))
+
+    async def forget(self, turn: Turn) -> Outcome:
+        services, t = turn.services, turn.texts
+        store = services.store
+        subject = await subjects.of_conversation(store, turn.conversation.id)
+        report = await erase.erase_subject(store, subject)
+        await audit.record(store, "citizen", "privacy.erase", target=report.pseudonym,
+                           details={"legal_basis": "GDPR art. 17", "route": turn.inbound.channel,
+                                    **report.as_details()})
+        lines = [t("privacy.forget.done", messages=report.deleted["messages"], unfollowed=report.unfollowed),
+                 t("privacy.forget.kept", refs=", ".join(report.tickets_kept)) if report.tickets_kept
+                 else t("privacy.forget.nothing_kept"),
+                 t("privacy.forget.audit_kept")]
+
+        async def sweep() -> None:  # what the turn itself stored after the erasure (this reply, the turn's fields)
+            await erase.erase_subject(store, DataSubject(conversation_ids=subject.conversation_ids))
+
+        turn.conversation.after_turn.append(sweep)
+        return Outcome([Reply("\n".join(lines))], flow=None)
+
+
+def create_handler(services: Services | None = None) -> PrivacyHandler:
+    return PrivacyHandler()
