@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import tickets
+from bot.alerts import notices as alert_notices
+from bot.alerts.broadcast import period_text
 from bot.boundary import Municipality, municipality
 from bot.categories import Categories, categories
 from bot.geo import haversine_m
@@ -560,6 +562,10 @@ class ComplaintsHandler:
         t = turn.texts
         replies = [Reply(t("complaints.submitted", ref=ticket["reference"],
                            department=dept.name(t.lang) if dept else cat.department))]
+        known = await alert_notices.explaining(turn.services.store, point, slots.get("address"), ticket["category"])
+        if known is not None:  # "there is a water cut announced in Χαλέπα until 14:00"
+            replies.append(Reply(t("alerts.known_notice", title=alert_notices.text_for(known, t.lang)[0],
+                                   period=period_text(known, t.lang))))
         second = self.categories.get(slots.get("second_category") or "")
         if second is not None:
             replies.append(Reply(t("complaints.offer_second", category=second.name(t.lang)), buttons=(

@@ -194,9 +194,8 @@ async def test_webchat_gets_a_download_link(service: Service) -> None:
 async def test_forget_asks_first_and_then_leaves_no_trace_of_her(service: Service) -> None:
     refs = await two_residents(service)
     services: Services = service.runtime.services
-    # staff checked Maria's photo: it shows only the lamp post (description not marked: it names her)
-    await service.store.tickets.update_one({"reference": refs["maria"]},
-                                           {"$set": {"personal_data_review": {"photos": True}}})
+    # staff approved Maria's photo for publication (only the lamp post); her description was not marked
+    await service.store.tickets.update_one({"reference": refs["maria"]}, {"$set": {"photos.0.approved": True}})
     before = await stats.ticket_stats(service.store)
 
     [prompt] = await say(service, MARIA, "Διαγραφή")
@@ -212,7 +211,7 @@ async def test_forget_asks_first_and_then_leaves_no_trace_of_her(service: Servic
 
     ticket = await tickets.get_ticket(services, refs["maria"])
     assert ticket["conversation_id"] is None and ticket["citizen"] == {}
-    assert ticket["description"] == ERASED and len(ticket["photos"]) == 1  # the photo was marked free of data
+    assert ticket["description"] == ERASED and len(ticket["photos"]) == 1  # the approved photo stays
     nikos = await tickets.get_ticket(services, refs["nikos"])
     assert nikos["followers"] == [] and nikos["citizen"] == {"phone": NIKOS_PHONE}  # Nikos keeps his data
     assert await service.store.messages.count_documents({"conversation_id": f"telegram:{NIKOS}"}) >= 2

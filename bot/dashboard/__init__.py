@@ -12,8 +12,9 @@ letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
-``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) · ``/staff/admin/api-keys`` (Open311 keys) ·
-``/staff/tickets/{ref}/public`` (what Open311 publishes of a ticket).
+``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
+``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from bot.dashboard.views import (
     guide,
     intake,
     monitor,
+    privacy,
     public_status,
     publication,
     stats,
@@ -121,6 +123,11 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/tickets/{reference}/public", publication.public_view)
     r.add_post("/tickets/{reference}/public/private", publication.change_private)
     r.add_post("/tickets/{reference}/public/photos/{index:\\d{1,3}}", publication.change_photo)
+
+    r.add_get("/privacy", privacy.search)
+    r.add_post("/privacy/export", privacy.download)
+    r.add_post("/privacy/erase", privacy.erase_subject)
+    r.add_post("/privacy/review/{reference}", privacy.review)
 
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)

@@ -132,6 +132,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
+    ("privacy", "nav.privacy", f"{PREFIX}/privacy"),
 )
 
 
