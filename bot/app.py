@@ -31,7 +31,7 @@ from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import alerts, complaints, privacy, tourism
+from handlers import alerts, complaints, handoff, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -75,7 +75,8 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
-                                              alerts.create_handler(), privacy.create_handler(services)])
+                                              alerts.create_handler(), privacy.create_handler(services),
+                                              handoff.create_handler()])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)

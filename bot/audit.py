@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 ACTIONS: tuple[str, ...] = (
     "login.ok", "login.failed", "login.locked", "logout", "language",
     "account.password",
+    "account.display_name",
     "staff.create", "staff.update", "staff.password", "staff.unlock",
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(1826, ge=1)  # the staff audit log (5 years)
     retention_interval_h: float = Field(24, gt=0)  # how often the service runs the retention job
 
+    # Talking to a person (issue 9): when staff answer the chat, Europe/Athens, closed on Greek public holidays
+    office_days: str = "mon-fri"
+    office_hours: str = "08:00-15:00"
+
     # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
     open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)
 
@@ -87,6 +91,22 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("office_days")
+    @classmethod
+    def _office_days(cls, v: str) -> str:
+        from bot.handoff.hours import parse_days
+
+        parse_days(v)
+        return v
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, v: str) -> str:
+        from bot.handoff.hours import parse_hours
+
+        parse_hours(v)
+        return v
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -51,7 +51,7 @@ STATUS_LIST_LIMIT = 5
 # Intents that interrupt a flow (answered by their handler, then the flow is offered again) ...
 _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye", "out_of_scope", "tourist_nearby",
                            "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
-                           "tourist_transport"})
+                           "tourist_transport", "talk_to_human"})
 # ... except where a typed answer is expected: a place name is an answer to "where?", not a tourist question,
 # and a typed address is often "out of scope" for NLU.
 _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})

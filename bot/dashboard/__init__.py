@@ -102,6 +102,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/language", auth.language)
     r.add_get("/account", auth.account)
     r.add_post("/account/password", auth.change_password)
+    r.add_post("/account/name", auth.change_display_name)
 
     r.add_get("/monitor", monitor.monitor)
     r.add_get("/events", monitor.events)
