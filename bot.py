@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     staff = sub.add_parser("create-staff", help="create a staff account (the first admin, for instance)")
     staff.add_argument("username")
     staff.add_argument("--role", required=True,
-                       choices=("admin", "operator", "department", "broadcaster", "dpo", "annotator"))
+                       choices=("admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
     retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
     retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
