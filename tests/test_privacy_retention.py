@@ -154,3 +154,47 @@ def test_format_outcomes_prints_a_row_per_rule() -> None:
     text = format_outcomes([RuleOutcome("messages", "messages", 365, 4, 4)], dry_run=False)
     assert text.splitlines()[1].split() == ["messages", "messages", "365", "4", "4"]
     assert "nothing was changed" in format_outcomes([RuleOutcome("messages", "messages", 365, 4, 0)], dry_run=True)
+
+
+async def test_the_service_loop_runs_the_job_and_survives_a_failing_run(services: Services) -> None:
+    import asyncio
+
+    from bot.privacy.retention import retention_loop
+
+    store = services.store
+    old = {"conversation_id": "telegram:x", "created_at": utcnow() - 400 * DAY}
+    await store.messages.insert_one({"_id": "telegram:x1", **old})
+    services.settings = Settings(retention_interval_h=0.0001)  # a run every 0.36 s
+    calls = {"n": 0}
+    original = store.audit.insert_one
+
+    async def audit_down_the_first_time(doc: dict[str, Any]) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("audit store down")
+        return await original(doc)
+
+    async def until(condition: Any) -> None:
+        for _ in range(200):
+            if await condition():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the loop did not get there")
+
+    store.audit.insert_one = audit_down_the_first_time  # type: ignore[method-assign]
+    task = asyncio.create_task(retention_loop(store, services.settings, first_delay_s=0))
+    try:
+        async def first_run_failed() -> bool:
+            return calls["n"] >= 1
+
+        await until(first_run_failed)
+        await store.messages.insert_one({"_id": "telegram:x2", **old})
+
+        async def second_message_gone() -> bool:
+            return await store.messages.count_documents({}) == 0 and \
+                await store.audit.count_documents({"action": "privacy.retention"}) >= 1
+
+        await until(second_message_gone)  # a later run did the work and recorded it
+        assert not task.done()
+    finally:
+        task.cancel()

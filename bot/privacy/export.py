@@ -111,6 +111,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
     lines.append(texts("privacy.export.staff_access", n=len(data["staff_access"])))
     others = [k for k in data if k not in ("generated_at", "controller", "data_protection_officer", "conversations",
                                            "messages", "tickets_filed", "tickets_followed", "staff_access")]
-    for name in others:
-        lines.append(texts("privacy.export.other", name=name, n=len(data[name])))
+    for name in others:  # collections registered by other features: their own words if the catalogue has them
+        label = texts(f"privacy.export.names.{name}") if texts.has(f"privacy.export.names.{name}") else name
+        lines.append(texts("privacy.export.other", name=label, n=len(data[name])))
     return "\n".join(lines)
