@@ -303,6 +303,10 @@ async def test_intake_with_centre_pin_photo_and_phone_then_receipt_and_public_st
         assert max(kept.size) == 1600 and kept.size == (1600, 1067)  # resized, proportions kept
         assert dict(kept.getexif()) == {}  # no camera make, no GPS position
 
+    _, listing, _ = await clerk.get("/staff/tickets")
+    assert '<td class="where">Πλατεία Σπλάντζιας</td>' in listing and ref in listing
+    _, csv_body, _ = await clerk.get("/staff/tickets.csv")
+    assert ref in csv_body and "6912345678" not in csv_body  # no personal data in the export
     # the ticket page: the place recorded, the centre, the clerk, the phone as Greeks write it, the photo
     _, page, _ = await clerk.get(f"/staff/tickets/{ref}")
     assert '<dd id="ticket-centre">ΚΑΠΗ Χανίων (κέντρο)</dd>' in page and '<dd id="ticket-clerk">maria</dd>' in page
