@@ -5,7 +5,8 @@
 background, concurrently across conversations and strictly in order within one. A stored message goes
 ``received`` → ``processing`` (claimed atomically, so one instance answers it) → ``answered``/``processed``;
 messages caught by a crash or a database outage are picked up again by ``recover`` (at start-up and
-periodically): no accepted message is lost.
+periodically): no accepted message is lost. A message whose processing keeps failing is retried a bounded number of
+times with a backoff and then becomes a ``failed`` dead letter that staff can retry (``bot/poison``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from bot import conversations, language, transcript
+from bot import conversations, language, poison, transcript
 from bot.channels.base import ChannelAdapter
 from bot.events import EventBus
 from bot.i18n import Texts
@@ -62,6 +63,8 @@ class Pipeline:
         self._limit = asyncio.Semaphore(services.settings.max_concurrent_updates)
         self._closing = False
         self._max_backlog = services.settings.max_backlog
+        self._max_attempts = services.settings.max_attempts
+        self._retry_backoff_s = services.settings.retry_backoff_s
         self._backlog_shrank = asyncio.Event()
 
     # ---------------------------------------------------------------- intake (what adapters call)
@@ -117,10 +120,11 @@ class Pipeline:
                         if self.store.shared:  # other instances may hold earlier messages of this chat
                             await self._process_earlier(conv_id, msg_id)
                         await self._process(msg_id, inbound)
-                except Exception:
-                    # Left as "received": recover() tries again later. Never let one message stop the queue.
+                except Exception as exc:
+                    # Never let one message stop the queue: retried later with a backoff, a dead letter at the end.
                     self.times.counters["failed"] += 1
                     log.exception("processing failed", extra={"conversation": conv_id, "message_id": str(msg_id)})
+                    await self._after_failure(msg_id, inbound, exc)
                 finally:
                     queue.popleft()
                     self._inflight.discard(msg_id)
@@ -139,7 +143,7 @@ class Pipeline:
             with self.times.measure("store", stages):
                 claimed = await self.store.messages.find_one_and_update(
                     {"_id": msg_id, "status": "received"},
-                    {"$set": {"status": "processing", "claimed_at": utcnow()}},
+                    {"$set": {"status": "processing", "claimed_at": utcnow()}, "$inc": {"attempts": 1}},
                     projection={"_id": 1},
                 )
             if claimed is None:  # answered already, or another instance has it
@@ -252,23 +256,74 @@ class Pipeline:
         now = utcnow()
         count = 0
         cursor = self.store.messages.find({"direction": "in", "$or": [
-            {"status": "received", "created_at": {"$lte": now - timedelta(seconds=older_than_s)}},
+            {"status": "received", "created_at": {"$lte": now - timedelta(seconds=older_than_s)}, **poison.due(now)},
             {"status": "processing", "claimed_at": {"$lte": now - timedelta(seconds=lease_s)}},
         ]}).sort("created_at", 1)
         async for doc in cursor:
             if doc["_id"] in self._inflight:
                 continue
             if doc["status"] == "processing":  # take back an expired claim, unless someone else just did
+                if (doc.get("attempts") or 0) >= self._max_attempts:  # it never finished, every time: poison
+                    if await poison.mark_failed(self.store, doc["_id"], "processing never finished (the instance "
+                                                "stopped or hung)", expected_status="processing"):
+                        await self._apologise(doc.get("conversation_id"), doc)
+                    continue
                 taken = await self.store.messages.find_one_and_update(
                     {"_id": doc["_id"], "status": "processing", "claimed_at": doc["claimed_at"]},
                     {"$set": {"status": "received"}}, projection={"_id": 1})
                 if taken is None:
                     continue
-            self._enqueue(doc["conversation_id"], doc["_id"], Inbound.from_doc(doc))
+            try:
+                inbound = Inbound.from_doc(doc)
+            except Exception as exc:  # a stored document that cannot be read back: never retried in a loop
+                log.exception("stored message unreadable", extra={"message_id": str(doc.get("_id"))})
+                if await poison.mark_failed(self.store, doc["_id"], f"unreadable: {poison.describe(exc)}",
+                                            expected_status="received"):
+                    await self._apologise(doc.get("conversation_id"), doc)
+                continue
+            self._enqueue(doc["conversation_id"], doc["_id"], inbound)
             count += 1
         if count:
             log.info("recovered unanswered messages", extra={"count": count})
         return count
+
+    # ---------------------------------------------------------------- poison messages (bot/poison)
+    async def _after_failure(self, msg_id: str, inbound: Inbound, exc: Exception) -> None:
+        """A failed attempt: a backoff before the next one, or a dead letter and one apology to the person."""
+        if isinstance(exc, PyMongoError | StoreUnavailable):
+            # The database, not the message: left "processing" for recover() after the lease, and not counted.
+            with contextlib.suppress(PyMongoError):
+                await self.store.messages.update_one({"_id": msg_id, "attempts": {"$gt": 0}},
+                                                     {"$inc": {"attempts": -1}})
+            return
+        try:
+            dead = await poison.record_failure(self.store, msg_id, poison.describe(exc),
+                                               max_attempts=self._max_attempts, base_s=self._retry_backoff_s)
+        except PyMongoError:
+            return  # left as it is: an expired claim is taken back by recover()
+        if dead:
+            log.warning("message is a dead letter", extra={"message_id": str(msg_id)})
+            await self._apologise(conversations.conversation_id(inbound.channel, inbound.user_id),
+                                  {"_id": msg_id, "channel": inbound.channel, "chat_id": inbound.chat_id,
+                                   "text": inbound.text,
+                                   "language_hint": inbound.language_hint})
+
+    async def _apologise(self, conv_id: str | None, doc: Mapping[str, Any]) -> None:
+        """One reply telling the person their message could not be handled (and was kept for staff)."""
+        channel, chat_id = doc.get("channel"), doc.get("chat_id")
+        if not (isinstance(conv_id, str) and isinstance(channel, str) and isinstance(chat_id, str)):
+            return
+        try:
+            conv = await conversations.get(self.store, conv_id)
+            hint, text = doc.get("language_hint"), doc.get("text")
+            lang = conv.language if conv is not None else language.choose(
+                text if isinstance(text, str) else "", current=None, locked=False,
+                hint=hint if isinstance(hint, str) else None)
+            # keyed on the conversation and the apology's text: two instances giving up at once queue it once
+            await self.outbox.add(self.outbox.entries(conv_id, channel, chat_id, [Reply(Texts(lang)("poison.apology"))],
+                                                      sender="bot", source=f"apology:{doc.get('_id')}"))
+        except Exception:
+            log.exception("apology not sent", extra={"conversation": conv_id})
 
     async def recovery_loop(self, every_s: float = 30.0) -> None:
         while True:

@@ -40,6 +40,8 @@ async def test_an_admin_issues_a_key_that_is_shown_once_and_stored_as_a_hash(ope
     status, _, resp = await admin.post(f"/staff/admin/api-keys/{doc['_id']}/revoke")
     assert status == 303 and resp.headers["Location"].endswith("/staff/admin/api-keys?done=revoked")
     assert (await open311.post(f"{V2}/requests.json", _form(secret)))[0] == 403
+    status, html, _ = await admin.get("/staff/admin/audit", params={"action": "open311"})
+    assert status == 200 and "api_key:Δήμος Μυτιλήνης" in html and "open311.create" in html
     actions = [e["action"] async for e in open311.store.audit.find({}).sort("at", 1)]
     assert [a for a in actions if a.startswith(("api_key.", "open311."))] == [
         "api_key.issue", "open311.create", "api_key.revoke", "open311.key_rejected"]

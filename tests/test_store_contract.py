@@ -298,3 +298,46 @@ async def test_insert_many_unordered_reports_the_duplicates_and_keeps_the_rest(s
         await store.outbox.insert_many([{"_id": "out:a:0"}, {"_id": "out:a:1"}], ordered=False)
     assert [(e["index"], e["code"]) for e in err.value.details["writeErrors"]] == [(0, 11000)]
     assert await store.outbox.count_documents({}) == 2
+async def test_waiting_for_staff_null_matches_a_missing_field_and_ne_null_finds_the_queue(store: Store) -> None:
+    """bot/handoff: ``{"waiting_since": None}`` sets the time once (also on documents older than the field);
+    ``{"$ne": None}`` with a sort lists the queue; ``find_one_and_update`` returns the document before."""
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await store.conversations.insert_many([{"_id": "old", "paused": False}, {"_id": "b", "waiting_since": None},
+                                           {"_id": "c", "paused": True, "waiting_since": None}])
+    for conv_id, at in (("old", t0 + timedelta(minutes=5)), ("b", t0), ("old", t0 + timedelta(minutes=9))):
+        await store.conversations.update_one({"_id": conv_id, "waiting_since": None}, {"$set": {"waiting_since": at}})
+    queue = [d["_id"] async for d in store.conversations.find(
+        {"waiting_since": {"$ne": None}, "paused": {"$ne": True}}).sort([("waiting_since", 1), ("_id", 1)])]
+    assert queue == ["b", "old"]
+    doc = await store.conversations.find_one({"_id": "old"})
+    assert doc["waiting_since"].replace(tzinfo=UTC) == t0 + timedelta(minutes=5)  # the first request kept its place
+    before = await store.conversations.find_one_and_update({"_id": "old"},
+                                                           {"$set": {"paused": True, "waiting_since": None}})
+    assert before["paused"] is False
+
+
+async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retry_times(store: Store) -> None:
+    """The pipeline's claim ($set + $inc in one find_one_and_update) and bot.poison.due (null matches a missing
+    field; $lte on a datetime) as the recovery sweep uses them."""
+    from bot import poison
+
+    now = datetime.now(UTC)
+    await store.messages.insert_many([
+        {"_id": "m-new", "status": "received"},
+        {"_id": "m-due", "status": "received", "next_attempt_at": now - timedelta(seconds=1), "attempts": 1},
+        {"_id": "m-later", "status": "received", "next_attempt_at": now + timedelta(minutes=5), "attempts": 2},
+        {"_id": "m-cleared", "status": "received", "next_attempt_at": None, "attempts": 0},
+    ])
+    due = {d["_id"] async for d in store.messages.find({"status": "received", **poison.due(now)})}
+    assert due == {"m-new", "m-due", "m-cleared"}
+    for expected in (1, 2):
+        claimed = await store.messages.find_one_and_update(
+            {"_id": "m-new", "status": "received"}, {"$set": {"status": "processing"}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+        assert claimed["attempts"] == expected
+        await store.messages.update_one({"_id": "m-new"}, {"$set": {"status": "received"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is False  # not a dead letter
+    await store.messages.update_one({"_id": "m-due"}, {"$set": {"status": "failed", "direction": "in"}})
+    assert await poison.retry(store, "m-due", actor="staff:x") is True
+    assert await poison.retry(store, "m-due", actor="staff:y") is False  # a second click does nothing
+    assert (await store.messages.find_one({"_id": "m-due"}))["attempts"] == 0

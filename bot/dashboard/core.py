@@ -122,15 +122,20 @@ def make_environment() -> jinja2.Environment:
 
 NAV: tuple[tuple[str, str, str], ...] = (
     ("monitor", "nav.monitor", f"{PREFIX}/monitor"),
+    ("monitor", "nav.failed", f"{PREFIX}/failed"),
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("monitor", "nav.outbox", f"{PREFIX}/outbox"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
+    ("guide", "nav.guide", f"{PREFIX}/guide"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
+    ("privacy", "nav.privacy", f"{PREFIX}/privacy"),
+    ("annotate", "nav.nlu_review", f"{PREFIX}/nlu/review"),
+    ("nlu_models", "nav.nlu_models", f"{PREFIX}/nlu/models"),
 )
 
 

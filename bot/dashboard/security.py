@@ -109,7 +109,9 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         form = await request.post()
         value = form.get("csrf_token", "")
         given = value if isinstance(value, str) else ""
-    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
+    # a header that is not UTF-8 arrives with surrogates: encoded back, it simply does not match (403, not 500)
+    if not expected or not given or not hmac.compare_digest(expected.encode(),
+                                                            given.encode("utf-8", "surrogateescape")):
         return error_page(request, 403, "errors.csrf")
     return await handler(request)
 

@@ -48,6 +48,7 @@ class Store:
         self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)
         self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
         self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
+        self.nlu_labels = db["nlu_labels"]  # labelled messages for the NLU (bot/rasa/labels.py)
         self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
         self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
         self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)
@@ -82,6 +83,8 @@ class Store:
         await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
                                         ("order", ASCENDING)], name="by_chat")
         await self.events.create_index([("at", ASCENDING)], name="recent")
+        await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
+        await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
 
     async def ping(self) -> bool:
         try:
