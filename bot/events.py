@@ -58,7 +58,8 @@ class EventBus:
     # ---------------------------------------------------------------- publishing and subscribing
     def publish(self, event: dict[str, Any], *, topic: str = MONITOR) -> None:
         self._deliver(topic, event)
-        if self.store is not None and self._tasks:
+        # the stand-in of a single instance has nobody to tell: no write (see Store.shared)
+        if self.store is not None and self._tasks and self.store.shared:
             self._outgoing.put_nowait({"topic": topic, "origin": self.instance, "event": event})
 
     def _deliver(self, topic: str, event: dict[str, Any]) -> None:
