@@ -204,15 +204,11 @@ async def test_a_resent_frame_keeps_its_key_and_the_ack_says_what_the_pipeline_s
     frame = {"type": "message", "id": "a1b2c3d4-resend", "text": "den mazepsan ta skoupidia", "lang": "en-US"}
     await ws.send_json(frame)
     assert (await receive(ws, "ack"))["duplicate"] is False
-    chat.intake.duplicates.add(chat.intake.accepted[0].message_id)
+    chat.intake.duplicates.add(typed(chat.intake)[0].message_id)
     await ws.send_json(frame)  # resent after a reconnect
     assert (await receive(ws, "ack")) == {"type": "ack", "id": "a1b2c3d4-resend", "duplicate": True}
-    first, second = chat.intake.accepted
+    first, second = typed(chat.intake)
     assert first.message_id == second.message_id and first.message_id.endswith(":a1b2c3d4-resend")
-    for expected in (False, True):
-        await ws.send_json(frame)
-        assert (await receive(ws, "ack"))["duplicate"] is expected
-    assert len(typed(chat.intake)) == 1
 
 
 async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
