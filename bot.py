@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--by", help="also report figures for each value of this column")
     staff = sub.add_parser("create-staff", help="create a staff account (the first admin, for instance)")
     staff.add_argument("username")
-    staff.add_argument("--role", required=True, choices=("admin", "operator", "department", "dpo"))
+    staff.add_argument("--role", required=True,
+                       choices=("admin", "operator", "department", "broadcaster", "dpo", "tourism"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
     retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
     retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")

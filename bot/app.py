@@ -21,6 +21,7 @@ from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
+from bot.guide import photos as guide_photos
 from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
@@ -91,6 +92,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
     setup_open311(app, services)
+    guide_photos.add_routes(app, store)
     setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
     setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes

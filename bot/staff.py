@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department", "broadcaster", "dpo"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo")
+Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "tourism"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "tourism")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit": frozenset({"admin"}),
     "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
     "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
+    "guide": frozenset({"admin", "tourism"}),  # the tourist guide's sights, hours, photos (bot/guide/)
     "privacy": frozenset({"admin", "dpo"}),  # find a person, export, erase (bot/dashboard/views/privacy.py)
 }
 

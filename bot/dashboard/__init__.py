@@ -12,7 +12,8 @@ letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
-``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
+``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
 publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase).
 """
 
@@ -45,6 +46,7 @@ from bot.dashboard.views import (
     auth,
     centres,
     failed,
+    guide,
     intake,
     monitor,
     privacy,
@@ -138,6 +140,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/stats", stats.stats_page)
 
     alerts.add_routes(r)
+    guide.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)
