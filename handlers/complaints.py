@@ -349,7 +349,8 @@ class ComplaintsHandler:
             return [Reply(t("complaints.ask_consent"), buttons=(b(slots, t("complaints.consent_yes"), "consent", "y"),
                                                                 b(slots, t("complaints.consent_no"), "consent", "n")))]
         if step == "phone":
-            return [Reply(t("complaints.ask_phone"), buttons=(b(slots, t("complaints.skip_phone"), "consent", "n"),),
+            key = "complaints.ask_phone_web" if turn.inbound.channel == "webchat" else "complaints.ask_phone"
+            return [Reply(t(key), buttons=(b(slots, t("complaints.skip_phone"), "consent", "n"),),
                           request_contact=True)]
         if step == "description":
             return [Reply(t("complaints.ask_description"))]
