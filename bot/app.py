@@ -73,6 +73,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     bus = EventBus()
     nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
+    services.extras["nlu"] = nlu  # the dashboard's model page swaps models through it (bot/rasa/promotion.py)
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),

@@ -34,6 +34,7 @@ ACTIONS: tuple[str, ...] = (
     "api_key.issue", "api_key.revoke",
     "guide.update", "guide.hide", "guide.show", "guide.verify", "guide.photo_add", "guide.photo_remove",
     "open311.create", "open311.invalid", "open311.rate_limited", "open311.key_rejected",
+    "nlu.label", "nlu.promote", "nlu.rollback",
 )
 
 

@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "tourism"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "tourism")
+Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -53,6 +53,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
     "guide": frozenset({"admin", "tourism"}),  # the tourist guide's sights, hours, photos (bot/guide/)
     "privacy": frozenset({"admin", "dpo"}),  # find a person, export, erase (bot/dashboard/views/privacy.py)
+    "annotate": frozenset({"admin", "annotator"}),  # NLU review queue: confirm/correct intents, mark entities
+    "nlu_models": frozenset({"admin"}),  # promote a candidate NLU model, roll back
 }
 
 MAX_FAILED_LOGINS = 5  # consecutive failures before the account is locked

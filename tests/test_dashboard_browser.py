@@ -311,3 +311,48 @@ async def test_script_and_img_payloads_are_shown_as_text(page: Any, staff_servic
     assert await page.locator("img[src=x]").count() == 0 and await page.locator("main script").count() == 0
     assert page.dialogs == [] and page.problems == [] and page.failed == []
     assert await bot_messages(staff_service, uid) == []  # taken over: the bot stayed quiet
+
+
+async def test_annotator_marks_an_entity_by_dragging_over_the_text_and_corrects_the_intent(
+        page: Any, staff_service: Any) -> None:
+    """A resident's message goes through the real NLU; in the review queue an annotator drags over a street name,
+    marks it as a place, corrects the intent and saves: the label has the span, the phone number never showed."""
+    from bot.staff import create_staff
+
+    said = "Στη Χαλέπα τα βράδια δεν βλέπουμε πού πατάμε, πάρτε με στο 6912345678"
+    await staff_service.say(7771, said)
+    stored = await staff_service.store.messages.find_one({"conversation_id": "telegram:7771", "direction": "in"})
+    assert stored is not None and stored["nlu"]
+    await create_staff(staff_service.store, "anna", "annotator", [], PASSWORD)
+    await log_in(page, staff_service, username="anna")
+    await page.wait_for_url(re.compile(r"/staff/nlu/review$"), timeout=TIMEOUT)
+    item = page.locator(f"article[data-message-id='{stored['_id']}']")
+    text = item.locator(".nlu-text")
+    assert "6912345678" not in await text.inner_text() and "☎•••" in await text.inner_text()
+
+    # select "Χαλέπα" with the mouse: press before its first letter, drag to after its last
+    box = await text.bounding_box()
+    assert box is not None
+    span = await page.evaluate(
+        """([sel, word]) => {
+            const el = document.querySelector(sel); const node = el.firstChild;
+            const i = node.textContent.indexOf(word); const r = document.createRange();
+            r.setStart(node, i); r.setEnd(node, i + 1); const a = r.getBoundingClientRect();
+            r.setStart(node, i + word.length - 1); r.setEnd(node, i + word.length); const b = r.getBoundingClientRect();
+            return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
+        }""", [f"article[data-message-id='{stored['_id']}'] .nlu-text", "Χαλέπα"])
+    await page.mouse.move(span[0], span[1])
+    await page.mouse.down()
+    await page.mouse.move(span[2], span[3], steps=8)
+    await page.mouse.up()
+    await item.locator("button.mark[data-entity='location']").click()
+    assert "Χαλέπα" in await item.locator("ul.entities").inner_text()
+    await item.locator("select[name=intent]").select_option("complaint_lighting")
+    await item.locator("button.save").click()
+    await page.wait_for_url(re.compile(r"done=nlu_"), timeout=TIMEOUT)
+    assert not page.problems, page.problems
+
+    label = await staff_service.store.nlu_labels.find_one({"_id": stored["_id"]})
+    assert label is not None and label["intent"] == "complaint_lighting" and label["by"] == "staff:anna"
+    assert [(e["entity"], e["value"]) for e in label["entities"]] == [("location", "Χαλέπα")]
+    assert "6912345678" not in label["text"]

@@ -238,8 +238,9 @@ async def test_admin_creates_accounts_with_validation(dashboard: Dashboard) -> N
 async def test_monitor_lists_and_filters_conversations(dashboard: Dashboard) -> None:
     await seed_conversation(dashboard.store, "telegram:1", text="Σκουπίδια στη Χαλέπα", intent="complaint_waste",
                             confidence=0.91)
+    unsure = dashboard.services.settings.nlu_confidence_threshold - 0.05
     await seed_conversation(dashboard.store, "viber:2", text="where is the beach", intent="tourist_beaches",
-                            confidence=0.32, language="en")
+                            confidence=unsure, language="en")
     await seed_conversation(dashboard.store, "webchat:3", text="θέλω άνθρωπο", intent="help", confidence=0.8,
                             paused=True)
     op = await dashboard.login("op", "operator")
@@ -253,7 +254,7 @@ async def test_monitor_lists_and_filters_conversations(dashboard: Dashboard) -> 
     assert await ids("?channel=viber") == {"viber:2"}
     assert await ids("?language=en") == {"viber:2"}
     assert await ids("?intent=complaint_waste") == {"telegram:1"}
-    assert await ids("?low=1") == {"viber:2"}  # 0.32 < threshold 0.5
+    assert await ids("?low=1") == {"viber:2"}  # below NLU_CONFIDENCE_THRESHOLD
     assert await ids("?paused=1") == {"webchat:3"}
     assert await ids("?channel=telegram&language=en") == set()
     assert await ids("?channel=<script>") == {"telegram:1", "viber:2", "webchat:3"}  # unknown values are ignored

@@ -79,6 +79,11 @@ async def back_dated(services: Services) -> dict[str, Any]:
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
         + [{"_id": "telegram:recent1", "conversation_id": "telegram:recent", "created_at": now - 364 * DAY}])
+    await store.nlu_labels.insert_many([  # labels age with the message they label (bot/rasa/labels.py)
+        {"_id": "telegram:old0", "conversation_id": "telegram:old", "text": "σκουπίδια", "intent": "complaint_waste",
+         "created_at": now - 366 * DAY},
+        {"_id": "telegram:recent1", "conversation_id": "telegram:recent", "text": "λάμπα",
+         "intent": "complaint_lighting", "created_at": now - 364 * DAY}])
     expired = await downloads.create(store, "telegram:old", "export.json", b"{}")
     await downloads.create(store, "telegram:recent", "export.json", b"{}")
     await store.downloads.update_one({"_id": downloads._key(expired)}, {"$set": {"expires_at": now - DAY / 24}})
@@ -90,7 +95,7 @@ async def back_dated(services: Services) -> dict[str, Any]:
 async def snapshot(services: Services) -> dict[str, Any]:
     db = services.store.db
     return {name: await db[name].find({}, {"_id": 1, "photos": 1, "citizen": 1}).sort("_id").to_list(None)
-            for name in ("conversations", "messages", "tickets", "downloads")} | {
+            for name in ("conversations", "messages", "tickets", "downloads", "nlu_labels")} | {
         "audit": await db["audit"].count_documents({})}
 
 
@@ -103,7 +108,8 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     counts = {(o.collection, o.rule): o.due for o in dry}
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
-                      ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1}
+                      ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
+                      ("nlu_labels", "NLU labels"): 1}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts

@@ -14,7 +14,9 @@ search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, phot
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
 ``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
 ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
-publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase).
+publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase) ·
+``/staff/nlu/review`` (NLU review queue, role ``annotator``) · ``/staff/nlu/models`` (candidate
+reports, promotion, rollback; admin).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from bot.dashboard.views import (
     guide,
     intake,
     monitor,
+    nlu_models,
+    nlu_review,
     privacy,
     public_status,
     publication,
@@ -152,6 +156,12 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/admin/api-keys", api_keys.key_list)
     r.add_post("/admin/api-keys", api_keys.key_issue)
     r.add_post("/admin/api-keys/{key_id}/revoke", api_keys.key_revoke)
+
+    r.add_get("/nlu/review", nlu_review.review_queue)
+    r.add_post("/nlu/review/{message_id}", nlu_review.save_label)
+    r.add_get("/nlu/models", nlu_models.models_page)
+    r.add_post("/nlu/models/promote", nlu_models.promote)
+    r.add_post("/nlu/models/rollback", nlu_models.rollback)
 
     r.add_static("/static", STATIC_DIR, append_version=False)
 

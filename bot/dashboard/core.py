@@ -133,6 +133,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
     ("privacy", "nav.privacy", f"{PREFIX}/privacy"),
+    ("annotate", "nav.nlu_review", f"{PREFIX}/nlu/review"),
+    ("nlu_models", "nav.nlu_models", f"{PREFIX}/nlu/models"),
 )
 
 
