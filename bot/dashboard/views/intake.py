@@ -8,6 +8,7 @@ Office's contact (settings) and a QR code to the ticket's public status page (``
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot import tickets as ticket_service
+from bot.alerts.areas import alert_areas
 from bot.boundary import municipality
 from bot.categories import categories
 from bot.dashboard import photos
@@ -82,7 +84,12 @@ async def _context(request: web.Request, form: dict[str, str], errors: dict[str,
             "max_name": MAX_NAME, "max_address": MAX_ADDRESS, "max_photos": MAX_PHOTOS,
             "centres": await centre_store.all_centres(services_of(request).store, active_only=True),
             "tiles_url": request.config_dict[CONFIG].tiles_url or "",
-            "centre_of_map": municipality_centre()}
+            "centre_of_map": municipality_centre(), "areas_geojson": areas_geojson()}
+
+
+def areas_geojson() -> dict[str, Any]:
+    """Neighbourhoods and municipal units drawn on the intake map: orientation when there are no tiles."""
+    return {"type": "FeatureCollection", "features": [a.geojson() for a in alert_areas().areas]}
 
 
 def municipality_centre() -> GeoPoint:
@@ -122,7 +129,7 @@ async def intake_submit(request: web.Request) -> web.StreamResponse:
     else:
         for data in uploads:
             try:
-                prepared.append(photos.prepare_upload(data))
+                prepared.append(await asyncio.to_thread(photos.prepare_upload, data))  # keeps the loop free
             except photos.BadUpload:
                 errors["photo"] = "bad_photo"
                 break
