@@ -579,3 +579,33 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         assert asked == ["AgAD-ok", "AgAD-html"]
     finally:
         await runner.cleanup()
+
+
+async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(open311: Open311Server) -> None:
+    from bot.tickets.geocoding import EXTRA, Geocoder
+    from tests.fakes.nominatim import FakeNominatim
+
+    nominatim = FakeNominatim()
+    await nominatim.start()
+    nominatim.add("χάληδων 20", SPLANTZIA.lat, SPLANTZIA.lon, "Χάληδων, Χανιά, Ελλάς")
+    open311.services.extras[EXTRA] = Geocoder(nominatim.url, "chania-bot-tests", open311.store, min_delay_s=0.0)
+    try:
+        key = await open311.key()
+        existing = await open311.ticket("complaint_lighting", location=SPLANTZIA)
+        form = {"api_key": key, "service_code": "CHA-LIGHT", "address_string": "Χάληδων 20", "locale": "en"}
+        code, _, body = await open311.post(f"{V2}/requests.json", form)
+        assert code == 200
+        [created] = json.loads(body)
+        ticket = await open311.store.tickets.find_one({"reference": created["service_request_id"]})
+        assert ticket["location"]["coordinates"] == [SPLANTZIA.lon, SPLANTZIA.lat] and ticket["address"] == "Χάληδων 20"
+        assert existing["reference"] in created["service_notice"]  # placed, so the duplicate check could run
+        code, _, body = await open311.post(f"{V2}/requests.json", {**form, "address_string": "Οδός Άγνωστη 1"})
+        assert code == 200  # not found: the typed address is kept
+        ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+        assert ticket["location"] is None and ticket["address"] == "Οδός Άγνωστη 1"
+        code, _, body = await open311.post(f"{V2}/requests.json", {**form, "address_string": "Ρέθυμνο, Αρκαδίου 10"})
+        assert code == 400 and errors_of(json.loads(body)) == ["The position is outside the Municipality of Chania."]
+        assert [r.params["q"] for r in nominatim.requests] == ["Χάληδων 20, Χανιά", "Οδός Άγνωστη 1, Χανιά"]
+    finally:
+        await open311.services.extras.pop(EXTRA).close()
+        await nominatim.stop()
