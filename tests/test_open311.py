@@ -519,3 +519,16 @@ async def test_an_unexpected_failure_is_an_error_document_and_files_nothing(open
     code, _, body = await open311.post(f"{V2}/requests.json", _form(key))
     assert code == 500 and json.loads(body)[0]["code"] == 500
     assert await open311.store.tickets.count_documents({}) == 0
+
+
+async def test_text_that_xml_cannot_carry_still_gives_readable_documents(open311: Open311Server) -> None:
+    ticket = await open311.ticket(description="Λάμπα\x00 σβηστή\x0b\x1b[31m τέλος 😀\tok")
+    for fmt in ("xml", "json"):
+        code, _, body = await open311.get(f"{V2}/requests/{ticket['reference']}.{fmt}")
+        assert code == 200
+        [req] = parse_xml(body, "service_requests") if fmt == "xml" else json.loads(body)
+        assert req["description"].startswith("Λάμπα") and req["description"].endswith("τέλος 😀\tok")
+    xml_description = parse_xml((await open311.get(f"{V2}/requests.xml"))[2], "service_requests")[0]["description"]
+    assert xml_description == "Λάμπα\ufffd σβηστή\ufffd\ufffd[31m τέλος 😀\tok"
+    json_description = json.loads((await open311.get(f"{V2}/requests.json"))[2])[0]["description"]
+    assert json_description == "Λάμπα\x00 σβηστή\x0b\x1b[31m τέλος 😀\tok"  # JSON escapes them
