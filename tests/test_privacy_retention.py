@@ -74,7 +74,9 @@ async def back_dated(services: Services) -> dict[str, Any]:
         {"_id": "telegram:old", "chat_id": "1", "last_activity": now - 400 * DAY},
         {"_id": "telegram:old-open", "chat_id": "2", "last_activity": now - 400 * DAY},  # an open ticket reports here
         {"_id": "telegram:recent", "chat_id": "3", "last_activity": now - 30 * DAY},
+        {"_id": "telegram:subscribed", "chat_id": "4", "last_activity": now - 400 * DAY},  # area alerts go here
     ])
+    await store.db["alert_subscriptions"].insert_one({"_id": "telegram:subscribed", "areas": ["halepa"]})
     await store.messages.insert_many(
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
@@ -116,7 +118,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
 
     db = services.store.db
     assert sorted(c["_id"] for c in await db.conversations.find().to_list(None)) == [
-        "telegram:old-open", "telegram:recent"]
+        "telegram:old-open", "telegram:recent", "telegram:subscribed"]
     assert [m["_id"] for m in await db.messages.find().to_list(None)] == ["telegram:recent1"]
     by_ref = {t["reference"]: t for t in await db.tickets.find().to_list(None)}
     assert by_ref[refs["closed_long_ago"]]["photos"] == []
