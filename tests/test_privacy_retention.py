@@ -206,3 +206,22 @@ async def test_the_service_loop_runs_the_job_and_survives_a_failing_run(services
         assert not task.done()
     finally:
         task.cancel()
+
+
+def test_the_command_line_prints_a_row_per_rule_and_says_a_dry_run_changed_nothing() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "RETENTION_"))}
+    done = subprocess.run([sys.executable, "bot.py", "retention", "--dry-run"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "dry run: nothing was changed"
+    assert any(line.split()[:2] == ["messages", "messages"] and line.split()[2] == "365" for line in lines)
+    bad = subprocess.run([sys.executable, "bot.py", "retention"], cwd=root, env=env | {"RETENTION_AUDIT_DAYS": "0"},
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "RETENTION_AUDIT_DAYS" in bad.stderr
