@@ -110,6 +110,8 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
 def outbox_settings(settings: Settings) -> OutboxSettings:
     limits = OutboxSettings()
     limits.channel_limits["telegram"] = Limit(per_s=settings.telegram_rate_per_s, burst=settings.telegram_rate_per_s)
+    for channel in ("telegram", "viber"):
+        limits.chat_limits[channel] = Limit(per_s=settings.chat_rate_per_s, burst=5)
     return OutboxSettings(max_attempts=settings.outbox_max_attempts, lease_s=settings.outbox_lease_s,
                           backoff_s=settings.outbox_backoff_s, poll_s=settings.outbox_poll_s,
                           channel_limits=limits.channel_limits, chat_limits=limits.chat_limits)

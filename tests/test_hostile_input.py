@@ -243,6 +243,7 @@ async def test_webchat_socket_answers_every_generated_frame(svc: Service, chat: 
     await check_frame(svc, chat, hostile.generate("webchat", rnd, extra=tuple(extra)))
 
 
+@pytest.mark.timeout(300)  # first the fuzz runs' replies drain: thousands, in order, to the one fuzzed chat
 async def test_normal_messages_are_still_answered_after_the_hostile_input(svc: Service, chat: Chat) -> None:
     await svc.idle()
     replies = await svc.say(5151, "Δεν ανάβει η λάμπα στην Αποκορώνου")

@@ -372,14 +372,19 @@ class Outbox:
         """Wait until no entry is live anywhere in the store (sent, dead or undeliverable): tests, benchmarks."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
+        polled = loop.time()
         while self._lane_tasks or await self.store.outbox.count_documents({"status": {"$in": LIVE}}, limit=1):
             if loop.time() > deadline:
-                raise TimeoutError("outbox entries still live")
+                live = await self.store.outbox.find({"status": {"$in": LIVE}},
+                                                    {"channel": 1, "status": 1, "attempts": 1, "due_at": 1}).to_list(3)
+                raise TimeoutError(f"outbox entries still live: {live} lanes={list(self._lane_tasks)[:3]}")
             if self._lane_tasks:
                 await asyncio.wait(list(self._lane_tasks.values()), timeout=0.05)
             else:
-                await asyncio.sleep(0.02)
-                await self.poll()
+                await asyncio.sleep(0.05)
+                if loop.time() - polled > 0.5:  # entries of a stopped instance, due retries
+                    polled = loop.time()
+                    await self.poll()
 
     @property
     def pending(self) -> int:
