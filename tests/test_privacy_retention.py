@@ -109,7 +109,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
                       ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
-                      ("nlu_labels", "NLU labels"): 1}
+                      ("nlu_labels", "NLU labels"): 1, ("webchat_photos", "web chat photos"): 0}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts

@@ -628,3 +628,23 @@ async def test_upload_checks_type_size_session_and_origin(service: Service) -> N
                           origin="https://evil.example")).status == 403
     assert (await _upload(service, session, _jpeg(), client_id="bad id!")).status == 400
     assert await service.store.webchat_photos.count_documents({}) == 0  # nothing kept of a refused upload
+
+
+async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
+    from bot.models import utcnow
+    from bot.privacy.registry import DataSubject, collection
+    from bot.privacy.retention import run_retention
+
+    store = await open_store(None, "webchat_photos_retention")
+    settings = Settings(_env_file=None, retention_photos_days=30)  # type: ignore[call-arg]
+    now = utcnow()
+    await store.webchat_photos.insert_many([
+        {"_id": "old", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=31)},
+        {"_id": "new", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=29)},
+        {"_id": "other", "conversation_id": "webchat:b", "data": b"x", "created_at": now}])
+    outcomes = {(o.collection, o.rule): o.done for o in await run_retention(store, settings)}
+    assert outcomes[("webchat_photos", "web chat photos")] == 1
+    assert sorted([d["_id"] async for d in store.webchat_photos.find()]) == ["new", "other"]
+    entry = collection("webchat_photos")
+    found = entry.find(DataSubject(conversation_ids=frozenset({"webchat:a"})))
+    assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"
