@@ -109,7 +109,7 @@ async def test_low_confidence_filter_shows_only_unsure_messages(page: Any, staff
     await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
     await open_live(page, f"{service.url}/staff/monitor?low=1")
     await service.telegram(service.tg.message(5552, "Δεν μάζεψαν τα σκουπίδια"))  # stub: 0.91
-    await service.telegram(service.tg.message(5553, "Τι καιρό θα κάνει αύριο;"))  # stub: 0.31, below 0.5
+    await service.telegram(service.tg.message(5553, "Τι καιρό θα κάνει αύριο;"))  # stub: below the threshold
     await page.locator('tr[data-id="telegram:5553"] td.confidence.low').wait_for(timeout=TIMEOUT)
     await service.idle()
     await asyncio.sleep(0.3)

@@ -100,7 +100,7 @@ async def test_an_answer_to_the_bots_question_shows_no_intent(staff_service_stub
     await press_and_wait(service, uid, service.tg.message(uid, "Δεν ανάβει η λάμπα"))  # no place: the bot asks
     conv = await service.store.conversations.find_one({"_id": f"telegram:{uid}"})
     assert conv["flow"] is not None
-    await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # stub NLU: out_of_scope 0.31
+    await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # stub NLU: out_of_scope, unsure
     answer = await service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "text": "Αποκορώνου 12"})
     assert answer["answered_prompt"] is True and answer["intent"] is None
     assert answer["nlu"]["intent"]["name"] == "out_of_scope"  # kept for the annotators, not shown as the intent
