@@ -15,8 +15,7 @@ Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 ``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
 
     {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "sender": ...,
-                                      "reply": {...}}],
-     "welcome": {...reply}}                      (welcome: only when the chat is empty, a first visit)
+                                      "reply": {...}}]}
     {"type": "reply", "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null,
                                 "image", "request_location"}}
     {"type": "ack", "id": ..., "duplicate": false}
@@ -83,6 +82,7 @@ _TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label"
               "error_photo_too_big", "error_photo_type")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 PHOTO_URL = "/chat/photos/{token}"
+WELCOME_ID = "welcome"  # the client id of the /start a first visit sends: once per chat (de-duplicated)
 
 
 def page_language(query_lang: str | None, accept_language: str | None) -> tuple[Language, bool]:
@@ -131,14 +131,6 @@ def reply_frame(reply: Reply) -> dict[str, Any]:
     if reply.location is not None:
         doc["location"]["map_url"] = reply.location.map_url
     return doc
-
-
-def welcome(texts: Texts) -> Reply:
-    """The greeting of a first visit, in the page's language: not stored (the visitor has said nothing yet), so
-    it is shown again until they write; its menu buttons work like the ones /start sends."""
-    from handlers.conversation import ConversationHandler
-
-    return Reply(texts("system.welcome"), buttons=ConversationHandler.menu(texts))
 
 
 def _texts(lang: Language) -> dict[str, str]:
@@ -415,7 +407,7 @@ class WebChatAdapter:
                 reply = Reply.from_doc(doc["reply"])
                 labels = {b.payload: b.label for b in reply.buttons} or labels
                 items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
-            elif doc.get("direction") == "in":
+            elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
                 item: dict[str, Any] = {"direction": "in", "text": doc.get("text") or ""}
                 if doc.get("button"):
                     item["text"] = labels.get(doc["button"], "")
@@ -425,10 +417,15 @@ class WebChatAdapter:
                 if doc.get("attachments"):
                     item["photo"] = True
                 items.append(item)
-        frame: dict[str, Any] = {"type": "history", "messages": items}
-        if not docs:  # a first visit (nothing said yet): the greeting and the menu, as /start gives on Telegram
-            frame["welcome"] = reply_frame(welcome(texts))
-        await ws.send_json(frame)
+        await ws.send_json({"type": "history", "messages": items})
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id)
+            await self._welcome(chat_id, texts)
+
+    async def _welcome(self, chat_id: str, texts: Texts) -> None:
+        inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",
+                          message_id=f"{chat_id}:{WELCOME_ID}", language_hint=texts.lang)
+        with contextlib.suppress(StoreUnavailable):
+            await self.intake.accept(inbound)
 
     # ------------------------------------------------------------------ outbound
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:

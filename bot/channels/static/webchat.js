@@ -244,7 +244,6 @@
     try { f = JSON.parse(event.data); } catch (e) { return; }
     if (f.type === "history") {
       renderHistory(f.messages || []);
-      if (f.welcome) { showReply(f.welcome, "bot"); }  // a first visit: the greeting and the menu
     } else if (f.type === "reply") {
       showReply(f.reply, "bot");
     } else if (f.type === "ack") {
