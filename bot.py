@@ -3,8 +3,10 @@
 
     python bot.py run [--demo] [--host H] [--port P]   start the service (and a Rasa server unless RASA_URL is set)
     python bot.py train [--force]                      train the NLU model into nlu/models/
+    python bot.py train --candidate [--tolerance T]    train, evaluate, promote only if no script group drops
     python bot.py prepare-nlu                          create nlu/.venv and train a model if there is none
     python bot.py nlu-eval FILE.tsv [--by COLUMN]      evaluate the model on a labelled TSV file (JSON on stdout)
+    python bot.py export-nlu                           labelled messages -> nlu/data/reviewed.yml (+ held-out TSV)
     python bot.py create-staff USERNAME --role ROLE [--department D ...]   create a staff account
     python bot.py retention [--dry-run]                delete or pseudonymise personal data past its retention period
 """
@@ -57,10 +59,11 @@ async def _serve(args: argparse.Namespace) -> int:
     rasa = None
     nlu_url = settings.rasa_url
     if nlu_url is None:
-        from bot.rasa.server import RasaServer, ensure_model, ensure_nlu_env
+        from bot.rasa.promotion import serving_model
+        from bot.rasa.server import RasaServer, ensure_nlu_env
 
         ensure_nlu_env()
-        model = ensure_model()
+        model = serving_model()  # the promoted model (nlu/models/registry.json), else the up-to-date one
         print(f"[run] starting the Rasa server on 127.0.0.1:{settings.rasa_port} (model {model.name})",
               file=sys.stderr)
         rasa = RasaServer(model, port=settings.rasa_port, token=rasa_token)
@@ -109,13 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=int(os.environ["PORT"]) if os.environ.get("PORT") else None)
     train = sub.add_parser("train", help="train the NLU model into nlu/models/")
     train.add_argument("--force", action="store_true", help="train even when the model is up to date")
+    train.add_argument("--candidate", action="store_true",
+                       help="export the labels, train a candidate, promote it only if no script group gets worse")
+    train.add_argument("--tolerance", type=float,
+                       help="largest macro-F1 drop allowed (default NLU_PROMOTION_TOLERANCE)")
     sub.add_parser("prepare-nlu", help="create nlu/.venv and train a model if none is up to date")
     ev = sub.add_parser("nlu-eval", help="evaluate the NLU model on a TSV file with columns text and intent")
     ev.add_argument("file")
     ev.add_argument("--by", help="also report figures for each value of this column")
+    sub.add_parser("export-nlu", help="write the labelled messages as Rasa training data (nlu/data/reviewed.yml)")
     staff = sub.add_parser("create-staff", help="create a staff account (the first admin, for instance)")
     staff.add_argument("username")
-    staff.add_argument("--role", required=True, choices=("admin", "operator", "department"))
+    staff.add_argument("--role", required=True,
+                       choices=("admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator"))
     staff.add_argument("--department", action="append", default=[], dest="departments")
     retention = sub.add_parser("retention", help="apply the personal-data retention rules now (prints counts)")
     retention.add_argument("--dry-run", action="store_true", help="count what is due, change nothing")
@@ -137,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return asyncio.run(_serve(args))
+    if args.command == "train" and args.candidate:
+        from bot.rasa.promotion import cli_candidate
+
+        return cli_candidate(args.tolerance)
     if args.command == "train":
         from bot.rasa.server import cli_train
 
@@ -151,6 +164,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.rasa.evaluation import cli_main
 
         return cli_main(args.file, args.by)
+    if args.command == "export-nlu":
+        from bot.rasa.export import cli_main as export_main
+
+        return export_main()
     if args.command == "create-staff":
         from bot.staff import cli_create_staff
 

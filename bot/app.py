@@ -21,6 +21,7 @@ from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
 from bot.dashboard import setup_dashboard
 from bot.events import EventBus
+from bot.guide import photos as guide_photos
 from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
@@ -30,7 +31,7 @@ from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
-from handlers import alerts, complaints, privacy, tourism
+from handlers import alerts, complaints, handoff, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -71,10 +72,12 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     bus = EventBus()
     nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
     services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
+    services.extras["nlu"] = nlu  # the dashboard's model page swaps models through it (bot/rasa/promotion.py)
     adapters: dict[str, ChannelAdapter] = {}
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
-                                              alerts.create_handler(), privacy.create_handler(services)])
+                                              alerts.create_handler(), privacy.create_handler(services),
+                                              handoff.create_handler()])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
     services.outbox = pipeline
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
@@ -90,6 +93,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app.router.add_get("/", home)
     setup_dashboard(app, services, bus)
     setup_open311(app, services)
+    guide_photos.add_routes(app, store)
     setup_privacy(app, services)
     app.cleanup_ctx.append(_lifecycle)
     setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 ACTIONS: tuple[str, ...] = (
     "login.ok", "login.failed", "login.locked", "logout", "language",
     "account.password",
+    "account.display_name",
     "staff.create", "staff.update", "staff.password", "staff.unlock",
     "conversation.view", "conversation.take_over", "conversation.hand_back", "conversation.reply",
     "ticket.view", "ticket.status", "ticket.reassign", "ticket.note", "ticket.duplicate", "ticket.export",
@@ -31,7 +32,9 @@ ACTIONS: tuple[str, ...] = (
     "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
     "ticket.private", "ticket.photo_approval",
     "api_key.issue", "api_key.revoke",
+    "guide.update", "guide.hide", "guide.show", "guide.verify", "guide.photo_add", "guide.photo_remove",
     "open311.create", "open311.invalid", "open311.rate_limited", "open311.key_rejected",
+    "nlu.label", "nlu.promote", "nlu.rollback",
 )
 
 

@@ -37,8 +37,8 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.services import Services
 
-Role = Literal["admin", "operator", "department", "broadcaster"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster")
+Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator")
 
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -51,6 +51,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit": frozenset({"admin"}),
     "alerts": frozenset({"admin", "broadcaster"}),  # write, approve and send area notices (bot/alerts/)
     "api_keys": frozenset({"admin"}),  # Open311 API keys of other systems (bot/open311/keys.py)
+    "guide": frozenset({"admin", "tourism"}),  # the tourist guide's sights, hours, photos (bot/guide/)
+    "privacy": frozenset({"admin", "dpo"}),  # find a person, export, erase (bot/dashboard/views/privacy.py)
+    "annotate": frozenset({"admin", "annotator"}),  # NLU review queue: confirm/correct intents, mark entities
+    "nlu_models": frozenset({"admin"}),  # promote a candidate NLU model, roll back
 }
 
 MAX_FAILED_LOGINS = 5  # consecutive failures before the account is locked
@@ -79,6 +83,7 @@ class StaffMember:
     departments: tuple[str, ...] = ()
     active: bool = True
     language: Language = "el"
+    display_name: str = ""  # the name residents see on staff replies ("Μαρία"); empty: the username
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime | None = None
@@ -110,6 +115,7 @@ class StaffMember:
             departments=tuple(doc.get("departments") or ()),
             active=bool(doc.get("active", True)),
             language=doc.get("language") or "el",
+            display_name=doc.get("display_name") or "",
             failed_logins=int(doc.get("failed_logins") or 0),
             locked_until=_aware(doc.get("locked_until")),
             created_at=_aware(doc.get("created_at")),
@@ -188,7 +194,7 @@ async def _dummy_verify(password: str) -> None:
 # ---------------------------------------------------------------- accounts
 
 async def create_staff(store: Store, username: str, role: str, departments: list[str] | tuple[str, ...],
-                       password: str, *, language: Language = "el") -> StaffMember:
+                       password: str, *, language: Language = "el", display_name: str = "") -> StaffMember:
     """A new account; :class:`StaffError` when the data is invalid or the username is taken."""
     name = validate_username(username)
     the_role, depts = validate_role(role, list(departments))
@@ -196,6 +202,7 @@ async def create_staff(store: Store, username: str, role: str, departments: list
     now = utcnow()
     doc = {
         "username": name, "role": the_role, "departments": list(depts), "active": True, "language": language,
+        "display_name": validate_display_name(display_name),
         "password_hash": await hash_password(password), "failed_logins": 0, "locked_until": None,
         "created_at": now, "password_changed_at": now,
     }
@@ -240,6 +247,24 @@ async def set_password(store: Store, username: str, password: str) -> None:
         {"$set": {"password_hash": await hash_password(password), "password_changed_at": utcnow(),
                   "failed_logins": 0, "locked_until": None}},
     )
+    if result.matched_count != 1:
+        raise LookupError(username)
+
+
+MAX_DISPLAY_NAME = 40
+
+
+def validate_display_name(name: str) -> str:
+    """A first name or short name shown to residents; letters, spaces, dots, hyphens and apostrophes."""
+    name = " ".join((name or "").split())
+    if len(name) > MAX_DISPLAY_NAME or any(not (c.isalpha() or c in " .-'") for c in name):
+        raise StaffError("bad_display_name", f"display name: up to {MAX_DISPLAY_NAME} letters, spaces, . - '")
+    return name
+
+
+async def set_display_name(store: Store, username: str, display_name: str) -> None:
+    result = await store.staff.update_one({"username": normalise_username(username)},
+                                          {"$set": {"display_name": validate_display_name(display_name)}})
     if result.matched_count != 1:
         raise LookupError(username)
 

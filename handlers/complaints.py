@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import tickets
+from bot.alerts import notices as alert_notices
+from bot.alerts.broadcast import period_text
 from bot.boundary import Municipality, municipality
 from bot.categories import Categories, categories
 from bot.geo import haversine_m
@@ -49,7 +51,7 @@ STATUS_LIST_LIMIT = 5
 # Intents that interrupt a flow (answered by their handler, then the flow is offered again) ...
 _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye", "out_of_scope", "tourist_nearby",
                            "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
-                           "tourist_transport"})
+                           "tourist_transport", "talk_to_human"})
 # ... except where a typed answer is expected: a place name is an answer to "where?", not a tourist question,
 # and a typed address is often "out of scope" for NLU.
 _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
@@ -347,7 +349,8 @@ class ComplaintsHandler:
             return [Reply(t("complaints.ask_consent"), buttons=(b(slots, t("complaints.consent_yes"), "consent", "y"),
                                                                 b(slots, t("complaints.consent_no"), "consent", "n")))]
         if step == "phone":
-            return [Reply(t("complaints.ask_phone"), buttons=(b(slots, t("complaints.skip_phone"), "consent", "n"),),
+            key = "complaints.ask_phone_web" if turn.inbound.channel == "webchat" else "complaints.ask_phone"
+            return [Reply(t(key), buttons=(b(slots, t("complaints.skip_phone"), "consent", "n"),),
                           request_contact=True)]
         if step == "description":
             return [Reply(t("complaints.ask_description"))]
@@ -560,6 +563,10 @@ class ComplaintsHandler:
         t = turn.texts
         replies = [Reply(t("complaints.submitted", ref=ticket["reference"],
                            department=dept.name(t.lang) if dept else cat.department))]
+        known = await alert_notices.explaining(turn.services.store, point, slots.get("address"), ticket["category"])
+        if known is not None:  # "there is a water cut announced in Χαλέπα until 14:00"
+            replies.append(Reply(t("alerts.known_notice", title=alert_notices.text_for(known, t.lang)[0],
+                                   period=period_text(known, t.lang))))
         second = self.categories.get(slots.get("second_category") or "")
         if second is not None:
             replies.append(Reply(t("complaints.offer_second", category=second.name(t.lang)), buttons=(

@@ -26,7 +26,8 @@ class HandlerRegistry:
         self.by_phrase: dict[str, Handler] = {}  # a whole message ("ειδοποιήσεις", normalised) → its handler
         for handler in (conversation, *handlers):
             self.register(handler)
-        conversation.registry = self
+            if hasattr(handler, "registry"):  # handlers that hand a turn to another (menu, hand-back)
+                handler.registry = self
 
     def register(self, handler: Handler) -> None:
         for table, key in ((self.by_name, handler.name), (self.by_prefix, handler.button_prefix)):

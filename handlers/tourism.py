@@ -37,6 +37,7 @@ from bot.geo import haversine_m
 from bot.guide import sights
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
 from bot.guide.hours import WEEKDAYS, DayAnswer, Opening, holiday_name, opening_on, today_in_athens
+from bot.guide.photos import photo_path
 from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
 from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
 from bot.services import Services
@@ -319,9 +320,20 @@ class TourismHandler:
         buttons: tuple[Button, ...] = ()
         if poi.category is not Category.TRANSPORT_HUB:
             buttons = (Button(t("tourism.button_around"), f"tour:more:nearby:0:{poi.id}"),)
-        reply = Reply("\n".join(lines), buttons=buttons, location=pin,
-                      image=str(poi.photo) if poi.photo is not None else None)
+        reply = Reply("\n".join(lines), buttons=buttons, location=pin, image=self._photo_url(turn, poi))
         return Outcome([reply], flow=_keep_or_end(turn, self.name))
+
+    def _photo_url(self, turn: Turn, poi: Poi) -> str | None:
+        """The sight's first uploaded photo (a public URL: Telegram and Viber fetch it), else its ``photo`` URL."""
+        uploaded = self.catalogue.photos.get(poi.id)
+        if uploaded:
+            path = photo_path(uploaded[0], "card")
+            base = (turn.services.settings.public_url or "").rstrip("/")
+            if base:
+                return base + path
+            if turn.inbound.channel == "webchat":
+                return path  # the page is served by this service
+        return str(poi.photo) if poi.photo is not None else None
 
     def _getting_to(self, turn: Turn, place: Poi) -> Outcome:
         """Walking from the centre for sights in town; the bus line, stop and season; one pin where to board."""

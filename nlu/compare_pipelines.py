@@ -19,6 +19,8 @@ import asyncio
 import copy
 import itertools
 import json
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,10 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.rasa.evaluation import Prediction, read_rows, report, scores  # noqa: E402
-from bot.rasa.server import NLU_DIR, RasaServer, ensure_nlu_env, run_rasa_train  # noqa: E402
+from bot.rasa.server import NLU_DIR, VENV_PYTHON, RasaServer, ensure_nlu_env, run_rasa_train  # noqa: E402
 
 RESULTS = NLU_DIR / "results"
-EVAL_FILES = {"test": NLU_DIR / "tests" / "heldout.tsv", "dev": NLU_DIR / "tests" / "dev.tsv"}
+EVAL_FILES = {"test": NLU_DIR / "tests" / "heldout.tsv", "dev": NLU_DIR / "tests" / "dev.tsv",
+              "hard": NLU_DIR / "tests" / "hard.tsv", "dev_hard": NLU_DIR / "tests" / "dev_hard.tsv"}
+BASELINE = "baseline (sklearn char_wb 2-5 TF-IDF + LR C=10, raw text)"
+RESIDENTS = "residents.yml"
 BASE = yaml.safe_load((NLU_DIR / "config.yml").read_text(encoding="utf-8"))
 
 NORMALIZER = "nlu.components.normalizer.ChaniaNormalizer"
@@ -42,11 +47,18 @@ ENTITIES = [{"name": "RegexEntityExtractor", "use_lookup_tables": False, "use_re
 WORDS = {"name": "CountVectorsFeaturizer"}
 CHARS = {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}
 LOGREG = {"name": "LogisticRegressionClassifier", "max_iter": 300}
+TFIDF = {"name": "nlu.components.classifier.ChaniaIntentClassifier", "char_ngrams": [2, 5], "word_ngrams": [1, 2],
+         "C": 10}
 DIET = {"name": "DIETClassifier", "epochs": 100, "entity_recognition": False, "constrain_similarities": True}
 
 LATIN = {"name": NORMALIZER, "form": "latin"}
+COUNTS_LOGREG = [LATIN, WORDS, CHARS, LOGREG, *ENTITIES]  # config.yml until issue 11
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
-    "config.yml (logreg, to_latin)": BASE["pipeline"],
+    "config.yml (TF-IDF + LR C=10, to_latin)": BASE["pipeline"],
+    "counts + Rasa LR (old config.yml)": COUNTS_LOGREG,
+    "TF-IDF char 2-5 only, C=10": [LATIN, {**TFIDF, "word_ngrams": []}, *ENTITIES],
+    "TF-IDF, C=1": [LATIN, {**TFIDF, "C": 1}, *ENTITIES],
+    "TF-IDF, no normaliser": [{"name": "WhitespaceTokenizer"}, TFIDF, *ENTITIES],
     "logreg, normalize only": [{"name": NORMALIZER, "form": "plain"}, WORDS, CHARS, LOGREG, *ENTITIES],
     "logreg, no normaliser": [{"name": "WhitespaceTokenizer"}, WORDS, CHARS, LOGREG, *ENTITIES],
     "logreg, to_latin, char 3-6": [LATIN, WORDS, {**CHARS, "min_ngram": 3, "max_ngram": 6}, LOGREG, *ENTITIES],
@@ -62,8 +74,35 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-async def measure(name: str, pipeline: list[dict[str, Any]], files: dict[str, Path]) -> dict[str, Any]:
-    work = RESULTS / "compare" / slug(name)
+def data_dir(work: Path, without: list[str]) -> Path:
+    """``nlu/data``, or a copy of it in ``work`` without the named files."""
+    if not without:
+        return NLU_DIR / "data"
+    target = work / "data"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(NLU_DIR / "data", target, ignore=shutil.ignore_patterns(*without))
+    return target
+
+
+async def measure_baseline(files: dict[str, Path], without: list[str]) -> dict[str, Any]:
+    """The issue's sklearn baseline (``nlu/baseline.py``, in the Rasa venv), scored like the Rasa candidates."""
+    started = time.monotonic()
+    cmd = [str(VENV_PYTHON), str(NLU_DIR / "baseline.py"), *map(str, files.values())]
+    if without:
+        cmd += ["--without", *without]
+    proc = await asyncio.to_thread(subprocess.run, cmd, capture_output=True, text=True, check=True)
+    out = json.loads(proc.stdout)
+    results: dict[str, Any] = {"train_s": round(time.monotonic() - started, 1)}
+    for label, path in files.items():
+        rows = read_rows(path, "lang")
+        predictions = [Prediction(p["intent"], p["confidence"], 0.0) for p in out[str(path)]]
+        results[label] = evaluate_rows(rows, predictions)
+    return results
+
+
+async def measure(name: str, pipeline: list[dict[str, Any]], files: dict[str, Path],
+                  without: list[str] | None = None) -> dict[str, Any]:
+    work = RESULTS / "compare" / slug(name + (" without " + " ".join(without) if without else ""))
     work.mkdir(parents=True, exist_ok=True)
     config = copy.deepcopy(BASE)
     config["pipeline"] = pipeline
@@ -71,7 +110,7 @@ async def measure(name: str, pipeline: list[dict[str, Any]], files: dict[str, Pa
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     print(f"\n=== {name}: training", file=sys.stderr, flush=True)
     started = time.monotonic()
-    model = await asyncio.to_thread(run_rasa_train, config_path, work, "model")
+    model = await asyncio.to_thread(run_rasa_train, config_path, work, "model", data_dir(work, without or []))
     train_s = time.monotonic() - started
     from bot.rasa.evaluation import parse_texts
 
@@ -91,6 +130,12 @@ def evaluate_rows(rows: list[Any], predictions: list[Prediction]) -> dict[str, A
         for script in sorted({r.columns["script"] for r in rows})
         if (pairs := [(r, p) for r, p in zip(rows, predictions, strict=True) if r.columns["script"] == script])
     }
+    if rows and "style" in rows[0].columns:
+        result["by_style"] = {
+            style: scores([r.intent for r, _ in pairs], [p.intent for _, p in pairs])
+            for style in sorted({r.columns["style"] for r in rows})
+            if (pairs := [(r, p) for r, p in zip(rows, predictions, strict=True) if r.columns["style"] == style])
+        }
     result["thresholds"] = threshold_table(rows, predictions)
     result["predictions"] = [{"text": r.text, "intent": r.intent, "predicted": p.intent,
                               "confidence": round(p.confidence, 4)} for r, p in zip(rows, predictions, strict=True)]
@@ -135,6 +180,24 @@ def markdown(results: dict[str, dict[str, Any]], label: str) -> str:
     return "\n".join(lines)
 
 
+def style_markdown(results: dict[str, dict[str, Any]], label: str) -> str:
+    """Macro-F1 per style of a hard split (and overall), one row per pipeline."""
+    first = next(iter(results.values()))[label]
+    styles = list(first["by_style"])
+    lines = [f"Split: {label}, macro-F1 per style (rows: "
+             + ", ".join(f"{s} {first['by_style'][s]['n']}" for s in styles) + ")", "",
+             "| pipeline | all | " + " | ".join(styles) + " | Greek | Greeklish | English |",
+             "|---|---|" + "---|" * (len(styles) + 3)]
+    for name, res in results.items():
+        r = res[label]
+        cells = [f"{r['by_style'][s]['macro_f1']:.3f}" for s in styles]
+        scripts = r["by_script"]
+        greek = r["groups"]["el"]["macro_f1"]
+        tail = f" | {greek:.3f} | {scripts['greeklish']['macro_f1']:.3f} | {scripts['english']['macro_f1']:.3f} |"
+        lines.append(f"| {name} | {r['macro_f1']:.3f} | " + " | ".join(cells) + tail)
+    return "\n".join(lines)
+
+
 def calibration(res: dict[str, Any], labels: list[str]) -> str:
     """Accuracy per confidence band and the cost of each threshold, both splits pooled: a message sent to the menu
     costs 1, a wrong intent acted upon costs r (2 or 3: the person must notice, cancel and start again)."""
@@ -157,9 +220,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="candidate names to run (default: all)")
     parser.add_argument("--split", nargs="*", choices=sorted(EVAL_FILES), default=list(EVAL_FILES),
-                        help="evaluation files: test = nlu/tests/heldout.tsv, dev = nlu/tests/dev.tsv")
+                        help="evaluation files: test = nlu/tests/heldout.tsv, dev = nlu/tests/dev.tsv, "
+                             "hard = nlu/tests/hard.tsv (final report only), dev_hard = nlu/tests/dev_hard.tsv")
     parser.add_argument("--out", type=Path, default=RESULTS / "compare.json")
     parser.add_argument("--report", type=Path, help="only print the tables of an earlier run's JSON")
+    parser.add_argument("--baseline", action="store_true", help=f"also score {BASELINE}")
+    parser.add_argument("--without", nargs="*", default=[],
+                        help=f"train every candidate without these nlu/data files (e.g. {RESIDENTS})")
     args = parser.parse_args()
     if args.report:
         results = json.loads(args.report.read_text(encoding="utf-8"))
@@ -168,8 +235,12 @@ async def main() -> None:
     await asyncio.to_thread(ensure_nlu_env)
     names = args.only or list(CANDIDATES)
     results = {}
+    files = {s: EVAL_FILES[s] for s in args.split}
+    suffix = f" without {' '.join(args.without)}" if args.without else ""
     for name in names:
-        results[name] = await measure(name, CANDIDATES[name], {s: EVAL_FILES[s] for s in args.split})
+        results[name + suffix] = await measure(name, CANDIDATES[name], files, args.without)
+    if args.baseline:
+        results[BASELINE + suffix] = await measure_baseline(files, args.without)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print_tables(results, args.split)
@@ -178,6 +249,8 @@ async def main() -> None:
 def print_tables(results: dict[str, Any], labels: list[str]) -> None:
     for label in labels:
         print(markdown(results, label) + "\n")
+        if "by_style" in next(iter(results.values()))[label]:
+            print(style_markdown(results, label) + "\n")
     for name, res in results.items():
         print(f"Calibration of {name}, {' + '.join(labels)} pooled:\n\n{calibration(res, labels)}\n")
 

@@ -4,13 +4,18 @@ Telegram webhook and the fake Bot API, and the staff dashboard as staff use it."
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot import tickets
+from bot.categories import categories
+from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
+from bot.staff import create_staff
 from tests.fixtures.dashboard import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -174,31 +179,108 @@ async def test_status_change_notifies_the_resident(page: Any, staff_service: Any
     assert page.problems == []
 
 
-async def test_assisted_intake_prints_a_receipt(page: Any, staff_service: Any) -> None:
-    await log_in(page, staff_service)
+OFFICE = {"citizen_office_phone": "28213 41600", "citizen_office_address": "Κυδωνίας 29, 731 35 Χανιά",
+          "citizen_office_hours": "Δευτέρα–Παρασκευή 08:00–14:00"}
+
+
+@pytest.fixture
+async def intake_service(make_service: Any, stub_rasa: Any) -> Any:
+    """The whole service with the Citizen Service Office's contact set, no map tiles (an intranet), an operator."""
+    service = await make_service(nlu_url=stub_rasa.url, nlu_token="stub-token", staff_map_tiles_url=None, **OFFICE)
+    await create_staff(service.store, "operator", "operator", [], PASSWORD)
+    return service
+
+
+def a_photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (90, 140, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_assisted_intake_with_pin_and_photo_prints_a_one_page_receipt(page: Any, intake_service: Any,
+                                                                             tmp_path: Any) -> None:
+    service = intake_service
+    await log_in(page, service)
     await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
     await page.click("nav >> text=Καταγραφή αιτήματος")
     assert await page.evaluate("getComputedStyle(document.body).fontSize") == "20px"  # large type
+    await page.select_option("#intake-centre", "kapi-souda")
     await page.fill("#intake-name", "Ευαγγελία Μαρκάκη")
-    await page.fill("#intake-phone", "28210 55555")
-    await page.fill("#intake-address", "Σούδα, οδός Ελευθερίου Βενιζέλου")
+    await page.fill("#intake-phone", "6944 123 456")
     await page.select_option("#intake-category", "complaint_roads")
     await page.fill("#intake-description", "Σπασμένο πεζοδρόμιο μπροστά στο φαρμακείο· δυσκολεύομαι να περπατήσω.")
+    # no address typed: a pin on the map (no tiles here: the blank map still takes the pin)
+    await page.locator("#intake-map").click(position={"x": 200, "y": 120})
+    await page.wait_for_selector("#intake-map .leaflet-marker-icon", timeout=TIMEOUT)
+    lat, lon = float(await page.input_value("#intake-lat")), float(await page.input_value("#intake-lon"))
+    assert 35.4 < lat < 35.6 and 23.9 < lon < 24.2
+    await page.set_input_files("#intake-photo", files=[{"name": "pezodromio.jpg", "mimeType": "image/jpeg",
+                                                        "buffer": a_photo()}])
     await page.click("#intake-submit")
     await page.wait_for_selector("#receipt-reference", timeout=TIMEOUT)
     ref = await page.inner_text("#receipt-reference")
-    assert re.fullmatch(r"CHA-\d{4}-\d{6}", ref)
+    stored = await tickets.get_ticket(service.runtime.services, ref)
+    assert stored["citizen"] == {"name": "Ευαγγελία Μαρκάκη", "phone": "+306944123456"}
+    point = tickets.ticket_point(stored)
+    assert abs(point.lat - lat) < 1e-5 and abs(point.lon - lon) < 1e-5 and stored["address"] is None
+    assert len(stored["photos"]) == 1 and stored["intake"]["centre"] == "kapi-souda"
     receipt = await page.inner_text("#receipt")
-    assert "Απόδειξη καταχώρισης αιτήματος" in receipt and "Ευαγγελία Μαρκάκη" in receipt
-    assert f"«{ref}»" in receipt  # how to ask about it
-    stored = await tickets.get_ticket(staff_service.runtime.services, ref)
-    assert stored["channel"] == "assisted" and stored["citizen"]["name"] == "Ευαγγελία Μαρκάκη"
-    # printing hides the dashboard around the receipt
+    department = categories().department(stored["department"]).name("el")
+    for expected in ("Απόδειξη καταχώρισης αιτήματος", "Ευαγγελία Μαρκάκη", "694 412 3456", "ΚΑΠΗ Σούδας",
+                     department, "28213 41600", "Κυδωνίας 29, 731 35 Χανιά", "Δευτέρα–Παρασκευή 08:00–14:00",
+                     f"https://bot.example.test/status/{stored['status_token']}", f"«{ref}»"):
+        assert expected in receipt, expected
+    assert await page.locator("#receipt-qr svg path").count() == 1
+    # printing: only the receipt, on one A5 page
     await page.emulate_media(media="print")
     assert not await page.is_visible(".topbar") and not await page.is_visible("#print-receipt")
-    assert await page.is_visible("#receipt")
-    await page.screenshot(path="/tmp/dashboard-receipt.png")
+    pdf = await page.pdf(prefer_css_page_size=True, print_background=True)
+    (tmp_path / "receipt.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # one page
+    assert re.search(rb"/MediaBox \[0 0 4(19|20)(\.\d+)? 59[45](\.\d+)?\]", pdf)  # A5: 148 x 210 mm
+    await page.emulate_media(media="screen")
+    # the ticket page shows the place recorded (the pin), the centre, the photo
+    await page.click("text=Το αίτημα")
+    await page.wait_for_selector("#ticket-map .leaflet-marker-icon", timeout=TIMEOUT)
+    assert await page.inner_text("#ticket-centre") == "ΚΑΠΗ Σούδας"
+    assert (await page.inner_text("#ticket-where")).startswith("Σημείο στον χάρτη: 35,")
+    await eventually(page, "document.querySelector('ul.photos img') && "
+                           "document.querySelector('ul.photos img').naturalWidth === 1200")
+    # the QR code's page, as the resident opens it on a phone
+    await page.goto(f"{service.url}/status/{stored['status_token']}")
+    assert await page.inner_text("#status-now") == "Καταχωρίστηκε"
+    assert "Μαρκάκη" not in await page.content()
     assert page.problems == [] and page.failed == []
+
+
+async def test_rejecting_asks_for_a_reason_in_the_browser(page: Any, intake_service: Any) -> None:
+    service = intake_service
+    uid = 7781
+    await service.say(uid, "Καλημέρα")
+    ticket = await tickets.create_ticket(
+        service.runtime.services, category="complaint_parking", description="Παρκαρισμένο στη ράμπα",
+        channel="telegram", language="el", conversation_id=f"telegram:{uid}")
+    before = len(await bot_messages(service, uid))
+    await log_in(page, service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await page.goto(f"{service.url}/staff/tickets/{ticket['reference']}")
+    await page.select_option("#new-status", "rejected")
+    # only the reasons for rejecting are offered, and without one the note is required
+    visible = await page.evaluate("""Array.from(document.querySelectorAll('#status-reason optgroup'))
+        .filter(g => !g.disabled).map(g => g.dataset.status)""")
+    assert visible == ["rejected"]
+    assert await page.evaluate("document.getElementById('status-note').required") is True
+    await page.click("#status-submit")
+    assert await page.evaluate("document.getElementById('status-form').checkValidity()") is False
+    assert await page.inner_text("#ticket-status") == "Καταχωρίστηκε"  # not sent
+    await page.select_option("#status-reason", "private_property")
+    assert await page.evaluate("document.getElementById('status-note').required") is False
+    await page.click("#status-submit")
+    await page.wait_for_selector(".flash.ok", timeout=TIMEOUT)
+    assert await page.inner_text("#ticket-status") == "Απορρίφθηκε"
+    calls = await service.fake_telegram.wait_for(uid, count=before + 1, method="sendMessage")
+    assert Texts("el")("status_reasons.rejected.private_property") in calls[-1].body["text"]
+    assert page.problems == []
 
 
 async def test_script_and_img_payloads_are_shown_as_text(page: Any, staff_service: Any) -> None:
@@ -229,3 +311,48 @@ async def test_script_and_img_payloads_are_shown_as_text(page: Any, staff_servic
     assert await page.locator("img[src=x]").count() == 0 and await page.locator("main script").count() == 0
     assert page.dialogs == [] and page.problems == [] and page.failed == []
     assert await bot_messages(staff_service, uid) == []  # taken over: the bot stayed quiet
+
+
+async def test_annotator_marks_an_entity_by_dragging_over_the_text_and_corrects_the_intent(
+        page: Any, staff_service: Any) -> None:
+    """A resident's message goes through the real NLU; in the review queue an annotator drags over a street name,
+    marks it as a place, corrects the intent and saves: the label has the span, the phone number never showed."""
+    from bot.staff import create_staff
+
+    said = "Στη Χαλέπα τα βράδια δεν βλέπουμε πού πατάμε, πάρτε με στο 6912345678"
+    await staff_service.say(7771, said)
+    stored = await staff_service.store.messages.find_one({"conversation_id": "telegram:7771", "direction": "in"})
+    assert stored is not None and stored["nlu"]
+    await create_staff(staff_service.store, "anna", "annotator", [], PASSWORD)
+    await log_in(page, staff_service, username="anna")
+    await page.wait_for_url(re.compile(r"/staff/nlu/review$"), timeout=TIMEOUT)
+    item = page.locator(f"article[data-message-id='{stored['_id']}']")
+    text = item.locator(".nlu-text")
+    assert "6912345678" not in await text.inner_text() and "☎•••" in await text.inner_text()
+
+    # select "Χαλέπα" with the mouse: press before its first letter, drag to after its last
+    box = await text.bounding_box()
+    assert box is not None
+    span = await page.evaluate(
+        """([sel, word]) => {
+            const el = document.querySelector(sel); const node = el.firstChild;
+            const i = node.textContent.indexOf(word); const r = document.createRange();
+            r.setStart(node, i); r.setEnd(node, i + 1); const a = r.getBoundingClientRect();
+            r.setStart(node, i + word.length - 1); r.setEnd(node, i + word.length); const b = r.getBoundingClientRect();
+            return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
+        }""", [f"article[data-message-id='{stored['_id']}'] .nlu-text", "Χαλέπα"])
+    await page.mouse.move(span[0], span[1])
+    await page.mouse.down()
+    await page.mouse.move(span[2], span[3], steps=8)
+    await page.mouse.up()
+    await item.locator("button.mark[data-entity='location']").click()
+    assert "Χαλέπα" in await item.locator("ul.entities").inner_text()
+    await item.locator("select[name=intent]").select_option("complaint_lighting")
+    await item.locator("button.save").click()
+    await page.wait_for_url(re.compile(r"done=nlu_"), timeout=TIMEOUT)
+    assert not page.problems, page.problems
+
+    label = await staff_service.store.nlu_labels.find_one({"_id": stored["_id"]})
+    assert label is not None and label["intent"] == "complaint_lighting" and label["by"] == "staff:anna"
+    assert [(e["entity"], e["value"]) for e in label["entities"]] == [("location", "Χαλέπα")]
+    assert "6912345678" not in label["text"]

@@ -206,7 +206,7 @@ async def test_greek_formats_where_column_and_translated_channels(dashboard: Das
     assert 'type="date"' not in page
     assert f'<td class="ref"><a href="/staff/tickets/{pinned["reference"]}">' in page
     where = dict(re.findall(r'href="/staff/tickets/(CHA-[\d-]+)">.*?<td class="where">([^<]*)</td>', page, re.S))
-    assert where[pinned["reference"]] == "📍 35,51970; 24,01800"  # not a bare pin: coordinates, decimal comma
+    assert where[pinned["reference"]] == "Σημείο στον χάρτη: 35,51970; 24,01800"  # not a bare pin, decimal comma
     assert where[typed["reference"]] == "Πλατεία Αγοράς"
     assert "<td>Ιστοσελίδα</td>" in page and "<td>ΚΑΠΗ/ΚΗΦΗ</td>" in page
     _, none, _ = await op.get("/staff/tickets?from=01/01/2099")
@@ -222,12 +222,12 @@ async def test_greek_formats_where_column_and_translated_channels(dashboard: Das
     assert by_ref[pinned["reference"]]["Γεωγρ. μήκος"] == "24,018000"
 
     _, detail, _ = await op.get(f"/staff/tickets/{pinned['reference']}")
-    assert '<p class="where" id="ticket-where">📍 35,51970; 24,01800</p>' in detail
+    assert '<p class="where" id="ticket-where">Σημείο στον χάρτη: 35,51970; 24,01800</p>' in detail
     # in English: the English formats
     await op.post("/staff/language", {"lang": "en", "next": "/staff/tickets"})
     _, page, _ = await op.get("/staff/tickets")
     where = dict(re.findall(r'href="/staff/tickets/(CHA-[\d-]+)">.*?<td class="where">([^<]*)</td>', page, re.S))
-    assert where[pinned["reference"]] == "📍 35.51970, 24.01800" and "<td>Web chat</td>" in page
+    assert where[pinned["reference"]] == "Point on the map: 35.51970, 24.01800" and "<td>Web chat</td>" in page
 
 
 # ---------------------------------------------------------------- assisted intake (KAPI/KIFI)
@@ -303,6 +303,10 @@ async def test_intake_with_centre_pin_photo_and_phone_then_receipt_and_public_st
         assert max(kept.size) == 1600 and kept.size == (1600, 1067)  # resized, proportions kept
         assert dict(kept.getexif()) == {}  # no camera make, no GPS position
 
+    _, listing, _ = await clerk.get("/staff/tickets")
+    assert '<td class="where">Πλατεία Σπλάντζιας</td>' in listing and ref in listing
+    _, csv_body, _ = await clerk.get("/staff/tickets.csv")
+    assert ref in csv_body and "6912345678" not in csv_body  # no personal data in the export
     # the ticket page: the place recorded, the centre, the clerk, the phone as Greeks write it, the photo
     _, page, _ = await clerk.get(f"/staff/tickets/{ref}")
     assert '<dd id="ticket-centre">ΚΑΠΗ Χανίων (κέντρο)</dd>' in page and '<dd id="ticket-clerk">maria</dd>' in page

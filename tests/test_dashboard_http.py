@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from bot import staff as staff_accounts
 from bot import tickets
+from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
 from tests.fixtures.dashboard import PASSWORD, Dashboard
 
@@ -237,8 +238,9 @@ async def test_admin_creates_accounts_with_validation(dashboard: Dashboard) -> N
 async def test_monitor_lists_and_filters_conversations(dashboard: Dashboard) -> None:
     await seed_conversation(dashboard.store, "telegram:1", text="Σκουπίδια στη Χαλέπα", intent="complaint_waste",
                             confidence=0.91)
+    unsure = dashboard.services.settings.nlu_confidence_threshold - 0.05
     await seed_conversation(dashboard.store, "viber:2", text="where is the beach", intent="tourist_beaches",
-                            confidence=0.32, language="en")
+                            confidence=unsure, language="en")
     await seed_conversation(dashboard.store, "webchat:3", text="θέλω άνθρωπο", intent="help", confidence=0.8,
                             paused=True)
     op = await dashboard.login("op", "operator")
@@ -252,7 +254,7 @@ async def test_monitor_lists_and_filters_conversations(dashboard: Dashboard) -> 
     assert await ids("?channel=viber") == {"viber:2"}
     assert await ids("?language=en") == {"viber:2"}
     assert await ids("?intent=complaint_waste") == {"telegram:1"}
-    assert await ids("?low=1") == {"viber:2"}  # 0.32 < threshold 0.5
+    assert await ids("?low=1") == {"viber:2"}  # below NLU_CONFIDENCE_THRESHOLD
     assert await ids("?paused=1") == {"webchat:3"}
     assert await ids("?channel=telegram&language=en") == set()
     assert await ids("?channel=<script>") == {"telegram:1", "viber:2", "webchat:3"}  # unknown values are ignored
@@ -323,12 +325,16 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
             await asyncio.sleep(0.02)
         status, _, resp = await op.post(base + "/take-over")
         assert status == 303 and "done=taken_over" in resp.headers["Location"]
-        line = ""
-        while not line.startswith("data:"):
+        event: dict[str, Any] = {}
+        while event.get("type") != "conversation":  # the resident's "staff joined" message comes through too
             line = (await asyncio.wait_for(stream.content.readline(), 5)).decode()
-        assert json.loads(line[5:]) == {"type": "conversation", "conversation_id": "telegram:5", "paused": True,
-                                        "by": "staff:op"}
+            event = json.loads(line[5:]) if line.startswith("data:") else {}
+        assert event == {"type": "conversation", "conversation_id": "telegram:5", "paused": True, "by": "staff:op"}
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is True
+    (conv_id, replies, sender), = dashboard.outbox.sent  # the resident is told who answers now (issue 9)
+    assert (conv_id, sender) == ("telegram:5", "bot")
+    assert [r.text for r in replies] == [Texts("el")("handoff.staff_joined", name="Op")]
+    dashboard.outbox.sent.clear()
 
     status, html, _ = await op.get(base)
     assert 'id="reply-form"' in html and 'id="hand-back"' in html
@@ -336,7 +342,7 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     assert status == 303 and "done=reply_sent" in resp.headers["Location"]
     (conv_id, replies, sender), = dashboard.outbox.sent
     assert conv_id == "telegram:5" and sender == "staff:op"
-    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο."]
+    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο.\n\nOp — Δήμος Χανίων"]  # signed
     status, html, _ = await op.get(base)
     assert "Καλημέρα, είμαι η Μαρία από τον Δήμο." in html and "Προσωπικό: op" in html
 
@@ -346,9 +352,11 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     status, _, resp = await op.post(base + "/reply", {"text": "Δεύτερο μήνυμα"})
     assert "error=delivery_failed" in resp.headers["Location"]
 
+    dashboard.outbox.sent.clear()
     status, _, resp = await op.post(base + "/hand-back")
     assert status == 303 and "done=handed_back" in resp.headers["Location"]
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is False
+    assert [r.text for _, rs, _ in dashboard.outbox.sent for r in rs] == [Texts("el")("handoff.bot_back")]
     actions = [a["action"] async for a in dashboard.store.audit.find({"target": "telegram:5"}).sort("at", 1)]
     assert actions == ["conversation.take_over", "conversation.view", "conversation.reply", "conversation.view",
                        "conversation.reply", "conversation.hand_back"]
@@ -689,3 +697,65 @@ def test_csp_allows_only_the_configured_map_tile_host() -> None:
     assert img_src("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == \
         "img-src 'self' data: https://tile.openstreetmap.org"
     assert img_src("https://{s}.tiles.chania.gr/{z}/{x}/{y}.png") == "img-src 'self' data: https://*.tiles.chania.gr"
+
+
+# ---------------------------------------------------------------- waiting for staff (issue 9)
+
+async def test_waiting_queue_oldest_first_with_minutes_and_gone_once_taken_over(dashboard: Dashboard) -> None:
+    from bot import handoff
+
+    await seed_conversation(dashboard.store, "telegram:71", text="θέλω να μιλήσω με υπάλληλο", intent="talk_to_human")
+    await seed_conversation(dashboard.store, "viber:72", text="I want a person", intent="talk_to_human",
+                            language="en")
+    await seed_conversation(dashboard.store, "telegram:73", text="καλημέρα", intent="greet")
+    now = utcnow()
+    await handoff.request_staff(dashboard.store, "viber:72", now - timedelta(minutes=3))
+    await handoff.request_staff(dashboard.store, "telegram:71", now - timedelta(minutes=12))
+    await handoff.request_staff(dashboard.store, "telegram:71", now)  # asking again keeps the place in the queue
+    op = await dashboard.login("op", "operator")
+    status, html, _ = await op.get("/staff/monitor")
+    assert status == 200
+    queue = html[html.index('id="waiting-list"'):html.index('id="waiting-empty"')]
+    assert queue.index('data-id="telegram:71"') < queue.index('data-id="viber:72"')
+    assert "telegram:73" not in queue
+    assert "12 λεπ." in queue and "3 λεπ." in queue and "2 σε αναμονή" in html
+    assert "js/waiting.js" in html
+
+    await op.post("/staff/conversations/telegram%3A71/take-over")
+    status, html, _ = await op.get("/staff/monitor")
+    queue = html[html.index('id="waiting-list"'):html.index('id="waiting-empty"')]
+    assert "telegram:71" not in queue and 'data-id="viber:72"' in queue
+    assert (await dashboard.store.conversations.find_one({"_id": "telegram:71"}))["waiting_since"] is None
+
+
+async def test_display_name_signs_staff_replies(dashboard: Dashboard) -> None:
+    await seed_conversation(dashboard.store, "viber:80", language="en")
+    op = await dashboard.login("maria.k", "operator")
+    status, _, resp = await op.post("/staff/account/name", {"display_name": "<b>Μαρία</b>"})
+    assert status == 400
+    status, _, resp = await op.post("/staff/account/name", {"display_name": "  Μαρία  "})
+    assert status == 303 and "done=name_changed" in resp.headers["Location"]
+    status, html, _ = await op.get("/staff/account")
+    assert 'value="Μαρία"' in html and "Μαρία — Δήμος Χανίων" in html
+    await op.post("/staff/conversations/viber%3A80/take-over")
+    await op.post("/staff/conversations/viber%3A80/reply", {"text": "Good morning, how can I help?"})
+    texts = [r.text for _, rs, _ in dashboard.outbox.sent for r in rs]
+    assert texts == [Texts("en")("handoff.staff_joined", name="Μαρία"),
+                     "Good morning, how can I help?\n\nΜαρία — Municipality of Chania"]
+    assert await dashboard.store.audit.find_one({"action": "account.display_name", "target": "maria.k"})
+
+
+async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Dashboard) -> None:
+    await seed_conversation(dashboard.store, "telegram:90")
+    flow = {"name": "complaints", "step": "photos", "slots": {"nonce": "ab12cd34", "category": "complaint_waste"}}
+    await dashboard.store.conversations.update_one({"_id": "telegram:90"}, {"$set": {"flow": flow}})
+    op = await dashboard.login("op", "operator")
+    await op.post("/staff/conversations/telegram%3A90/take-over")
+    dashboard.outbox.sent.clear()
+    await op.post("/staff/conversations/telegram%3A90/hand-back")
+    (_, replies, _), = dashboard.outbox.sent
+    el = Texts("el")
+    assert [r.text for r in replies] == [el("handoff.bot_back"), el("handoff.continue_report")]
+    assert [b.payload for b in replies[1].buttons] == ["human:continue", "human:drop"]
+    conv = await dashboard.store.conversations.find_one({"_id": "telegram:90"})
+    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow}}

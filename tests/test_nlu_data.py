@@ -24,6 +24,9 @@ CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", 
                 "talk_to_human"]
 DESIGN_INTENTS = COMPLAINTS + TOURIST + CONVERSATION
 SPLITS = [NLU_DIR / "tests" / "heldout.tsv", NLU_DIR / "tests" / "dev.tsv"]
+# Issue 11's residents' styles: `hard.tsv` only for the final report, `dev_hard.tsv` for choosing.
+HARD_SPLITS = {NLU_DIR / "tests" / "hard.tsv": 300, NLU_DIR / "tests" / "dev_hard.tsv": 120}
+STYLES = {"typo", "unaccented", "greeklish", "dialect", "sms", "long", "indirect", "codemixed", "oneword"}
 SCRIPTS = {"accented", "unaccented", "upper", "greeklish", "english"}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
@@ -105,11 +108,14 @@ def test_no_example_is_labelled_twice_after_normalisation() -> None:
     assert {k: v for k, v in seen.items() if len(v) > 1} == {}
 
 
-@pytest.mark.parametrize("path", SPLITS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SPLITS + list(HARD_SPLITS), ids=lambda p: p.name)
 def test_held_out_splits_are_well_formed_and_never_trained_on(path: Path) -> None:
     rows = split_rows(path)
-    assert len(rows) >= 300
-    assert set(rows[0]) == {"text", "intent", "lang", "script"}
+    hard = path in HARD_SPLITS
+    assert len(rows) >= HARD_SPLITS.get(path, 300)
+    assert set(rows[0]) == {"text", "intent", "lang", "script"} | ({"style"} if hard else set())
+    if hard:
+        assert {r["style"] for r in rows} == STYLES
     train = {to_latin(text) for _, _, text in training_examples()}
     for row in rows:
         assert row["intent"] in DESIGN_INTENTS, row
@@ -122,6 +128,23 @@ def test_held_out_splits_are_well_formed_and_never_trained_on(path: Path) -> Non
         assert to_latin(row["text"]) not in train, f"{path.name} row is in the training data: {row['text']}"
     assert {r["intent"] for r in rows} == set(DESIGN_INTENTS)
     assert {r["script"] for r in rows} == SCRIPTS
+
+
+def test_hard_splits_share_no_message() -> None:
+    """dev_hard chooses, hard reports: a message in both would leak the choice into the report."""
+    hard, dev_hard = (({to_latin(r["text"]) for r in split_rows(p)}) for p in HARD_SPLITS)
+    assert hard & dev_hard == set()
+
+
+def test_hard_split_covers_every_style_in_both_languages_and_greeklish() -> None:
+    rows = split_rows(NLU_DIR / "tests" / "hard.tsv")
+    per_style: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        per_style[row["style"]][row["script"]] += 1
+    for style, scripts in per_style.items():
+        assert sum(scripts.values()) >= 20, (style, dict(scripts))
+        if style in {"typo", "sms", "long", "indirect", "oneword"}:  # dialect and code-mixing are Greek-based
+            assert scripts["english"] >= 3 and scripts["accented"] + scripts["unaccented"] >= 3, (style, scripts)
 
 
 def test_synonyms_name_lookup_elements() -> None:

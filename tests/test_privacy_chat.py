@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot import stats, tickets
+from bot.alerts import subscriptions
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from bot.privacy.erase import ERASED
@@ -66,6 +67,9 @@ async def two_residents(service: Service) -> dict[str, Any]:
         channel="telegram", language="el", conversation_id=f"telegram:{NIKOS}", location=PLATEIA,
         citizen={"phone": NIKOS_PHONE})
     await tickets.follow_ticket(services, nikos_ticket["reference"], f"telegram:{MARIA}", "el")
+    for uid in (MARIA, NIKOS):  # both subscribed to area notices
+        await subscriptions.save(service.store, subscriptions.Subscription(
+            f"telegram:{uid}", "telegram", str(uid), point=PLATEIA), consent_language="el")
     return {"maria": maria_ticket["reference"], "nikos": nikos_ticket["reference"]}
 
 
@@ -114,6 +118,7 @@ async def test_telegram_mydata_sends_a_summary_and_a_file_with_exactly_her_data(
     [summary] = texts_of(calls)
     assert summary.startswith(EL("privacy.export.title"))
     assert refs["maria"] in summary and refs["nikos"] in summary  # filed and followed
+    assert EL("privacy.export.other", name=EL("privacy.export.names.alert_subscriptions"), n=1) in summary
     [upload] = [c for c in calls if c.method == "sendDocument"]
     name, content = upload.files["document"]
     assert name.startswith("chania-mydata-") and name.endswith(".json")
@@ -127,6 +132,8 @@ async def test_telegram_mydata_sends_a_summary_and_a_file_with_exactly_her_data(
     assert "followers" not in filed
     [followed] = data["tickets_followed"]
     assert set(followed) == {"reference", "category", "status", "followed_since"}
+    [subscription] = data["alert_subscriptions"]
+    assert subscription["_id"] == f"telegram:{MARIA}" and subscription["consent"]["language"] == "el"
     text = content.decode()
     for other in (str(NIKOS), NIKOS_PHONE, "Νίκος", "Κισσάμου"):  # nothing of Nikos, not even his ticket's text
         assert other not in text, other
@@ -194,9 +201,8 @@ async def test_webchat_gets_a_download_link(service: Service) -> None:
 async def test_forget_asks_first_and_then_leaves_no_trace_of_her(service: Service) -> None:
     refs = await two_residents(service)
     services: Services = service.runtime.services
-    # staff checked Maria's photo: it shows only the lamp post (description not marked: it names her)
-    await service.store.tickets.update_one({"reference": refs["maria"]},
-                                           {"$set": {"personal_data_review": {"photos": True}}})
+    # staff approved Maria's photo for publication (only the lamp post); her description was not marked
+    await service.store.tickets.update_one({"reference": refs["maria"]}, {"$set": {"photos.0.approved": True}})
     before = await stats.ticket_stats(service.store)
 
     [prompt] = await say(service, MARIA, "Διαγραφή")
@@ -212,10 +218,12 @@ async def test_forget_asks_first_and_then_leaves_no_trace_of_her(service: Servic
 
     ticket = await tickets.get_ticket(services, refs["maria"])
     assert ticket["conversation_id"] is None and ticket["citizen"] == {}
-    assert ticket["description"] == ERASED and len(ticket["photos"]) == 1  # the photo was marked free of data
+    assert ticket["description"] == ERASED and len(ticket["photos"]) == 1  # the approved photo stays
     nikos = await tickets.get_ticket(services, refs["nikos"])
     assert nikos["followers"] == [] and nikos["citizen"] == {"phone": NIKOS_PHONE}  # Nikos keeps his data
     assert await service.store.messages.count_documents({"conversation_id": f"telegram:{NIKOS}"}) >= 2
+    assert await subscriptions.get(service.store, f"telegram:{MARIA}") is None
+    assert await subscriptions.get(service.store, f"telegram:{NIKOS}") is not None
     after = await stats.ticket_stats(service.store)
     assert after.per_category == before.per_category and after.open_now == before.open_now == 2
 

@@ -79,6 +79,11 @@ async def back_dated(services: Services) -> dict[str, Any]:
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
         + [{"_id": "telegram:recent1", "conversation_id": "telegram:recent", "created_at": now - 364 * DAY}])
+    await store.nlu_labels.insert_many([  # labels age with the message they label (bot/rasa/labels.py)
+        {"_id": "telegram:old0", "conversation_id": "telegram:old", "text": "σκουπίδια", "intent": "complaint_waste",
+         "created_at": now - 366 * DAY},
+        {"_id": "telegram:recent1", "conversation_id": "telegram:recent", "text": "λάμπα",
+         "intent": "complaint_lighting", "created_at": now - 364 * DAY}])
     expired = await downloads.create(store, "telegram:old", "export.json", b"{}")
     await downloads.create(store, "telegram:recent", "export.json", b"{}")
     await store.downloads.update_one({"_id": downloads._key(expired)}, {"$set": {"expires_at": now - DAY / 24}})
@@ -90,7 +95,7 @@ async def back_dated(services: Services) -> dict[str, Any]:
 async def snapshot(services: Services) -> dict[str, Any]:
     db = services.store.db
     return {name: await db[name].find({}, {"_id": 1, "photos": 1, "citizen": 1}).sort("_id").to_list(None)
-            for name in ("conversations", "messages", "tickets", "downloads")} | {
+            for name in ("conversations", "messages", "tickets", "downloads", "nlu_labels")} | {
         "audit": await db["audit"].count_documents({})}
 
 
@@ -103,7 +108,8 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     counts = {(o.collection, o.rule): o.due for o in dry}
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
-                      ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1}
+                      ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
+                      ("nlu_labels", "NLU labels"): 1}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts
@@ -154,3 +160,47 @@ def test_format_outcomes_prints_a_row_per_rule() -> None:
     text = format_outcomes([RuleOutcome("messages", "messages", 365, 4, 4)], dry_run=False)
     assert text.splitlines()[1].split() == ["messages", "messages", "365", "4", "4"]
     assert "nothing was changed" in format_outcomes([RuleOutcome("messages", "messages", 365, 4, 0)], dry_run=True)
+
+
+async def test_the_service_loop_runs_the_job_and_survives_a_failing_run(services: Services) -> None:
+    import asyncio
+
+    from bot.privacy.retention import retention_loop
+
+    store = services.store
+    old = {"conversation_id": "telegram:x", "created_at": utcnow() - 400 * DAY}
+    await store.messages.insert_one({"_id": "telegram:x1", **old})
+    services.settings = Settings(retention_interval_h=0.0001)  # a run every 0.36 s
+    calls = {"n": 0}
+    original = store.audit.insert_one
+
+    async def audit_down_the_first_time(doc: dict[str, Any]) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("audit store down")
+        return await original(doc)
+
+    async def until(condition: Any) -> None:
+        for _ in range(200):
+            if await condition():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the loop did not get there")
+
+    store.audit.insert_one = audit_down_the_first_time  # type: ignore[method-assign]
+    task = asyncio.create_task(retention_loop(store, services.settings, first_delay_s=0))
+    try:
+        async def first_run_failed() -> bool:
+            return calls["n"] >= 1
+
+        await until(first_run_failed)
+        await store.messages.insert_one({"_id": "telegram:x2", **old})
+
+        async def second_message_gone() -> bool:
+            return await store.messages.count_documents({}) == 0 and \
+                await store.audit.count_documents({"action": "privacy.retention"}) >= 1
+
+        await until(second_message_gone)  # a later run did the work and recorded it
+        assert not task.done()
+    finally:
+        task.cancel()

@@ -214,6 +214,24 @@ async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(sto
     assert meta["version"] == 3 and meta["transport"] == {"hubs": []}
 
 
+async def test_waiting_for_staff_null_matches_a_missing_field_and_ne_null_finds_the_queue(store: Store) -> None:
+    """bot/handoff: ``{"waiting_since": None}`` sets the time once (also on documents older than the field);
+    ``{"$ne": None}`` with a sort lists the queue; ``find_one_and_update`` returns the document before."""
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await store.conversations.insert_many([{"_id": "old", "paused": False}, {"_id": "b", "waiting_since": None},
+                                           {"_id": "c", "paused": True, "waiting_since": None}])
+    for conv_id, at in (("old", t0 + timedelta(minutes=5)), ("b", t0), ("old", t0 + timedelta(minutes=9))):
+        await store.conversations.update_one({"_id": conv_id, "waiting_since": None}, {"$set": {"waiting_since": at}})
+    queue = [d["_id"] async for d in store.conversations.find(
+        {"waiting_since": {"$ne": None}, "paused": {"$ne": True}}).sort([("waiting_since", 1), ("_id", 1)])]
+    assert queue == ["b", "old"]
+    doc = await store.conversations.find_one({"_id": "old"})
+    assert doc["waiting_since"].replace(tzinfo=UTC) == t0 + timedelta(minutes=5)  # the first request kept its place
+    before = await store.conversations.find_one_and_update({"_id": "old"},
+                                                           {"$set": {"paused": True, "waiting_since": None}})
+    assert before["paused"] is False
+
+
 async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retry_times(store: Store) -> None:
     """The pipeline's claim ($set + $inc in one find_one_and_update) and bot.poison.due (null matches a missing
     field; $lte on a datetime) as the recovery sweep uses them."""

@@ -52,6 +52,11 @@ class Chat:
         return ws
 
 
+def typed(intake: RecordingIntake) -> list[Any]:
+    """What the visitor sent: without the /start that a first visit's empty history sends for the greeting."""
+    return [i for i in intake.accepted if not i.message_id.endswith(f":{webchat.WELCOME_ID}")]
+
+
 async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) -> dict[str, Any]:
     while True:
         frame = await asyncio.wait_for(ws.receive_json(), 10)
@@ -183,7 +188,7 @@ async def test_message_is_accepted_under_a_derived_chat_id_and_acknowledged(
                         "text": "  Δεν ανάβει η λάμπα στην Αποκορώνου ", "lang": "el-GR"})
     ack = await receive(ws)
     assert ack == {"type": "ack", "id": "3f1c1e9a-0000-4000-8000-000000000001", "duplicate": False}
-    [inbound] = chat.intake.accepted
+    [inbound] = typed(chat.intake)
     assert inbound.channel == "webchat"
     assert inbound.user_id == inbound.chat_id == chat_id_for(session) != session  # the cookie never leaves it
     assert inbound.text == "Δεν ανάβει η λάμπα στην Αποκορώνου"
@@ -198,7 +203,7 @@ async def test_resent_frame_is_accepted_once(chat: Chat,
     for expected in (False, True):
         await ws.send_json(frame)
         assert (await receive(ws, "ack"))["duplicate"] is expected
-    assert len(chat.intake.accepted) == 1
+    assert len(typed(chat.intake)) == 1
 
 
 async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
@@ -207,7 +212,7 @@ async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aio
     await receive(ws, "ack")
     await ws.send_json({"type": "location", "id": "loc-00000001", "lat": 35.5138, "lon": 24.018})
     await receive(ws, "ack")
-    button, location = chat.intake.accepted
+    button, location = typed(chat.intake)
     assert (button.button, button.text) == ("menu:report", "")
     assert (location.location.lat, location.location.lon) == (35.5138, 24.018)
 
@@ -233,7 +238,7 @@ async def test_bad_frames_get_clear_errors_and_nothing_is_accepted(
     assert error["type"] == "error" and error["code"] == code
     assert (error["id"] == "abcd-1234") if has_id else error["id"] is None
     assert error["message"]  # a sentence for the person, in the page's language
-    assert chat.intake.calls == 0
+    assert typed(chat.intake) == []  # nothing of the bad frame (the first visit's greeting aside)
     await ws.send_json({"type": "message", "id": "after-error-1", "text": "γεια"})  # the socket still works
     assert (await receive(ws))["type"] == "ack"
 
@@ -256,7 +261,7 @@ async def test_store_down_gives_unavailable_and_the_resend_is_accepted(
     chat.intake.down = False
     await ws.send_json(frame)
     assert (await receive(ws))["duplicate"] is False
-    assert [i.text for i in chat.intake.accepted] == ["λακκούβα στη Χάληδων"]
+    assert [i.text for i in typed(chat.intake)] == ["λακκούβα στη Χάληδων"]
 
 
 async def test_flood_is_slowed_down(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse],
@@ -268,7 +273,7 @@ async def test_flood_is_slowed_down(chat: Chat, session_ws: tuple[str, aiohttp.C
     frames = [await receive(ws) for _ in range(webchat.RATE_BURST + 3)]
     assert [f["type"] for f in frames].count("ack") == webchat.RATE_BURST
     assert [f.get("code") for f in frames[-3:]] == ["slow_down"] * 3
-    assert len(chat.intake.accepted) == webchat.RATE_BURST
+    assert len(typed(chat.intake)) == webchat.RATE_BURST
 
 
 # ---------------------------------------------------------------------- frames out
@@ -367,15 +372,17 @@ from tests.fixtures.service import Service  # noqa: E402
 EL, EN = Texts("el"), Texts("en")
 
 
-async def _open(service: Service) -> tuple[str, aiohttp.ClientWebSocketResponse]:
-    async with service.http.get(f"{service.url}/chat") as resp:
+async def _open(service: Service, accept_language: str = "el-GR,el;q=0.9"
+                ) -> tuple[str, aiohttp.ClientWebSocketResponse]:
+    async with service.http.get(f"{service.url}/chat", headers={"Accept-Language": accept_language}) as resp:
         assert resp.status == 200
         session = resp.cookies[COOKIE].value
-    return session, await _connect(service, session)
+        lang = re.search(r'<html lang="(el|en)"', await resp.text()).group(1)  # type: ignore[union-attr]
+    return session, await _connect(service, session, lang)
 
 
-async def _connect(service: Service, session: str) -> aiohttp.ClientWebSocketResponse:
-    return await service.http.ws_connect(f"{service.url}/chat/ws",
+async def _connect(service: Service, session: str, lang: str = "el") -> aiohttp.ClientWebSocketResponse:
+    return await service.http.ws_connect(f"{service.url}/chat/ws?lang={lang}",
                                          headers={"Cookie": f"{COOKIE}={session}", "Origin": service.url})
 
 
@@ -383,6 +390,8 @@ async def _connect(service: Service, session: str) -> aiohttp.ClientWebSocketRes
 async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) -> None:
     session, ws = await _open(service)
     assert (await receive(ws))["messages"] == []
+    greeting = (await receive(ws, "reply"))["reply"]  # a first visit is greeted with the menu (issue 9)
+    assert greeting["text"] == EL("system.welcome") and "menu:report" in [b["payload"] for b in greeting["buttons"]]
     await ws.send_json({"type": "message", "id": "e2e-00000001", "text": "Καλημέρα σας!", "lang": "el-GR"})
     assert (await receive(ws))["type"] == "ack"
     reply = (await receive(ws, "reply"))["reply"]
@@ -394,9 +403,10 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) 
     await ws.close()
 
     conv = f"webchat:{chat_id_for(session)}"
-    stored = await service.store.messages.find_one({"conversation_id": conv, "direction": "in"})
+    stored = await service.store.messages.find_one({"conversation_id": conv, "direction": "in",
+                                                    "text": "Καλημέρα σας!"})
     assert stored["intent"] == "greet"
-    assert await service.store.messages.count_documents({"conversation_id": conv, "direction": "in"}) == 2
+    assert await service.store.messages.count_documents({"conversation_id": conv, "direction": "in"}) == 3
     assert session not in json.dumps(await service.store.conversations.find_one({"_id": conv}), default=str)
 
     # a reply sent while no page is open (a staff message) waits in the history
@@ -405,15 +415,16 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) 
     history = (await receive(ws))["messages"]
     await ws.close()
     assert [(m["direction"], m["reply"]["text"] if "reply" in m else m["text"]) for m in history] == [
-        ("in", "Καλημέρα σας!"), ("out", EL("system.welcome")),
+        ("out", EL("system.welcome")), ("in", "Καλημέρα σας!"), ("out", EL("system.welcome")),
         ("in", report["label"]), ("out", EL("menu.report_prompt")), ("out", "Η βλάβη αποκαταστάθηκε.")]
     assert history[-1]["sender"] == "staff"
 
 
 @pytest.mark.rasa
 async def test_e2e_english_visitor_and_resent_frame(service: Service) -> None:
-    _session, ws = await _open(service)
+    _session, ws = await _open(service, accept_language="en-GB,en;q=0.9,de;q=0.5")
     await receive(ws, "history")
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.welcome")  # the first-visit greeting
     frame = {"type": "message", "id": "e2e-en-000001", "text": "Hello there, good morning", "lang": "en-GB"}
     await ws.send_json(frame)
     assert (await receive(ws, "reply"))["reply"]["text"] == EN("system.welcome")
@@ -421,8 +432,8 @@ async def test_e2e_english_visitor_and_resent_frame(service: Service) -> None:
     assert (await receive(ws, "ack"))["duplicate"] is True
     await service.idle()
     await ws.close()
-    assert await service.store.messages.count_documents({"direction": "in"}) == 1
-    assert await service.store.messages.count_documents({"direction": "out"}) == 1
+    assert await service.store.messages.count_documents({"direction": "in"}) == 2  # the greeting's /start + 1
+    assert await service.store.messages.count_documents({"direction": "out"}) == 2
 
 
 @pytest.mark.rasa
@@ -434,7 +445,8 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: S
     async with playwright_api.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         context = await browser.new_context(geolocation={"latitude": 35.5138, "longitude": 24.0180},
-                                            permissions=["geolocation"], viewport={"width": 390, "height": 844})
+                                            permissions=["geolocation"], viewport={"width": 390, "height": 844},
+                                            locale="el-GR")
         page = await context.new_page()
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -444,7 +456,7 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: S
         await page.get_by_label("Το μήνυμά σας").fill("Καλημέρα σας")
         await page.keyboard.press("Enter")
         await page.wait_for_selector(f".msg.out:has-text('{EL('system.welcome')[:40]}')")
-        await page.get_by_role("button", name=EL("menu.report")).click()
+        await page.get_by_role("button", name=EL("menu.report")).last.click()
         await page.wait_for_selector(f".msg.out:has-text('{EL('menu.report_prompt')[:40]}')")
         await page.locator("#locate").click()
         await page.wait_for_selector(f".msg.in:has-text('{EL('webchat.location_sent')}')")
@@ -456,6 +468,88 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: S
         await browser.close()
     assert problems == []  # no script error, no CSP violation
     stored = [d async for d in service.store.messages.find({"direction": "in"}).sort("created_at", 1)]
-    assert stored[0]["text"] == "Καλημέρα σας"
-    assert stored[1]["button"] == "menu:report"
-    assert stored[2]["location"] == {"lat": 35.5138, "lon": 24.018}
+    assert stored[0]["text"] == "/start"  # the first visit's greeting
+    assert stored[1]["text"] == "Καλημέρα σας"
+    assert stored[2]["button"] == "menu:report"
+    assert stored[3]["location"] == {"lat": 35.5138, "lon": 24.018}
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_inert(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (test.sh installs it)"
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = await browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        await page.goto(f"{service.url}/chat")  # Chromium sends Accept-Language: en-US
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')")
+        await page.wait_for_selector(f".msg.out:has-text('{EN('system.welcome')[:40]}')")  # greeted, with the menu
+        assert await page.locator("h1").inner_text() == EN("webchat.heading")
+        assert await page.locator("#locate").inner_text() == EN("webchat.use_location")
+        assert await page.locator(".msg.out .who").first.inner_text() == EN("webchat.bot")
+        visible = (await page.locator("body").inner_text()).replace("Ελληνικά", "")  # the switch names itself
+        assert not re.search("[\u0370-\u03ff]", visible), visible
+        menu_buttons = await page.locator(".msg.out").first.locator("button").count()
+        assert menu_buttons >= 4
+        await page.get_by_role("button", name=EN("menu.report")).click()
+        await page.wait_for_selector(f".msg.out:has-text('{EN('menu.report_prompt')[:40]}')")
+        await service.idle()
+        await page.reload()
+        await page.wait_for_selector(f".msg.out:has-text('{EN('menu.report_prompt')[:40]}')")
+        old = page.locator(".buttons.inert button")  # the greeting's menu, from before the reload
+        assert await old.count() == menu_buttons and await old.first.is_disabled()
+        assert await page.locator(".buttons button:not([disabled])").count() == 0
+        await browser.close()
+    assert problems == []
+
+
+@pytest.mark.rasa
+async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: Service) -> None:
+    _session, ws = await _open(service, accept_language="en")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    frames = [{"type": "message", "id": "e2e-ph-000001", "text": "The bins on Chalidon street are overflowing"},
+              {"type": "message", "id": "e2e-ph-000002", "text": "yes"}]
+    for frame in frames:
+        await ws.send_json(frame)
+        await service.idle()
+    photo = (await receive(ws, "reply"))["reply"]
+    while EN("complaints.skip_photo") not in [b["label"] for b in photo.get("buttons", [])]:
+        photo = (await receive(ws, "reply"))["reply"]
+    skip = next(b for b in photo["buttons"] if b["label"] == EN("complaints.skip_photo"))
+    await ws.send_json({"type": "button", "id": "e2e-ph-000003", "payload": skip["payload"]})
+    consent = (await receive(ws, "reply"))["reply"]
+    yes = next(b for b in consent["buttons"] if b["label"] == EN("complaints.consent_yes"))
+    await ws.send_json({"type": "button", "id": "e2e-ph-000004", "payload": yes["payload"]})
+    ask = (await receive(ws, "reply"))["reply"]
+    assert ask["text"] == EN("complaints.ask_phone_web") and ask["request_contact"] is True
+    assert "📞" not in ask["text"]
+    await ws.send_json({"type": "message", "id": "e2e-ph-000005", "text": "6912345678"})
+    summary = (await receive(ws, "reply"))["reply"]
+    assert "+306912345678" in summary["text"]
+    await ws.close()
+
+
+@pytest.mark.parametrize(("query", "header", "expected"), [
+    (None, "en-US,en;q=0.9", ("en", False)), (None, "el-GR,el;q=0.9,en;q=0.8", ("el", False)),
+    (None, "de-DE,de;q=0.9,en;q=0.7,el;q=0.6", ("en", False)), (None, "fr-FR", ("el", False)),
+    (None, None, ("el", False)), (None, "en;q=0.3,el;q=0.8", ("el", False)), (None, "en;q=0,el", ("el", False)),
+    ("en", "el-GR", ("en", True)), ("el", "en-US", ("el", True)), ("xx", "en-US", ("en", False)),
+])
+def test_page_language_from_the_switch_or_the_browser(query: str | None, header: str | None,
+                                                      expected: tuple[str, bool]) -> None:
+    assert webchat.page_language(query, header) == expected
+
+
+async def test_english_browser_gets_the_english_page(chat: Chat) -> None:
+    chat.client.session.cookie_jar.clear()
+    resp = await chat.client.get("/chat", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    page = await resp.text()
+    assert '<html lang="en">' in page and Texts("en")("webchat.heading") in page
+    assert 'href="/chat?lang=el"' in page and resp.headers["Vary"] == "Accept-Language"
+    assert 'maxlength="2000"' in page

@@ -9,6 +9,7 @@ notice to any area that contains the point or comes within the radius of it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -89,12 +90,16 @@ class AreaCatalogue:
         return sorted(found, key=lambda a: a.kind != "neighbourhood")
 
     def named_in(self, text: str) -> Area | None:
-        """An area named by ``text`` (any script; the longest name that is a whole-word part of it)."""
-        words = f" {to_latin(text)} "
-        best: tuple[int, Area] | None = None
+        """An area named in ``text`` (any script; whole words, a Greek ending allowed: "Χαλέπας" names Χαλέπα).
+        A neighbourhood wins over a unit ("Ελ. Βενιζέλου 5, Χαλέπα" is in Χαλέπα, not the unit named after the
+        same man), then the longest name."""
+        latin = to_latin(text)
+        best: tuple[tuple[bool, int], Area] | None = None
         for key, area in self._keys:
-            if key and f" {key} " in words and (best is None or len(key) > best[0]):
-                best = (len(key), area)
+            ending = r"\w{0,2}" if len(key) >= 5 else ""
+            rank = (area.kind == "neighbourhood", len(key))
+            if key and re.search(rf"\b{re.escape(key)}{ending}\b", latin) and (best is None or rank > best[0]):
+                best = (rank, area)
         return best[1] if best else None
 
     def covers_whole_municipality(self, ids: Iterable[str]) -> bool:

@@ -17,7 +17,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
-from bot.alerts.areas import AreaCatalogue
+from bot.alerts.areas import AreaCatalogue, alert_areas
 from bot.alerts.kinds import KINDS, KINDS_FOR_CATEGORY
 from bot.models import GeoPoint, Language, as_utc, utcnow
 from bot.store import Store
@@ -180,6 +180,16 @@ async def active_at(store: Store, catalogue: AreaCatalogue, point: GeoPoint | No
         if area_id is not None and area_id in catalogue.reach(notice["areas"]):
             return notice
     return None
+
+
+async def explaining(store: Store, point: GeoPoint | None, address: str | None,
+                     category: str) -> dict[str, Any] | None:
+    """A notice in force that may explain a complaint just filed, at its pin or at the area its address names."""
+    catalogue = alert_areas()
+    area = catalogue.named_in(address) if address and point is None else None
+    if point is None and area is None:
+        return None
+    return await active_at(store, catalogue, point, area.id if area else None, category)
 
 
 def text_for(notice: dict[str, Any], lang: Language) -> tuple[str, str]:

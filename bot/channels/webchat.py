@@ -73,7 +73,29 @@ RATE_REFILL_S = 1.0
 _TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label", "placeholder", "send",
               "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
               "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
-              "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript")
+              "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript", "phone_label",
+              "phone_send", "cut_for_length", "old_buttons")
+WELCOME_ID = "welcome"  # the client id of the /start a first visit sends: once per chat (de-duplicated)
+
+
+def page_language(query_lang: str | None, accept_language: str | None) -> tuple[Language, bool]:
+    """The page's language: ``?lang=`` when the visitor chose it (the switch), else the browser's
+    Accept-Language (the first of el / en by preference), else Greek. Returns (language, chosen)."""
+    if query_lang in ("el", "en"):
+        return query_lang, True  # type: ignore[return-value]
+    best: tuple[float, int, Language] | None = None
+    for i, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("el", "en"):
+            continue
+        q = 1.0
+        if params.strip().startswith("q="):
+            with contextlib.suppress(ValueError):
+                q = float(params.strip()[2:])
+        if q > 0 and (best is None or (q, -i) > (best[0], best[1])):
+            best = (q, -i, primary)  # type: ignore[assignment]
+    return (best[2] if best else "el"), False
 
 
 FRAME: TypeAdapter[Any] = TypeAdapter(WebChatFrame)
@@ -167,11 +189,10 @@ class WebChatAdapter:
 
     # ------------------------------------------------------------------ the page
     async def page(self, request: web.Request) -> web.Response:
-        explicit = request.query.get("lang")
-        lang: Language = "en" if explicit == "en" else "el"
+        lang, explicit = page_language(request.query.get("lang"), request.headers.get("Accept-Language"))
         other: Language = "el" if lang == "en" else "en"
         html = self._env.get_template("webchat.html").render(
-            lang=lang, other=other, explicit=explicit in ("el", "en"), t=_texts(lang),
+            lang=lang, other=other, explicit=explicit, t=_texts(lang), max_text=MAX_TEXT_CHARS,
             js_url=f"/chat/static/webchat.js?v={self._asset_version}",
             css_url=f"/chat/static/webchat.css?v={self._asset_version}",
         )
@@ -183,6 +204,7 @@ class WebChatAdapter:
         resp.set_cookie(COOKIE, session, max_age=COOKIE_MAX_AGE, path="/chat", httponly=True, samesite="Lax",
                         secure=secure)  # set on every visit: the 30 days run from the last one
         resp.headers["Cache-Control"] = "no-store"
+        resp.headers["Vary"] = "Accept-Language"
         resp.headers["Content-Security-Policy"] = self._csp(request)
         return resp
 
@@ -306,7 +328,7 @@ class WebChatAdapter:
                 reply = Reply.from_doc(doc["reply"])
                 labels = {b.payload: b.label for b in reply.buttons} or labels
                 items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
-            elif doc.get("direction") == "in":
+            elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
                 item: dict[str, Any] = {"direction": "in", "text": doc.get("text") or ""}
                 if doc.get("button"):
                     item["text"] = labels.get(doc["button"], "")
@@ -315,6 +337,14 @@ class WebChatAdapter:
                     item["location"] = True
                 items.append(item)
         await ws.send_json({"type": "history", "messages": items})
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id)
+            await self._welcome(chat_id, texts)
+
+    async def _welcome(self, chat_id: str, texts: Texts) -> None:
+        inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",
+                          message_id=f"{chat_id}:{WELCOME_ID}", language_hint=texts.lang)
+        with contextlib.suppress(StoreUnavailable):
+            await self.intake.accept(inbound)
 
     # ------------------------------------------------------------------ outbound
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:

@@ -12,8 +12,11 @@ letters with retry) · ``/staff/tickets`` (filters,
 search, ``/staff/tickets.csv``) · ``/staff/tickets/{ref}`` (timeline, map, photos, conversation, actions) ·
 ``/staff/intake`` (assisted intake, receipt) · ``/staff/admin/centres`` (KAPI/KIFI) · ``/staff/stats`` ·
 ``/staff/admin/staff`` · ``/staff/admin/audit`` · ``/status/<token>`` (public, from a receipt's QR code) ·
-``/staff/account`` · ``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
-publishes of a ticket).
+``/staff/account`` · ``/staff/guide`` (the visitor guide's sights) ·
+``/staff/admin/api-keys`` (Open311 keys) · ``/staff/tickets/{ref}/public`` (what Open311
+publishes of a ticket) · ``/staff/privacy`` (the data-protection officer: find a person, export, erase) ·
+``/staff/nlu/review`` (NLU review queue, role ``annotator``) · ``/staff/nlu/models`` (candidate
+reports, promotion, rollback; admin).
 """
 
 from __future__ import annotations
@@ -45,8 +48,12 @@ from bot.dashboard.views import (
     auth,
     centres,
     failed,
+    guide,
     intake,
     monitor,
+    nlu_models,
+    nlu_review,
+    privacy,
     public_status,
     publication,
     stats,
@@ -99,6 +106,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/language", auth.language)
     r.add_get("/account", auth.account)
     r.add_post("/account/password", auth.change_password)
+    r.add_post("/account/name", auth.change_display_name)
 
     r.add_get("/monitor", monitor.monitor)
     r.add_get("/events", monitor.events)
@@ -121,6 +129,11 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/tickets/{reference}/public/private", publication.change_private)
     r.add_post("/tickets/{reference}/public/photos/{index:\\d{1,3}}", publication.change_photo)
 
+    r.add_get("/privacy", privacy.search)
+    r.add_post("/privacy/export", privacy.download)
+    r.add_post("/privacy/erase", privacy.erase_subject)
+    r.add_post("/privacy/review/{reference}", privacy.review)
+
     r.add_get("/intake", intake.intake_form)
     r.add_post("/intake", intake.intake_submit)
     r.add_get("/intake/{reference}/receipt", intake.receipt)
@@ -131,6 +144,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/stats", stats.stats_page)
 
     alerts.add_routes(r)
+    guide.add_routes(r)
 
     r.add_get("/admin/staff", admin.staff_list)
     r.add_post("/admin/staff", admin.staff_create)
@@ -142,6 +156,12 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_get("/admin/api-keys", api_keys.key_list)
     r.add_post("/admin/api-keys", api_keys.key_issue)
     r.add_post("/admin/api-keys/{key_id}/revoke", api_keys.key_revoke)
+
+    r.add_get("/nlu/review", nlu_review.review_queue)
+    r.add_post("/nlu/review/{message_id}", nlu_review.save_label)
+    r.add_get("/nlu/models", nlu_models.models_page)
+    r.add_post("/nlu/models/promote", nlu_models.promote)
+    r.add_post("/nlu/models/rollback", nlu_models.rollback)
 
     r.add_static("/static", STATIC_DIR, append_version=False)
 

@@ -127,10 +127,14 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
+    ("guide", "nav.guide", f"{PREFIX}/guide"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),
     ("manage_centres", "nav.centres", f"{PREFIX}/admin/centres"),
     ("audit", "nav.audit", f"{PREFIX}/admin/audit"),
     ("api_keys", "nav.api_keys", f"{PREFIX}/admin/api-keys"),
+    ("privacy", "nav.privacy", f"{PREFIX}/privacy"),
+    ("annotate", "nav.nlu_review", f"{PREFIX}/nlu/review"),
+    ("nlu_models", "nav.nlu_models", f"{PREFIX}/nlu/models"),
 )
 
 

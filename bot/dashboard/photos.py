@@ -15,6 +15,7 @@ Only JPEG, PNG, GIF and WebP (checked by their first bytes) up to :data:`MAX_BYT
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,7 +46,8 @@ class BadUpload(ValueError):
 
 
 def prepare_upload(data: bytes) -> dict[str, Any]:
-    """An uploaded photo as it is kept: the ``photos`` entry of a ticket (``data``, ``content_type``, ``size``)."""
+    """An uploaded photo as it is kept: the ``photos`` entry of a ticket (``data``, ``content_type``, ``size``).
+    CPU-bound (tens to hundreds of ms for a phone photo): call it in a thread, off the event loop."""
     if not data or len(data) > MAX_BYTES:
         raise BadUpload("empty or too large")
     if image_type(data) is None:
@@ -54,6 +56,8 @@ def prepare_upload(data: bytes) -> dict[str, Any]:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > UPLOAD_MAX_PIXELS:
                 raise BadUpload("too many pixels")
+            ratio = min(1.0, UPLOAD_MAX_SIDE / max(img.width, img.height))
+            img.draft("RGB", (math.ceil(img.width * ratio), math.ceil(img.height * ratio)))  # JPEG: decoded smaller
             img = ImageOps.exif_transpose(img)  # upright as the phone showed it, then the EXIF is dropped
             img = img.convert("RGB")
             img.thumbnail((UPLOAD_MAX_SIDE, UPLOAD_MAX_SIDE))

@@ -21,5 +21,5 @@ def where(ticket: Mapping[str, Any], t: StaffTexts) -> str:
             return value
     point = ticket_point(ticket)
     if point is not None:
-        return "📍 " + t.coordinates(point.lat, point.lon)
+        return t("tickets.pin_at", coordinates=t.coordinates(point.lat, point.lon))
     return "—"

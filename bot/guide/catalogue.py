@@ -279,9 +279,11 @@ class NameMatcher:
 
 # ---------------------------------------------------------------------------------------------- the catalogue
 class Catalogue:
-    def __init__(self, pois: Sequence[Poi], transport: Transport) -> None:
+    def __init__(self, pois: Sequence[Poi], transport: Transport,
+                 photos: dict[str, tuple[str, ...]] | None = None) -> None:
         self.pois: tuple[Poi, ...] = tuple(pois)
         self.transport = transport
+        self.photos = photos or {}  # sight id -> uploaded photo ids (bot/guide/photos.py), first = its card's
         self._by_id = {p.id: p for p in self.pois}
         self._indexes: dict[frozenset[Category], tuple[list[Poi], NearestIndex]] = {}
 

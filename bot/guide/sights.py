@@ -88,10 +88,12 @@ async def load_all(store: Store) -> tuple[list[Poi], Transport]:
 
 
 async def load_catalogue(store: Store) -> tuple[Catalogue, int]:
-    """The catalogue the bot answers from (visible sights only) and its version."""
+    """The catalogue the bot answers from (visible sights only, with their photos) and its version."""
     version = await catalogue_version(store)
     pois, transport = await load_all(store)
-    return Catalogue([p for p in pois if not p.hidden], transport), version or 0
+    photos = {d["_id"]: tuple(d["photos"]) async for d in store.sights.find({"photos.0": {"$exists": True}},
+                                                                             {"photos": 1})}
+    return Catalogue([p for p in pois if not p.hidden], transport, photos), version or 0
 
 
 async def export_yaml(store: Store) -> str:

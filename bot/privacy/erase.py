@@ -3,10 +3,12 @@ municipality's records (a public body's task, GDPR art. 17(3)(b)) but pseudonymi
 
 A pseudonymised ticket keeps reference, category, department, place, status and its history (so it still counts in
 the statistics) and loses the conversation id, name and phone. Its description and photos stay only where staff
-marked them free of personal data (``personal_data_review``, set on the data-protection page); otherwise the
-description is replaced by :data:`ERASED` and the photos are removed. Staff notes and status notes are masked
-(phones, e-mails, ΑΦΜ/ΑΜΚΑ). The person is removed from the followers of other tickets, and audit entries that
-named their conversation name a random pseudonym instead (the audit log itself is kept: accountability, art. 5(2)).
+marked them free of personal data: the description by ``personal_data_review.description`` (set on the
+data-protection page), a photo by its ``approved`` flag (approved for publication, bot/open311/publication.py);
+otherwise the description is replaced by :data:`ERASED` and the photos are removed. Staff notes and status notes
+are masked (phones, e-mails, ΑΦΜ/ΑΜΚΑ). The person is removed from the followers of other tickets, and audit
+entries that named their conversation name a random pseudonym instead (the audit log itself is kept:
+accountability, art. 5(2)).
 """
 
 from __future__ import annotations
@@ -41,20 +43,20 @@ class ErasureReport:
 
 
 def _pseudonymised(ticket: dict[str, Any], now: Any) -> tuple[dict[str, Any], bool, int]:
-    review = ticket.get("personal_data_review") or {}
-    keep_text, keep_photos = bool(review.get("description")), bool(review.get("photos"))
+    keep_text = bool((ticket.get("personal_data_review") or {}).get("description"))
     photos = ticket.get("photos") or []
+    kept_photos = [p for p in photos if p.get("approved")]  # approved for publication: checked free of data
     update: dict[str, Any] = {
         "conversation_id": None,
         "citizen": {},
         "description": ticket.get("description", "") if keep_text else ERASED,
-        "photos": photos if keep_photos else [],
+        "photos": kept_photos,
         "history": [{**h, "note": redact_text(h.get("note") or "")} for h in ticket.get("history") or ()],
         "notes": [{**n, "text": redact_text(n.get("text") or "")} for n in ticket.get("notes") or ()],
         "erased_at": now,
         "updated_at": now,
     }
-    return update, keep_text, 0 if keep_photos else len(photos)
+    return update, keep_text, len(photos) - len(kept_photos)
 
 
 async def erase_subject(store: Store, subject: DataSubject) -> ErasureReport:

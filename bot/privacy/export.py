@@ -98,7 +98,10 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
     lines = [texts("privacy.export.title")]
     for conv in data["conversations"]:
         since = local_time(datetime.fromisoformat(conv["created_at"])) if conv.get("created_at") else None
-        lines.append(texts("privacy.export.conversation", channel=conv.get("channel", ""),
+        channel = conv.get("channel", "")
+        if texts.has(f"privacy.export.channels.{channel}"):
+            channel = texts(f"privacy.export.channels.{channel}")
+        lines.append(texts("privacy.export.conversation", channel=channel,
                            since=since.strftime("%d/%m/%Y") if since else "—"))
     lines.append(texts("privacy.export.messages", n=len(data["messages"])))
     for t in data["tickets_filed"]:
@@ -111,6 +114,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
     lines.append(texts("privacy.export.staff_access", n=len(data["staff_access"])))
     others = [k for k in data if k not in ("generated_at", "controller", "data_protection_officer", "conversations",
                                            "messages", "tickets_filed", "tickets_followed", "staff_access")]
-    for name in others:
-        lines.append(texts("privacy.export.other", name=name, n=len(data[name])))
+    for name in (n for n in others if data[n]):  # other features' collections, in words where the catalogue has them
+        label = texts(f"privacy.export.names.{name}") if texts.has(f"privacy.export.names.{name}") else name
+        lines.append(texts("privacy.export.other", name=label, n=len(data[name])))
     return "\n".join(lines)

@@ -158,6 +158,14 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         retention=(RetentionRule("expired export links", None, "expires_at", "delete"),),
     ),
     PersonalDataCollection(
+        name="nlu_labels",
+        holds="labelled messages for training the NLU: the message text (phones and e-mails masked), its intent "
+              "and marked names, who labelled it",
+        find=_messages,
+        erase="delete",
+        retention=(RetentionRule("NLU labels", "retention_messages_days", "created_at", "delete"),),
+    ),
+    PersonalDataCollection(
         name="audit",
         holds="staff actions naming a conversation or a ticket (who saw or changed what, and when)",
         find=_audit,

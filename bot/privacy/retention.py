@@ -97,9 +97,9 @@ def format_outcomes(outcomes: list[RuleOutcome], *, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-async def retention_loop(store: Store, settings: Settings) -> None:
+async def retention_loop(store: Store, settings: Settings, *, first_delay_s: float = 60) -> None:
     """The service's daily run (a first run shortly after start); errors are logged and the loop goes on."""
-    await asyncio.sleep(60)
+    await asyncio.sleep(first_delay_s)
     while True:
         try:
             await run_retention(store, settings)

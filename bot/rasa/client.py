@@ -59,6 +59,16 @@ class NluClient:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return {"ok": False, "error": type(exc).__name__}
 
+    async def load_model(self, model_file: str, *, timeout_s: float = 300.0) -> None:
+        """Swap the server's model (``PUT /model``): Rasa builds the new agent, then replaces the old one, so
+        parses in the meantime are answered by the old model. Raises ``RuntimeError`` if Rasa refuses."""
+        async with self._session.put(f"{self.base_url}/model", params={"token": self._token},
+                                     json={"model_file": model_file},
+                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+            if resp.status not in (200, 204):
+                raise RuntimeError(f"Rasa refused the model: HTTP {resp.status} {(await resp.text())[:200]}")
+        log.info("nlu model loaded", extra={"model": model_file.rsplit("/", 1)[-1]})
+
     async def warm_up(self, attempts: int = 3) -> bool:
         """One parse at start so the first citizen does not pay for TensorFlow's lazy initialisation."""
         for attempt in range(attempts):

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -201,11 +202,12 @@ def latest_model() -> Path | None:
     return models[0] if models else None
 
 
-def run_rasa_train(config: Path, out_dir: Path, name: str) -> Path:
-    """``rasa train nlu`` with ``config`` on ``nlu/data`` into ``out_dir/name.tar.gz``; output stays visible."""
+def run_rasa_train(config: Path, out_dir: Path, name: str, data: Path | None = None) -> Path:
+    """``rasa train nlu`` with ``config`` on ``data`` (default ``nlu/data``) into ``out_dir/name.tar.gz``; output
+    stays visible."""
     ensure_nlu_env()
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(NLU_DIR / "data"),
+    cmd = [str(RASA_BIN), "train", "nlu", "--config", str(config), "--nlu", str(data or NLU_DIR / "data"),
            "--domain", str(NLU_DIR / "domain.yml"), "--out", str(out_dir), "--fixed-model-name", name]
     _run_visible(cmd, cwd=NLU_DIR, env=rasa_env(), what="rasa train nlu")
     target = out_dir / f"{name}.tar.gz"
@@ -231,9 +233,19 @@ def train(force: bool = False) -> Path:
     return target
 
 
+def _registry_models() -> set[str]:
+    """The current and previous models of ``nlu/models/registry.json`` (bot/rasa/promotion.py): never pruned."""
+    try:
+        data = json.loads((MODELS_DIR / "registry.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return set()
+    return {name for name in (data.get("current"), data.get("previous")) if isinstance(name, str)}
+
+
 def _prune_models(keep: Path) -> None:
     models = sorted(MODELS_DIR.glob("nlu-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
+    needed = _registry_models()
+    for old in [m for m in models if m != keep and m.name not in needed][KEEP_MODELS - 1:]:
         old.unlink(missing_ok=True)
 
 

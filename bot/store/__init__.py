@@ -48,6 +48,7 @@ class Store:
         self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)
         self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
         self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
+        self.nlu_labels = db["nlu_labels"]  # labelled messages for the NLU (bot/rasa/labels.py)
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
@@ -61,6 +62,8 @@ class Store:
                                         name="by_category_status")
         await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
         await self.audit.create_index([("at", DESCENDING)], name="recent")
+        await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
+        await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
 
     async def ping(self) -> bool:
         try:

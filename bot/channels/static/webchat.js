@@ -98,8 +98,9 @@
     for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
   }
 
-  function showReply(reply, sender) {
-    var el = bubble("out", sender === "staff" ? T.staff : T.bot);
+  // inert: a reply from the history of an earlier visit; its buttons no longer act (issue 9)
+  function showReply(reply, sender, inert) {
+    var el = bubble("out", sender && String(sender).indexOf("staff") === 0 ? T.staff : T.bot);
     if (reply.text) { appendText(el, reply.text); }
     if (reply.location && safeUrl(reply.location.map_url)) {
       var a = document.createElement("a");
@@ -125,9 +126,11 @@
       file.textContent = "⬇ " + reply.document.name;
       el.appendChild(file);
     }
+    if (reply.request_contact && !inert) { el.appendChild(phoneForm()); }
     if ((reply.buttons && reply.buttons.length) || reply.request_location) {
       var group = document.createElement("div");
       group.className = "buttons";
+      if (inert) { group.classList.add("inert"); group.title = T.old_buttons; }
       (reply.buttons || []).forEach(function (b) {
         var button = document.createElement("button");
         button.type = "button";
@@ -147,8 +150,39 @@
         group.appendChild(loc);
       }
       el.appendChild(group);
+      if (inert) { disableGroup(group); }
     }
     scrollDown();
+  }
+
+  // The phone step: a field for the number (there is no "share my phone" button on the web).
+  function phoneForm() {
+    var f = document.createElement("form");
+    f.className = "phone";
+    var label = document.createElement("label");
+    label.textContent = T.phone_label;
+    var field = document.createElement("input");
+    field.type = "tel";
+    field.name = "phone";
+    field.autocomplete = "tel";
+    field.inputMode = "tel";
+    field.maxLength = 24;
+    field.required = true;
+    label.appendChild(field);
+    var send = document.createElement("button");
+    send.type = "submit";
+    send.textContent = T.phone_send;
+    f.appendChild(label);
+    f.appendChild(send);
+    f.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var number = field.value.trim();
+      if (!number) { return; }
+      field.disabled = true;
+      send.disabled = true;
+      sendText(number);
+    });
+    return f;
   }
 
   function transmit(frame) {
@@ -189,9 +223,13 @@
 
   function renderHistory(messages) {
     log.textContent = "";
-    messages.forEach(function (m) {
+    // only the very last reply may still be answered with its buttons; the earlier ones are inert
+    var lastOut = messages.length && messages[messages.length - 1].direction === "out" ? messages.length - 1 : -1;
+    var tail = lastOut;
+    while (tail > 0 && messages[tail - 1].direction === "out") { tail--; }  // one turn may be several replies
+    messages.forEach(function (m, i) {
       if (m.direction === "out") {
-        showReply(m.reply, m.sender);
+        showReply(m.reply, m.sender, lastOut < 0 || i < tail);
       } else {
         var text = m.location ? T.location_sent : m.text;
         if (text) { showOwn(text, null); }
@@ -262,6 +300,11 @@
     }
   });
   locateButton.addEventListener("click", shareLocation);
+  // a pasted text longer than the field takes is cut by the browser: say so instead of cutting silently
+  input.addEventListener("input", function () {
+    var max = parseInt(input.getAttribute("maxlength") || "0", 10);
+    if (max && input.value.length >= max) { setStatus(T.cut_for_length.replace("{max}", String(max))); }
+  });
 
   connect();
 })();

@@ -29,6 +29,7 @@ from bot.staff import (
     authenticate,
     check_password,
     normalise_username,
+    set_display_name,
     set_language,
     set_password,
 )
@@ -134,3 +135,16 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     await request.config_dict[SESSIONS].delete_for_user(member.username, except_token=request.get(SESSION_TOKEN))
     await audit(request, "account.password", target=member.username)
     raise see_other(f"{PREFIX}/account", done="password_changed")
+
+
+@requires("tickets")
+async def change_display_name(request: web.Request) -> web.StreamResponse:
+    """The name residents see on this member's replies ("Μαρία — Δήμος Χανίων")."""
+    form = await request.post()
+    member = staff_of(request)
+    try:
+        await set_display_name(services_of(request).store, member.username, _field(form, "display_name", 200))
+    except StaffError as exc:
+        return render(request, "account.html", {"form_error": exc.code}, status=400)
+    await audit(request, "account.display_name", target=member.username)
+    raise see_other(f"{PREFIX}/account", done="name_changed")

@@ -8,6 +8,7 @@ Office's contact (settings) and a QR code to the ticket's public status page (``
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
@@ -122,7 +123,7 @@ async def intake_submit(request: web.Request) -> web.StreamResponse:
     else:
         for data in uploads:
             try:
-                prepared.append(photos.prepare_upload(data))
+                prepared.append(await asyncio.to_thread(photos.prepare_upload, data))  # keeps the loop free
             except photos.BadUpload:
                 errors["photo"] = "bad_photo"
                 break

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from pymongo import DESCENDING
 
-from bot import conversations
+from bot import handoff
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -29,7 +29,7 @@ from bot.dashboard.core import (
     url_quote,
 )
 from bot.dashboard.core import record as audit
-from bot.models import LANGUAGES, Reply
+from bot.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.store import shapes
 from bot.tickets import CHANNELS, tickets_of_conversation
 from bot.transcript import label_presses
@@ -86,9 +86,12 @@ async def monitor(request: web.Request) -> web.StreamResponse:
     rows = [shapes.conversation(doc) async for doc in cursor]
     intents = sorted({i for i in await store.conversations.distinct("last_intent") if isinstance(i, str)}
                      | ({f["intent"]} if f["intent"] else set()))
+    now = utcnow()
+    waiting = [(doc, max(0, int((now - since).total_seconds() // 60)), since.isoformat())
+               for doc in await handoff.waiting_queue(store) for since in [as_utc(doc["waiting_since"])]]
     return render(request, "monitor.html", {
         "rows": rows, "filters": f, "intents": intents, "channels": MONITOR_CHANNELS, "languages": LANGUAGES,
-        "low_confidence": config.low_confidence, "limit": MONITOR_LIMIT,
+        "low_confidence": config.low_confidence, "limit": MONITOR_LIMIT, "waiting": waiting,
     })
 
 
@@ -124,7 +127,11 @@ async def _set_paused(request: web.Request, paused: bool) -> web.StreamResponse:
     conv = await _conversation_or_404(request)
     if conv is None:
         return error_page(request, 404, "errors.not_found")
-    await conversations.set_paused(services_of(request).store, conv["_id"], paused)
+    services, member = services_of(request), staff_of(request)
+    if paused:  # the resident is told who answers now, or that the bot is back (and asked about a held report)
+        await handoff.staff_joined(services, conv["_id"], member)
+    else:
+        await handoff.bot_back(services, conv["_id"])
     _publish_state(request, conv["_id"], paused)
     await audit(request, "conversation.take_over" if paused else "conversation.hand_back", target=conv["_id"])
     raise see_other(f"{PREFIX}/conversations/{url_quote(conv['_id'])}", done="taken_over" if paused else "handed_back")
@@ -155,7 +162,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
         raise see_other(here, error="not_taken_over")  # the bot would answer too: take over first
     services = services_of(request)
     member = staff_of(request)
-    await services.outbox.send_to(conv["_id"], [Reply(text=text)], sender=member.actor)
+    signed = handoff.sign(text, member, conv.get("language") or "el")
+    await services.outbox.send_to(conv["_id"], [Reply(text=signed)], sender=member.actor)
     sent = await services.store.messages.find_one(
         {"conversation_id": conv["_id"], "direction": "out", "sender": member.actor},
         sort=[("created_at", DESCENDING), ("seq", DESCENDING)])

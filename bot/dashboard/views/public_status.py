@@ -27,7 +27,7 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoesc
 _ENV.filters["dt"] = fmt_time
 _ENV.globals["static"] = static_url
 HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
                                "form-action 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
     "X-Robots-Tag": "noindex, nofollow", "X-Frame-Options": "DENY",

@@ -75,7 +75,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     query = f.mongo(member)
     page = _page(request.query)
     total = await store.tickets.count_documents(query)
-    cursor = store.tickets.find(query, {"history": 0, "notes": 0}).sort(
+    cursor = store.tickets.find(query, {"history": 0, "notes": 0, "photos.data": 0}).sort(
         [("created_at", DESCENDING), ("reference", DESCENDING)]).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     rows = [shapes.ticket(doc) async for doc in cursor]
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
@@ -117,7 +117,8 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
     writer.writerow([t(f"csv.{c}") for c in CSV_COLUMNS])
     await response.write(("\ufeff" + buffer.getvalue()).encode())
     count = 0
-    cursor = store.tickets.find(f.mongo(member), {"history": 0, "notes": 0, "citizen": 0}).sort(
+    skip = {"history": 0, "notes": 0, "citizen": 0, "photos.data": 0}  # no photo bytes in a list
+    cursor = store.tickets.find(f.mongo(member), skip).sort(
         [("created_at", DESCENDING), ("reference", DESCENDING)])
     async for stored in cursor:
         doc = shapes.ticket(stored)

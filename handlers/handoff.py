@@ -1,0 +1,72 @@
+"""The resident asks for a person (intent ``talk_to_human``), and after a staff hand-back decides whether to go on
+with a report left half-way (the ``handoff`` flow holding it; ``bot/handoff`` has the queue and the messages)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import handoff
+from bot.models import Reply
+from handlers.answers import yes_or_no
+from handlers.base import KEEP, FlowState, Outcome, Turn
+
+if TYPE_CHECKING:
+    from handlers.registry import HandlerRegistry
+
+
+class HandoffHandler:
+    name = handoff.HOLD_FLOW
+    intents = frozenset({"talk_to_human"})
+    button_prefix = "human"
+
+    def __init__(self) -> None:
+        self.registry: HandlerRegistry | None = None
+
+    async def handle(self, turn: Turn) -> Outcome:
+        button = turn.inbound.button
+        if button is not None:
+            return await self._decide(turn, button.split(":", 1)[1] == "continue" if ":" in button else None)
+        return await self._ask_for_staff(turn)
+
+    async def _ask_for_staff(self, turn: Turn) -> Outcome:
+        t = turn.texts
+        services = turn.services
+        now = turn.inbound.received_at
+        await handoff.request_staff(services.store, turn.conversation.id, now)
+        hours = handoff.office_hours(services)
+        if hours.is_open(now):
+            return Outcome([Reply(t("handoff.waiting_open"))])
+        when = handoff.when_text(t, hours.next_opening(now))
+        return Outcome([Reply(t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
+                                hours=services.settings.office_hours))])
+
+    async def continue_flow(self, turn: Turn) -> Outcome | None:
+        flow = turn.conversation.flow
+        if flow is None or flow.name != self.name:
+            return None
+        said = yes_or_no(turn.inbound.text, turn.nlu)
+        if said is None:
+            return None  # something else: answered by intent; the question is asked again after it
+        return await self._decide(turn, said)
+
+    async def resume_prompt(self, turn: Turn) -> list[Reply]:
+        flow = turn.conversation.flow
+        if flow is None or flow.name != self.name:
+            return []
+        return [handoff.continue_question(turn.texts)]
+
+    async def _decide(self, turn: Turn, go_on: bool | None) -> Outcome:
+        flow = turn.conversation.flow
+        held = FlowState.from_doc(flow.slots.get("held")) if flow is not None and flow.name == self.name else None
+        if held is None or go_on is None:
+            return Outcome([Reply(turn.texts("handoff.nothing_held"))], flow=KEEP)
+        if not go_on:
+            return Outcome([Reply(turn.texts("handoff.report_dropped"))], flow=None)
+        owner = self.registry.by_name.get(held.name) if self.registry else None
+        turn.conversation.flow = held
+        replies = await owner.resume_prompt(turn) if owner is not None else []
+        return Outcome(replies, flow=held)
+
+
+def create_handler() -> HandoffHandler:
+    return HandoffHandler()

@@ -1,0 +1,154 @@
+"""Issue 9, talking to a person: the real service (Telegram webhook, real Rasa, fake Bot API) and the staff
+dashboard of the same app over HTTP. The resident asks for a person in any script, waits in the queue, is told who
+answers, reads signed replies, hears that the bot is back and decides about a report left half-way."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+
+from bot.i18n import Texts
+from bot.staff import create_staff, set_display_name
+from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.service import Service
+from tests.test_complaints_webhooks import HARBOUR, TelegramPerson
+
+pytestmark = pytest.mark.rasa
+
+EL, EN = Texts("el"), Texts("en")
+ATHENS = ZoneInfo("Europe/Athens")
+# plain http on loopback: the staff session cookie is not "Secure" (PUBLIC_URL unset; Telegram then polls the fake)
+HTTP = {"public_url": None}
+ALWAYS = {"office_days": "mon-sun", "office_hours": "00:00-24:00"}
+
+
+def seen(person: TelegramPerson) -> str:
+    return html.unescape(person.text)
+
+
+def today_is_a_holiday() -> bool:
+    return datetime.now(ATHENS).date() in holidays.country_holidays("GR")
+
+
+async def operator(service: Service, name: str = "maria", display: str = "Μαρία") -> StaffClient:
+    await create_staff(service.store, name, "operator", [], PASSWORD)
+    await set_display_name(service.store, name, display)
+    staff = StaffClient(service.url, name)
+    assert (await staff.login())[0] == 303
+    return staff
+
+
+async def waiting_since(service: Service, uid: int) -> Any:
+    conv = await service.store.conversations.find_one({"_id": f"telegram:{uid}"})
+    return conv.get("waiting_since")
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("el", "Θέλω να μιλήσω με έναν υπάλληλο του δήμου"),
+    ("el", "μπορω να μιλησω με καποιον ανθρωπο;"),
+    ("el", "thelw na milhsw me ypallhlo"),
+    ("en", "Can I talk to a real person please?"),
+    ("en", "I'd like to speak to someone from the municipality"),
+])
+async def test_asking_for_a_person_in_office_hours(make_service: Any, lang: str, text: str) -> None:
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day (covered by the next test)")
+    service = await make_service(**ALWAYS, **HTTP)
+    person = TelegramPerson(service, 9201, lang=lang)
+    await person.say(text)
+    assert person.texts == [Texts(lang)("handoff.waiting_open")]  # type: ignore[arg-type]
+    assert await waiting_since(service, 9201) is not None
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_outside_office_hours_says_when_and_offers_a_report(make_service: Any, lang: str) -> None:
+    now = datetime.now(ATHENS)
+    only_day = (now.weekday() + 1) % 7  # the office opens only tomorrow's weekday: closed all of today
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    service = await make_service(office_days=names[only_day], office_hours="09:30-13:00")
+    greek_holidays = holidays.country_holidays("GR")
+    opens: date = now.date() + timedelta(days=1)
+    while opens in greek_holidays:
+        opens += timedelta(days=7)
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9202, lang=lang)
+    await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
+    when = t("handoff.when", day=t(f"handoff.weekday.{only_day}"), date=opens.strftime("%d/%m"), time="09:30")
+    assert person.texts == [t("handoff.waiting_closed", when=when, days=t(f"handoff.weekday.{only_day}"),
+                              hours="09:30-13:00")]
+    assert await waiting_since(service, 9202) is not None
+
+
+async def sent_after(service: Service, uid: int, before: int, count: int) -> list[Any]:
+    """The bot's messages to ``uid`` after the first ``before`` ones, once ``count`` of them have arrived."""
+    await service.fake_telegram.wait_for(uid, count=before + count, method="sendMessage")
+    return service.fake_telegram.sent(uid, "sendMessage")[before:]
+
+
+def sent_count(service: Service, uid: int) -> int:
+    return len(service.fake_telegram.sent(uid, "sendMessage"))
+
+
+async def test_take_over_signed_replies_hand_back_and_the_held_report(make_service: Any) -> None:
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day")
+    service = await make_service(**ALWAYS, **HTTP)
+    nikos = TelegramPerson(service, 9203)
+    await nikos.say("Σκουπίδια παντού στην πλατεία")
+    await nikos.share_location(HARBOUR)
+    assert nikos.texts == [EL("complaints.ask_photo", max_mb=10)]
+    await nikos.say("θέλω να μιλήσω με άνθρωπο")  # mid-report: asked for, and the report offered again
+    assert nikos.texts[0] == EL("handoff.waiting_open")
+    assert nikos.texts[-1].startswith(EL("complaints.resume"))
+
+    maria = await operator(service)
+    status, page, _ = await maria.get("/staff/monitor")
+    assert status == 200 and 'data-id="telegram:9203"' in page[page.index('id="waiting-list"'):]
+    before = sent_count(service, 9203)
+    await maria.post("/staff/conversations/telegram%3A9203/take-over")
+    nikos.last = await sent_after(service, 9203, before, 1)
+    assert nikos.texts == [EL("handoff.staff_joined", name="Μαρία")]
+    assert await waiting_since(service, 9203) is None
+
+    before = sent_count(service, 9203)
+    resp = await service.telegram(service.tg.message(9203, "Είναι πολύ βρώμικα, ελάτε σήμερα"))
+    assert resp.status == 200
+    await service.idle()
+    assert sent_count(service, 9203) == before  # the bot is silent while staff answer
+    await maria.post("/staff/conversations/telegram%3A9203/reply", {"text": "Θα περάσει συνεργείο σήμερα."})
+    nikos.last = await sent_after(service, 9203, before, 1)
+    assert seen(nikos) == "Θα περάσει συνεργείο σήμερα.\n\nΜαρία — Δήμος Χανίων"
+
+    before = sent_count(service, 9203)
+    await maria.post("/staff/conversations/telegram%3A9203/hand-back")
+    nikos.last = await sent_after(service, 9203, before, 2)
+    assert nikos.texts == [EL("handoff.bot_back"), EL("handoff.continue_report")]
+    await nikos.say("ναι")
+    assert nikos.texts[-1].endswith(EL("complaints.ask_photo", max_mb=10))
+    await nikos.press(EL("complaints.skip_photo"))
+    assert nikos.texts == [EL("complaints.ask_consent")]
+    await maria.close()
+
+
+async def test_after_hand_back_the_held_report_can_be_dropped(make_service: Any) -> None:
+    service = await make_service(**ALWAYS, **HTTP)
+    john = TelegramPerson(service, 9204, lang="en")
+    await john.say("The street light outside my house is broken")
+    maria = await operator(service, "maria", "Maria")
+    before = sent_count(service, 9204)
+    await maria.post("/staff/conversations/telegram%3A9204/take-over")
+    await maria.post("/staff/conversations/telegram%3A9204/hand-back")
+    john.last = await sent_after(service, 9204, before, 3)
+    assert john.texts == [EN("handoff.staff_joined", name="Maria"), EN("handoff.bot_back"),
+                          EN("handoff.continue_report")]
+    await john.press(EN("handoff.continue_no"))
+    assert john.texts == [EN("handoff.report_dropped")]
+    conv = await john.conversation()
+    assert conv["flow"] is None
+    assert await service.store.tickets.count_documents({}) == 0
+    await maria.close()

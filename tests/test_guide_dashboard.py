@@ -1,0 +1,233 @@
+"""The tourism office edits the guide (issue 13): /staff/guide over real HTTP on the whole service (webhooks,
+pipeline, fake Bot API), and the bot's next answer shows the edit. Button presses and shared locations need no NLU,
+so the service points at a closed NLU port."""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+from typing import Any
+
+import aiohttp
+import pytest
+from PIL import Image
+
+from bot.staff import create_staff
+from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.service import Service, free_port
+
+
+@pytest.fixture
+async def service(make_service: Any) -> Service:
+    svc = await make_service(nlu_url=f"http://127.0.0.1:{free_port()}", nlu_token="unused",
+                             staff_map_tiles_url=None, public_url="https://bot.example.test",
+                             max_body_bytes=4 * 1024 * 1024)
+    await create_staff(svc.store, "eleni", "tourism", [], PASSWORD)
+    await create_staff(svc.store, "kostas", "operator", [], PASSWORD)
+    return svc
+
+
+async def staff(service: Service, username: str) -> StaffClient:
+    """Logged in to the full service, whose PUBLIC_URL is https: its cookies are Secure, so the client treats the
+    loopback address as a secure origin (as browsers treat 127.0.0.1)."""
+    client = StaffClient(service.url, username)
+    await client.session.close()
+    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
+                                                                        treat_as_secure_origin=[service.url]))
+    status, _, _ = await client.login()
+    assert status == 303
+    return client
+
+
+async def press(service: Service, user: int, payload: str, *, lang: str = "en") -> list[Any]:
+    before = len(service.fake_telegram.sent(user))
+    assert (await service.telegram(service.tg.callback(user, payload, language_code=lang))).status == 200
+    await service.idle()
+    await service.fake_telegram.wait_for(user, count=before + 1)
+    return [c for c in service.fake_telegram.sent(user)[before:] if c.method != "answerCallbackQuery"]
+
+
+def said(calls: list[Any]) -> str:
+    return "\n".join(c.body["text"] for c in calls if c.method == "sendMessage")
+
+
+def edit_form(html: str) -> dict[str, str]:
+    """The edit page's fields as a browser would post them (inputs, textareas, selected options, ticked boxes)."""
+    form = html[html.index('id="sight-form"'):html.index("</form>", html.index('id="sight-form"'))]
+    out: dict[str, str] = {}
+    for m in re.finditer(r'<input name="([a-z_]+)"[^>]*?value="([^"]*)"', form):
+        out[m.group(1)] = m.group(2)
+    for m in re.finditer(r'<input type="checkbox" name="([a-z_]+)"[^>]*?value="1"( checked)?', form):
+        if m.group(2):
+            out[m.group(1)] = "1"
+    for m in re.finditer(r'<textarea name="([a-z_]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        out[m.group(1)] = m.group(2)
+    for m in re.finditer(r'<select name="([a-z_]+)".*?</select>', form, re.S):
+        sel = re.search(r'<option value="([^"]*)" selected>', m.group(0))
+        out[m.group(1)] = sel.group(1) if sel else ""
+    return {k: html_lib.unescape(v) for k, v in out.items()}
+
+
+async def test_only_tourism_and_admin_edit_the_guide(service: Service) -> None:
+    operator = await staff(service, "kostas")
+    status, _, _ = await operator.get("/staff/guide")
+    assert status == 403
+    status, _, _ = await operator.post("/staff/guide/balos/visibility", {"hidden": "1"})
+    assert status == 403
+    tourism = await staff(service, "eleni")
+    status, page, _ = await tourism.get("/staff/guide")
+    assert status == 200 and "Μπάλος" in page and 'href="/staff/guide"' in page  # in the menu too
+    await operator.close()
+    await tourism.close()
+
+
+async def test_an_edit_is_audited_and_in_the_bots_next_answer(service: Service) -> None:
+    client = await staff(service, "eleni")
+    assert "Freshly checked" not in said(await press(service, 9101, "tour:info:balos"))
+    status, page, _ = await client.get("/staff/guide/balos")
+    assert status == 200
+    form = edit_form(page)
+    assert form["name_el"] == "Μπάλος" and form["category"] == "beach"
+    form |= {"description_en": "Freshly checked by the tourism office: take water and a hat.",
+             "tickets_el": "Τέλος εισόδου στο φυλάκιο.", "tickets_en": "Entry fee at the gate.",
+             "rank": "2", "lat": "35.5800", "lon": "23.5900"}
+    status, _, resp = await client.post("/staff/guide/balos", form)
+    assert status == 303 and "done=guide_saved" in resp.headers["Location"]
+
+    text = said(await press(service, 9101, "tour:info:balos"))
+    assert "Freshly checked by the tourism office: take water and a hat." in text
+    assert "🎟 Tickets: Entry fee at the gate." in text
+    assert "mlat=35.58000&mlon=23.59000" in text  # the new pin
+    entry = await service.store.audit.find_one({"action": "guide.update", "target": "balos"})
+    assert entry is not None and entry["actor"] == "staff:eleni"
+    assert {"description", "practical", "rank", "lat", "lon"} <= set(entry["details"]["fields"])
+    await client.close()
+
+
+@pytest.mark.parametrize("change,error", [
+    ({"lat": "40.1"}, "outside the regional unit"),
+    ({"name_en": ""}, "name"),
+    ({"opening": "seasons: [{from: \"04-01\", to: \"10-31\", days: [mon], open: \"18:00\", close: \"09:00\"}]"},
+     "closes"),
+    ({"opening": "seasons: [oops"}, "opening hours"),
+    ({"access_el": "Μόνο ελληνικά"}, "practical.access.en"),
+])
+async def test_invalid_edits_are_refused_with_a_reason_and_change_nothing(service: Service, change: dict[str, str],
+                                                                          error: str) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide/maritime_museum")
+    before = await service.store.sights.find_one({"_id": "maritime_museum"})
+    status, page, _ = await client.post("/staff/guide/maritime_museum", edit_form(page) | change)
+    assert status == 400 and 'id="form-error"' in page and error in page
+    assert await service.store.sights.find_one({"_id": "maritime_museum"}) == before
+    await client.close()
+
+
+async def test_structured_hours_edited_in_the_dashboard_are_the_bots_answer(service: Service) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide/war_museum")
+    hours = ('seasons: [{from: "01-01", to: "12-31", days: [mon, tue, wed, thu, fri, sat, sun], open: "10:00", '
+             'close: "14:00"}]\nverified: true')
+    status, _, _ = await client.post("/staff/guide/war_museum", edit_form(page) | {"opening": hours})
+    assert status == 303
+    text = said(await press(service, 9102, "tour:info:war_museum"))
+    assert "🕘 Today: Open 10:00–14:00." in text
+    await client.close()
+
+
+async def test_hide_without_deleting_and_show_again(service: Service) -> None:
+    client = await staff(service, "eleni")
+    await client.get("/staff/guide/old_harbour")
+    status, _, _ = await client.post("/staff/guide/old_harbour/visibility", {"hidden": "1"})
+    assert status == 303
+    listing = said(await press(service, 9103, "tour:more:culture:0"))
+    assert "Venetian Harbour" not in listing
+    assert await service.store.sights.find_one({"_id": "old_harbour"}) is not None  # kept
+    _, page, _ = await client.get("/staff/guide")
+    assert 'id="sight-old_harbour" class="muted"' in page
+    await client.post("/staff/guide/old_harbour/visibility", {"hidden": "0"})
+    assert "Venetian Harbour" in said(await press(service, 9103, "tour:more:culture:0"))
+    actions = [e["action"] async for e in service.store.audit.find({"target": "old_harbour"})]
+    assert actions == ["guide.hide", "guide.show"]
+    await client.close()
+
+
+async def test_unverified_fields_are_listed_and_ticked_one_by_one(service: Service) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide")
+    row = page[page.index('id="check-old_harbour"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-field="position"' in row and 'data-field="hours"' in row  # approximate pin, unconfirmed hours
+    status, _, _ = await client.post("/staff/guide/old_harbour/verify", {"field": "position"})
+    assert status == 303
+    _, page, _ = await client.get("/staff/guide")
+    row = page[page.index('id="check-old_harbour"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-field="position"' not in row and 'data-field="hours"' in row
+    doc = await service.store.sights.find_one({"_id": "old_harbour"})
+    assert doc is not None and "position_verified" not in doc  # True is the default: stored as the file writes it
+    status, _, _ = await client.post("/staff/guide/old_harbour/verify", {"field": "nonsense"})
+    assert status == 400
+    await client.close()
+
+
+def jpeg(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+async def test_a_photo_is_resized_served_with_caching_and_sent_with_the_card(service: Service) -> None:
+    client = await staff(service, "eleni")
+    await client.get("/staff/guide/elafonisi")
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", client.csrf)
+    form.add_field("photo", jpeg(3000, 2000), filename="elafonisi.jpg", content_type="image/jpeg")
+    async with client.session.post(f"{service.url}/staff/guide/elafonisi/photos", data=form,
+                                   allow_redirects=False) as resp:
+        assert resp.status == 303 and "done=guide_photo_added" in resp.headers["Location"]
+    doc = await service.store.sights.find_one({"_id": "elafonisi"})
+    assert doc is not None and len(doc["photos"]) == 1
+    photo_id = doc["photos"][0]
+
+    sizes = {}
+    for size, side in (("thumb", 320), ("card", 1024), ("large", 1600)):
+        async with service.http.get(f"{service.url}/guide/photos/{photo_id}/{size}.jpg") as resp:
+            assert resp.status == 200 and resp.content_type == "image/jpeg"
+            assert "immutable" in resp.headers["Cache-Control"] and resp.headers["ETag"]
+            sizes[size] = Image.open(io.BytesIO(await resp.read())).size
+            etag = resp.headers["ETag"]
+        assert max(sizes[size]) == side
+    async with service.http.get(f"{service.url}/guide/photos/{photo_id}/card.jpg",
+                                headers={"If-None-Match": etag.replace("large", "card")}) as resp:
+        assert resp.status == 304
+    async with service.http.get(f"{service.url}/guide/photos/{'0' * 24}/card.jpg") as resp:
+        assert resp.status == 404
+
+    calls = await press(service, 9104, "tour:info:elafonisi")
+    [photo] = [c for c in calls if c.method == "sendPhoto"]
+    assert photo.body["photo"] == f"https://bot.example.test/guide/photos/{photo_id}/card.jpg"
+
+    async with client.session.post(f"{service.url}/staff/guide/elafonisi/photos/{photo_id}/remove",
+                                   data={"csrf_token": client.csrf}, allow_redirects=False) as resp:
+        assert resp.status == 303
+    calls = await press(service, 9104, "tour:info:elafonisi")
+    assert not [c for c in calls if c.method == "sendPhoto"]
+    async with service.http.get(f"{service.url}/guide/photos/{photo_id}/card.jpg") as resp:
+        assert resp.status == 404
+    await client.close()
+
+
+async def test_a_file_that_is_not_a_photo_is_refused(service: Service) -> None:
+    client = await staff(service, "eleni")
+    await client.get("/staff/guide/elafonisi")
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", client.csrf)
+    form.add_field("photo", b"%PDF-1.4 not a photo", filename="x.jpg", content_type="image/jpeg")
+    async with client.session.post(f"{service.url}/staff/guide/elafonisi/photos", data=form,
+                                   allow_redirects=False) as resp:
+        assert resp.status == 303 and "error=guide_bad_photo" in resp.headers["Location"]
+    doc = await service.store.sights.find_one({"_id": "elafonisi"})
+    assert doc is not None and not doc.get("photos")
+    await client.close()

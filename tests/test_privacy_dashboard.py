@@ -1,0 +1,121 @@
+"""The data-protection officer's pages over real HTTP (harness: tests/fixtures/dashboard.py): find a person by phone
+or reference, export and erase with legal basis and note, mark a description free of personal data; all audited."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import conversations, tickets
+from bot.models import Inbound
+from bot.privacy.erase import ERASED
+from bot.store import inbound_message_key
+from tests.fixtures.dashboard import Dashboard
+
+MARIA_PHONE = "+306944123456"
+
+
+async def chatted(dashboard: Dashboard, user_id: str, text: str) -> str:
+    """A Telegram conversation with one stored message, as the pipeline stores them."""
+    inbound = Inbound(channel="telegram", user_id=user_id, chat_id=user_id, message_id=f"{user_id}-1", text=text)
+    conv = await conversations.load_or_create(dashboard.store, inbound, "el")
+    await dashboard.store.messages.insert_one(inbound.to_doc() | {
+        "_id": inbound_message_key("telegram", inbound.message_id), "conversation_id": conv.id, "direction": "in",
+        "status": "answered", "created_at": inbound.received_at})
+    return conv.id
+
+
+async def residents(dashboard: Dashboard) -> dict[str, Any]:
+    maria = await chatted(dashboard, "7310455", "Δεν ανάβει η λάμπα")
+    nikos = await chatted(dashboard, "7310466", "Λακκούβα")
+    s = dashboard.services
+    mine = await tickets.create_ticket(s, category="complaint_lighting", channel="telegram", language="el",
+                                       description="Σβηστή λάμπα <script>alert(1)</script> στην Τσουδερών",
+                                       conversation_id=maria, citizen={"phone": MARIA_PHONE})
+    his = await tickets.create_ticket(s, category="complaint_roads", channel="telegram", language="el",
+                                      description="Λακκούβα στην Κισσάμου", conversation_id=nikos)
+    assisted = await tickets.create_ticket(s, category="complaint_waste", channel="assisted", language="el",
+                                           description="Κάδοι γεμάτοι", citizen={"name": "Ελένη Κ.",
+                                                                                 "phone": "2821012345"})
+    return {"maria": maria, "nikos": nikos, "mine": mine["reference"], "his": his["reference"],
+            "assisted": assisted["reference"]}
+
+
+async def test_only_the_dpo_and_admin_reach_the_pages(dashboard: Dashboard) -> None:
+    operator = await dashboard.login("op1", "operator")
+    status, _, _ = await operator.get("/staff/privacy")
+    assert status == 403
+    dpo = await dashboard.login("dpo1", "dpo")
+    status, text, _ = await dpo.get("/staff/privacy")
+    assert status == 200 and 'href="/staff/privacy"' in text
+    status, _, resp = await dpo.get("/staff/", allow_redirects=False)
+    assert resp.headers["Location"] == "/staff/privacy"  # the dpo's first page
+    status, _, _ = await operator.post("/staff/privacy/erase", {"q": "x", "legal_basis": "art17", "note": "n",
+                                                                 "confirm": "1"})
+    assert status == 403
+
+
+async def test_find_by_phone_in_any_form_shows_only_that_person(dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    dpo = await dashboard.login("dpo2", "dpo")
+    status, text, _ = await dpo.get("/staff/privacy", params={"q": "694 412 3456"})
+    assert status == 200
+    assert r["mine"] in text and r["his"] not in text and r["assisted"] not in text
+    assert "&lt;script&gt;" in text and "<script>alert" not in text  # citizen text escaped
+    status, text, _ = await dpo.get("/staff/privacy", params={"q": "6999999999"})
+    assert 'id="privacy-none"' in text
+    [search, _none] = await dashboard.store.audit.find({"action": "privacy.search"}).sort("at").to_list(None)
+    assert search["target"] == r["maria"] and search["actor"] == "staff:dpo2"
+    assert MARIA_PHONE not in json.dumps(await dashboard.store.audit.find({}, {"_id": 0}).to_list(None), default=str)
+
+
+async def test_export_needs_a_legal_basis_and_a_note_and_is_audited(dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    dpo = await dashboard.login("dpo3", "dpo")
+    await dpo.get("/staff/privacy", params={"q": r["mine"]})
+    status, _, resp = await dpo.post("/staff/privacy/export", {"q": r["mine"], "legal_basis": "art15", "note": ""})
+    assert status == 303 and "error=basis_and_note" in resp.headers["Location"]
+    status, text, resp = await dpo.post("/staff/privacy/export", {
+        "q": r["mine"], "legal_basis": "art15", "note": "Αρ. πρωτ. 1234/2026, ταυτότητα στο ΚΕΠ"})
+    assert status == 200 and resp.headers["Content-Disposition"].startswith("attachment")
+    data = json.loads(text)
+    assert [t["reference"] for t in data["tickets_filed"]] == [r["mine"]]
+    assert [c["_id"] for c in data["conversations"]] == [r["maria"]]
+    assert "Κισσάμου" not in text
+    [entry] = await dashboard.store.audit.find({"action": "privacy.export"}).to_list(None)
+    assert entry["details"] == {"legal_basis": "art15", "note": "Αρ. πρωτ. 1234/2026, ταυτότητα στο ΚΕΠ"}
+
+
+async def test_erase_keeps_a_checked_description_and_leaves_no_trace(dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    dpo = await dashboard.login("dpo4", "dpo")
+    await dpo.get("/staff/privacy", params={"q": MARIA_PHONE})
+    status, _, _ = await dpo.post(f"/staff/privacy/review/{r['mine']}", {"q": MARIA_PHONE, "free": "1"})
+    assert status == 303
+    status, _, _ = await dpo.post("/staff/privacy/erase", {"q": MARIA_PHONE, "legal_basis": "art17",
+                                                               "note": "Επιστολή 55/2026"})  # no confirmation
+    assert status == 303 and await dashboard.store.conversations.count_documents({"_id": r["maria"]}) == 1
+    status, text, _ = await dpo.post("/staff/privacy/erase", {"q": MARIA_PHONE, "legal_basis": "art17",
+                                                               "note": "Επιστολή 55/2026", "confirm": "1"})
+    assert status == 200 and 'id="privacy-erased"' in text and r["mine"] in text
+
+    stored = json.dumps([doc for name in await dashboard.store.db.list_collection_names()
+                         async for doc in dashboard.store.db[name].find({})], default=str, ensure_ascii=False)
+    for trace in (r["maria"], "7310455", MARIA_PHONE, "6944123456"):
+        assert trace not in stored, trace
+    ticket = await tickets.get_ticket(dashboard.services, r["mine"])
+    assert ticket["description"].startswith("Σβηστή λάμπα") and ticket["citizen"] == {}  # checked: kept
+    [entry] = await dashboard.store.audit.find({"action": "privacy.erase"}).to_list(None)
+    assert entry["details"]["legal_basis"] == "art17" and entry["target"].startswith("erased:")
+    assert await dashboard.store.messages.count_documents({"conversation_id": r["nikos"]}) == 1
+
+
+async def test_an_assisted_intake_request_is_found_by_reference_and_erased(dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    dpo = await dashboard.login("dpo5", "dpo")
+    _, text, _ = await dpo.get("/staff/privacy", params={"q": r["assisted"].lower().replace("-", " ")})
+    assert r["assisted"] in text and "Κάδοι γεμάτοι" in text
+    await dpo.post("/staff/privacy/erase", {"q": r["assisted"], "legal_basis": "art17", "note": "Στο ΚΑΠΗ",
+                                            "confirm": "1"})
+    ticket = await tickets.get_ticket(dashboard.services, r["assisted"])
+    assert ticket["citizen"] == {} and ticket["description"] == ERASED and ticket["status"] == "new"
