@@ -49,7 +49,7 @@ from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json,
 from bot.i18n import Texts
 from bot.models import GeoPoint, Inbound, Language, Reply
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
+from bot.store import Store, StoreUnavailable, shapes
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,14 @@ class WebChatAdapter:
         docs.reverse()
         labels: dict[str, str] = {}
         items: list[dict[str, Any]] = []
-        for doc in docs:
+        for stored in docs:
+            doc = shapes.message(stored)  # whatever the store holds, the page still gets its history
             if doc.get("direction") == "out" and doc.get("reply"):
-                reply = Reply.from_doc(doc["reply"])
+                try:
+                    reply = Reply.from_doc(doc["reply"])
+                except (KeyError, TypeError, ValueError):
+                    log.warning("webchat: unreadable stored reply", extra={"message_id": str(doc.get("_id"))})
+                    continue
                 labels = {b.payload: b.label for b in reply.buttons} or labels
                 items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
             elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting

@@ -88,8 +88,19 @@ def conform(value: Any, shape: Shape) -> Any:
 
 
 ATTACHMENT = {"kind": _text, "file_id": _text, "url": _text, "size": _number}
-REPLY = {"text": _text, "buttons": [{"label": _text, "payload": _text}], "image": _text,
-         "location": {"name": _text, "lat": _number, "lon": _number, "address": _text}}
+def _pin(value: Any) -> dict[str, Any] | None:
+    place = _lat_lon(value)
+    if place is None or not isinstance(place.get("name"), str):
+        return None
+    return place | {"address": place.get("address") if isinstance(place.get("address"), str) else ""}
+
+
+def _button(value: Any) -> dict[str, Any] | None:
+    ok = isinstance(value, dict) and isinstance(value.get("label"), str) and isinstance(value.get("payload"), str)
+    return value if ok else None
+
+
+REPLY = {"text": lambda v: v if isinstance(v, str) else "", "buttons": [_button], "image": _text, "location": _pin}
 NLU = {"intent": {"name": _text, "confidence": _number}, "intent_ranking": [{"name": _text, "confidence": _number}],
        "entities": [{"entity": _text, "value": _any_text}], "error": _text}
 
