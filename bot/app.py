@@ -31,6 +31,7 @@ from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.tickets.geocoding import setup_geocoding
 from handlers import alerts, complaints, handoff, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
@@ -95,6 +96,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     setup_open311(app, services)
     guide_photos.add_routes(app, store)
     setup_privacy(app, services)
+    setup_geocoding(app, services)
     app.cleanup_ctx.append(_lifecycle)
     setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
     return app

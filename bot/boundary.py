@@ -61,6 +61,13 @@ class Municipality:
         return None
 
     @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(south, west, north, east) of the outline: the geocoder's search box."""
+        lons = [p[0] for rings in self._polygons for p in rings[0]]
+        lats = [p[1] for rings in self._polygons for p in rings[0]]
+        return min(lats), min(lons), max(lats), max(lons)
+
+    @property
     def outside_places(self) -> list[OutsidePlace]:
         return list(self._outside)
 

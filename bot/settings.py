@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(1826, ge=1)  # the staff audit log (5 years)
     retention_interval_h: float = Field(24, gt=0)  # how often the service runs the retention job
 
+    # Geocoding typed addresses (issue 9): a Nominatim server; unset, the typed text is kept and a pin asked for
+    geocoder_url: str | None = None  # e.g. https://nominatim.openstreetmap.org (mind its usage policy)
+    geocoder_user_agent: str = "chania-civic-chatbot/1.0 (Municipality of Chania)"
+    geocoder_timeout_s: float = Field(5.0, gt=0)
+    geocoder_min_delay_s: float = Field(1.0, ge=0)  # between two requests (Nominatim's policy: at most 1 per second)
+
     # Talking to a person (issue 9): when staff answer the chat, Europe/Athens, closed on Greek public holidays
     office_days: str = "mon-fri"
     office_hours: str = "08:00-15:00"
@@ -84,7 +90,7 @@ class Settings(BaseSettings):
     # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
     open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)
 
-    @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url")
+    @field_validator("public_url", "rasa_url", "telegram_api_url", "viber_api_url", "geocoder_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:
         if v is None or v == "":

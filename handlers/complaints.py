@@ -32,8 +32,9 @@ from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
-from bot.models import Attachment, Button, GeoPoint, Reply
+from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
+from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from nlu.chania_text import normalize
@@ -270,6 +271,8 @@ class ComplaintsHandler:
             return "category"
         if not slots.get("point") and not slots.get("address"):
             return "location"
+        if slots.get("geo") and not slots.get("geo_done") and not slots.get("point"):
+            return "geo_confirm"
         await self._check_duplicates(turn, slots)
         if slots.get("dup") and not slots.get("dup_declined"):
             return "duplicate"
@@ -329,6 +332,12 @@ class ComplaintsHandler:
             key = "complaints.ask_location" if not tries else ("complaints.place_again" if tries == 1
                                                               else "complaints.place_still")
             return [Reply(t(key), request_location=True)]
+        if step == "geo_confirm":
+            geo = slots["geo"]
+            return [Reply(t("complaints.geo_confirm", place=geo["name"]),
+                          location=Pin(name=geo["name"][:100], lat=geo["lat"], lon=geo["lon"]),
+                          buttons=(b(slots, t("complaints.geo_yes"), "geoyes"),
+                                   b(slots, t("complaints.geo_no"), "geono")))]
         if step == "duplicate":
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
@@ -416,8 +425,23 @@ class ComplaintsHandler:
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
             slots["address"] = text[:MAX_ADDRESS]
+            replies = [*replies, *await self._locate(turn, slots)]
         slots["suggested_place"] = None
         return await self._proceed(turn, slots, replies)
+
+    async def _locate(self, turn: Turn, slots: dict[str, Any]) -> list[Reply]:
+        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed; not found: the text is kept and
+        a pin asked for. Without a geocoder nothing changes: the text is the place."""
+        geocoder = geocoder_of(turn.services)
+        slots["geo"], slots["geo_done"] = None, False
+        if geocoder is None or not slots.get("address") or slots.get("point"):
+            return []
+        place = await geocoder.locate(slots["address"], turn.lang)
+        if place is None:
+            return [Reply(turn.texts("complaints.geo_not_found", place=place_label(slots["address"], turn.lang)),
+                          request_location=True)]
+        slots["geo"] = {"lat": place.point.lat, "lon": place.point.lon, "name": place.display_name}
+        return []
 
     async def _place_words(self, turn: Turn, slots: dict[str, Any], replies: list[Reply],
                            text: str) -> Outcome | None:
@@ -489,6 +513,13 @@ class ComplaintsHandler:
             slots["category"] = None
         elif action == "place" and slots.get("suggested_place"):
             slots["address"], slots["suggested_place"] = slots["suggested_place"], None
+            replies = [*replies, *await self._locate(turn, slots)]
+        elif action == "geoyes" and slots.get("geo"):
+            slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
+            slots["geo_done"] = True
+        elif action == "geono":
+            slots["geo_done"] = True
+            replies = [*replies, Reply(t("complaints.geo_declined"), request_location=True)]
         elif action == "noplace":
             slots["suggested_place"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
@@ -521,7 +552,7 @@ class ComplaintsHandler:
         elif what == "description":
             return await self._proceed(turn, slots, replies, step="description")
         elif what == "place":
-            slots["point"] = slots["address"] = None
+            slots["point"] = slots["address"] = slots["geo"] = None
         elif what == "photos":
             slots["photos_done"] = False
         elif what == "phone":
@@ -679,14 +710,16 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "location", "duplicate", "photos", "phone_consent", "phone", "summary", "edit",
-                    "description"})
+_STEPS = frozenset({"category", "location", "geo_confirm", "duplicate", "photos", "phone_consent", "phone",
+                    "summary", "edit", "description"})
 
 # yes / no typed (or said) at a button step: the button it stands for
 _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("photos", "deny"): ("photosdone", None),
     ("phone_consent", "affirm"): ("consent", "y"),
     ("phone_consent", "deny"): ("consent", "n"),
+    ("geo_confirm", "affirm"): ("geoyes", None),
+    ("geo_confirm", "deny"): ("geono", None),
     ("duplicate", "affirm"): ("follow", None),
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),

@@ -55,6 +55,17 @@ def test_a_new_category_is_a_data_change(tmp_path: Path) -> None:
         (lambda raw: raw["categories"]["complaint_noise"].update(service_code="CHA-LIGHT"), "already used"),
         (lambda raw: raw["categories"]["complaint_noise"]["name"].pop("en"), "en"),
         (lambda raw: raw["categories"].update(noise=raw["categories"].pop("complaint_noise")), "complaint_"),
+        # Open311 service attributes
+        (lambda raw: raw["categories"]["complaint_waste"]["attributes"][0].pop("values"), "values are given"),
+        (lambda raw: raw["categories"]["complaint_lighting"]["attributes"][0].update(
+            values=[{"key": "a", "name": {"el": "α", "en": "a"}}]), "values are given"),
+        (lambda raw: raw["categories"]["complaint_waste"]["attributes"][0]["values"].append(
+            {"key": "bulky", "name": {"el": "ξανά", "en": "again"}}), "repeated value key"),
+        (lambda raw: raw["categories"]["complaint_waste"]["attributes"].append(
+            raw["categories"]["complaint_waste"]["attributes"][0]), "repeated attribute code"),
+        (lambda raw: raw["categories"]["complaint_animals"]["attributes"][0].update(datatype="colour"),
+         "datatype"),
+        (lambda raw: raw["categories"]["complaint_animals"]["attributes"][0]["description"].pop("el"), "el"),
     ],
 )
 def test_a_broken_file_is_refused_with_the_reason(tmp_path: Path, change, message: str) -> None:

@@ -109,7 +109,7 @@ async def test_low_confidence_filter_shows_only_unsure_messages(page: Any, staff
     await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
     await open_live(page, f"{service.url}/staff/monitor?low=1")
     await service.telegram(service.tg.message(5552, "Δεν μάζεψαν τα σκουπίδια"))  # stub: 0.91
-    await service.telegram(service.tg.message(5553, "Τι καιρό θα κάνει αύριο;"))  # stub: 0.31, below 0.5
+    await service.telegram(service.tg.message(5553, "Τι καιρό θα κάνει αύριο;"))  # stub: below the threshold
     await page.locator('tr[data-id="telegram:5553"] td.confidence.low').wait_for(timeout=TIMEOUT)
     await service.idle()
     await asyncio.sleep(0.3)
@@ -142,8 +142,9 @@ async def test_take_over_staff_reply_reaches_telegram_and_hand_back(page: Any, s
     await page.click("#reply-send")
     await page.wait_for_selector(".flash.ok", timeout=TIMEOUT)
     calls = await staff_service.fake_telegram.wait_for(uid, count=before + 1, method="sendMessage")
-    assert calls[-1].body["text"] == reply
-    stored = await staff_service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "text": reply})
+    assert calls[-1].body["text"].startswith(reply)  # then the staff signature (conversation issue)
+    stored = await staff_service.store.messages.find_one({"conversation_id": f"telegram:{uid}",
+                                                          "text": calls[-1].body["text"]})
     assert stored["sender"] == "staff:operator" and stored["status"] == "sent"
     assert await page.locator("#transcript li.msg.out", has_text="είμαι η Μαρία").count() == 1
 
@@ -243,7 +244,7 @@ async def test_assisted_intake_with_pin_and_photo_prints_a_one_page_receipt(page
     await page.click("text=Το αίτημα")
     await page.wait_for_selector("#ticket-map .leaflet-marker-icon", timeout=TIMEOUT)
     assert await page.inner_text("#ticket-centre") == "ΚΑΠΗ Σούδας"
-    assert (await page.inner_text("#ticket-where")).startswith("Σημείο στον χάρτη: 35,")
+    assert re.search(r"[Σσ]ημείο στον χάρτη: 35,\d{5}; 2[34],\d{5}", await page.inner_text("#ticket-where"))
     await eventually(page, "document.querySelector('ul.photos img') && "
                            "document.querySelector('ul.photos img').naturalWidth === 1200")
     # the QR code's page, as the resident opens it on a phone

@@ -119,3 +119,20 @@ async def test_an_assisted_intake_request_is_found_by_reference_and_erased(dashb
                                             "confirm": "1"})
     ticket = await tickets.get_ticket(dashboard.services, r["assisted"])
     assert ticket["citizen"] == {} and ticket["description"] == ERASED and ticket["status"] == "new"
+
+
+async def test_the_ticket_csv_masks_phones_and_emails_in_free_text(dashboard: Dashboard) -> None:
+    import csv
+    import io
+
+    await residents(dashboard)
+    await tickets.create_ticket(dashboard.services, category="complaint_water", channel="telegram", language="el",
+                                description="Διαρροή νερού, τηλ. 6977 123 456 ή nikos@example.gr",
+                                address="Τσουδερών 12, ΑΦΜ 123456789", conversation_id=None)
+    op = await dashboard.login("op6", "operator")
+    status, body, _ = await op.get("/staff/tickets.csv?category=complaint_water")
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Περιγραφή"] == "Διαρροή νερού, τηλ. ☎••• ή ✉•••"
+    assert row["Διεύθυνση"] == "Τσουδερών 12, ΑΦΜ #•••"

@@ -257,3 +257,42 @@ async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retr
     assert await poison.retry(store, "m-due", actor="staff:x") is True
     assert await poison.retry(store, "m-due", actor="staff:y") is False  # a second click does nothing
     assert (await store.messages.find_one({"_id": "m-due"}))["attempts"] == 0
+
+
+async def test_privacy_queries_retention_filters_and_one_time_download(store: Store) -> None:
+    """What bot/privacy relies on: the retention job's $elemMatch (status $in + time $lt) and "photos.0" $exists
+    filters, $unset of a nested field, erasure's $pull of a follower by $in, and the one-time download link
+    (find_one_and_update returning the document BEFORE a $set + $unset, so a second take finds nothing)."""
+    from bot.privacy import downloads
+    from bot.privacy.registry import CLOSED_STATUSES
+
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=800), now - timedelta(days=10)
+    await store.tickets.insert_many([
+        {"reference": "T1", "status": "resolved", "photos": [{"file_id": "a"}],
+         "citizen": {"name": "Α", "phone": "+30"},
+         "history": [{"status": "new", "at": old}, {"status": "resolved", "at": old}],
+         "followers": [{"conversation_id": "telegram:1"}, {"conversation_id": "telegram:2"}]},
+        {"reference": "T2", "status": "resolved", "photos": [], "history": [{"status": "resolved", "at": old}]},
+        {"reference": "T3", "status": "resolved", "photos": [{"file_id": "b"}],
+         "history": [{"status": "new", "at": old}, {"status": "resolved", "at": recent}]},
+        {"reference": "T4", "status": "in_progress", "photos": [{"file_id": "c"}],
+         "history": [{"status": "resolved", "at": old}, {"status": "in_progress", "at": recent}]},
+    ])
+    cutoff = now - timedelta(days=730)
+    query = {"status": {"$in": list(CLOSED_STATUSES)}, "photos.0": {"$exists": True},
+             "history": {"$elemMatch": {"status": {"$in": list(CLOSED_STATUSES)}, "at": {"$lt": cutoff}}}}
+    assert [t["reference"] async for t in store.tickets.find(query)] == ["T1"]
+
+    await store.tickets.update_one({"reference": "T1"}, {"$unset": {"citizen.phone": ""}})
+    await store.tickets.update_one({"reference": "T1"},
+                                   {"$pull": {"followers": {"conversation_id": {"$in": ["telegram:1"]}}}})
+    t1 = await store.tickets.find_one({"reference": "T1"})
+    assert t1["citizen"] == {"name": "Α"} and t1["followers"] == [{"conversation_id": "telegram:2"}]
+
+    token = await downloads.create(store, "telegram:1", "export.json", b'{"a": 1}')
+    assert (await downloads.peek(store, token)).content == b'{"a": 1}'  # type: ignore[union-attr]
+    taken = await downloads.take(store, token)
+    assert taken is not None and taken.content == b'{"a": 1}'
+    assert await downloads.take(store, token) is None and await downloads.peek(store, token) is None
+    assert "content" not in await store.downloads.find_one({})

@@ -87,6 +87,10 @@ class StaffTexts(Texts):
         key = f"channel.{channel}"
         return self(key) if channel and self.has(key) else (channel or "—")
 
+    def language(self, language: str | None) -> str:
+        key = f"language.{language}"
+        return self(key) if language and self.has(key) else (language or "—")
+
     def role(self, role: str | None) -> str:
         key = f"role.{role}"
         return self(key) if role and self.has(key) else (role or "—")

@@ -4,12 +4,14 @@ A document is a Python value: a list of items (``services``, ``service_requests`
 (``service_definition``, ``discovery``); an item is a dict whose values are text, numbers, booleans, dates,
 ``None`` (an empty element, ``null`` in JSON), dicts or lists. XML is built with :mod:`xml.etree.ElementTree`,
 never by joining strings: a list field's children are named by :data:`ITEM_TAGS` (``attributes`` →
-``<attribute>``), as in the spec's examples. Dates are W3C date-times with the Europe/Athens offset.
+``<attribute>``), as in the spec's examples. Dates are W3C date-times with the Europe/Athens offset. Characters
+XML cannot carry (most control characters) become U+FFFD there; JSON escapes them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -34,6 +36,11 @@ def w3c(at: datetime | None) -> str | None:
     return None if at is None else as_utc(at).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
+# characters XML 1.0 cannot carry at all (control characters other than tab and newlines, lone surrogates, U+FFFE/F):
+# a citizen's text may hold them, and one would make the whole document unreadable to an XML parser
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -41,7 +48,7 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3c(value)
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _json_value(value: Any) -> Any:

@@ -179,7 +179,10 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
 # Open311's API keys name the system or organisation they were issued to; their usage counters are counts.
 NOT_PERSONAL: frozenset[str] = frozenset({"counters", "staff", "alert_notices", "open311_keys", "open311_key_usage",
                                           "sights", "sight_photos",
-                                          "intake_centres"})  # the KAPI/KIFI list (bot/intake/centres.py)
+                                          "intake_centres",  # the KAPI/KIFI list (bot/intake/centres.py)
+                                          # geocoder answers by normalised query text: a street and its point,
+                                          # with no conversation, phone or ticket (bot/tickets/geocoding.py)
+                                          "geocodes"})
 
 
 def collection(name: str) -> PersonalDataCollection:

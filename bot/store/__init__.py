@@ -43,6 +43,7 @@ class Store:
         self.messages = db["messages"]
         self.counters = db["counters"]
         self.tickets = db["tickets"]
+        self.geocodes = db["geocodes"]  # cached geocoder answers by normalised query (bot/tickets/geocoding.py)
         self.staff = db["staff"]
         self.audit = db["audit"]
         self.downloads = db["downloads"]  # one-time links to a person's data export (bot/privacy/downloads.py)

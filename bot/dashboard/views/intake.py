@@ -16,6 +16,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot import tickets as ticket_service
+from bot.alerts.areas import alert_areas
 from bot.boundary import municipality
 from bot.categories import categories
 from bot.dashboard import photos
@@ -83,7 +84,12 @@ async def _context(request: web.Request, form: dict[str, str], errors: dict[str,
             "max_name": MAX_NAME, "max_address": MAX_ADDRESS, "max_photos": MAX_PHOTOS,
             "centres": await centre_store.all_centres(services_of(request).store, active_only=True),
             "tiles_url": request.config_dict[CONFIG].tiles_url or "",
-            "centre_of_map": municipality_centre()}
+            "centre_of_map": municipality_centre(), "areas_geojson": areas_geojson()}
+
+
+def areas_geojson() -> dict[str, Any]:
+    """Neighbourhoods and municipal units drawn on the intake map: orientation when there are no tiles."""
+    return {"type": "FeatureCollection", "features": [a.geojson() for a in alert_areas().areas]}
 
 
 def municipality_centre() -> GeoPoint:

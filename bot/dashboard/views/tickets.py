@@ -31,6 +31,7 @@ from bot.dashboard.core import (
 from bot.dashboard.core import record as audit
 from bot.dashboard.ticket_filters import TicketFilter
 from bot.i18n import Texts
+from bot.privacy.redaction import redact_text
 from bot.settings import Settings
 from bot.store import shapes
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
@@ -102,7 +103,7 @@ CSV_COLUMNS = ("reference", "created_at", "status", "category", "department", "c
 @requires("tickets")
 async def ticket_csv(request: web.Request) -> web.StreamResponse:
     """The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs show Greek), streamed. No personal data
-    of the resident (name, phone) is exported."""
+    of the resident (name, phone) is exported; phones, e-mails and ΑΦΜ/ΑΜΚΑ in the free text are masked."""
     store = services_of(request).store
     member = staff_of(request)
     t = texts_of(request)
@@ -129,8 +130,8 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
             doc["reference"], fmt_time(doc.get("created_at")), t.status(doc.get("status")),
             t.category(doc.get("category")), t.department(doc.get("department")), t.channel(doc.get("channel")),
             t(f"language.{doc['language']}") if t.has(f"language.{doc.get('language')}") else doc.get("language"),
-            doc.get("address") or doc.get("place_name"), t.number(point.lat, 6) if point else "",
-            t.number(point.lon, 6) if point else "", doc.get("description"), doc.get("duplicate_of"),
+            redact_text(doc.get("address") or doc.get("place_name") or ""), t.number(point.lat, 6) if point else "",
+            t.number(point.lon, 6) if point else "", redact_text(doc.get("description") or ""), doc.get("duplicate_of"),
             fmt_time(doc.get("updated_at")),
         )])
         await response.write(buffer.getvalue().encode())

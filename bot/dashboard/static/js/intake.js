@@ -13,6 +13,26 @@
       maxZoom: 19, attribution: box.dataset.attribution || "", referrerPolicy: "strict-origin"
     }).addTo(map);
   }
+  /* neighbourhoods and municipal units with their names: where one is on a map without tiles */
+  var areas = document.getElementById("intake-areas");
+  if (areas) {
+    var lang = box.dataset.lang === "en" ? "en" : "el";
+    try {
+      window.L.geoJSON(JSON.parse(areas.textContent), {
+        interactive: false,
+        style: function (f) {
+          return f.properties.kind === "unit" ? {color: "#1f5fa8", weight: 2, fill: false}
+                                              : {color: "#1e6b35", weight: 1, fillOpacity: 0.06};
+        },
+        onEachFeature: function (f, layer) {
+          if (f.properties.kind !== "unit") {
+            layer.bindTooltip(f.properties["name_" + lang], {permanent: true, direction: "center",
+                                                             className: "area-label"});
+          }
+        }
+      }).addTo(map);
+    } catch (err) { /* the map still takes a pin */ }
+  }
   var marker = null;
   function place(latlng, pan) {
     if (!marker) {

@@ -87,6 +87,11 @@
       return ds[key] || c;
     }
 
+    function languageLabel(l) {
+      if (!l) { return "—"; }
+      return ds["language" + l.charAt(0).toUpperCase() + l.slice(1)] || l;
+    }
+
     function fill(row, s) {
       row.dataset.id = s.id;
       row.dataset.channel = s.channel;
@@ -97,7 +102,7 @@
       while (row.firstChild) { row.removeChild(row.firstChild); }
       row.appendChild(el("td", "time", fmtTime(s.at, ds.lang)));
       row.appendChild(el("td", "channel", channelLabel(s.channel)));
-      row.appendChild(el("td", "language", s.language || "—"));
+      row.appendChild(el("td", "language", languageLabel(s.language)));
       row.appendChild(el("td", "text", (s.text || "").slice(0, 160)));
       row.appendChild(intentCell("td", "intent", names, s.intent));
       var conf = el("td", "confidence", fmtConfidence(s.confidence));
