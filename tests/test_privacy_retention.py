@@ -74,7 +74,9 @@ async def back_dated(services: Services) -> dict[str, Any]:
         {"_id": "telegram:old", "chat_id": "1", "last_activity": now - 400 * DAY},
         {"_id": "telegram:old-open", "chat_id": "2", "last_activity": now - 400 * DAY},  # an open ticket reports here
         {"_id": "telegram:recent", "chat_id": "3", "last_activity": now - 30 * DAY},
+        {"_id": "telegram:subscribed", "chat_id": "4", "last_activity": now - 400 * DAY},  # area alerts go here
     ])
+    await store.db["alert_subscriptions"].insert_one({"_id": "telegram:subscribed", "areas": ["halepa"]})
     await store.messages.insert_many(
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
@@ -116,7 +118,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
 
     db = services.store.db
     assert sorted(c["_id"] for c in await db.conversations.find().to_list(None)) == [
-        "telegram:old-open", "telegram:recent"]
+        "telegram:old-open", "telegram:recent", "telegram:subscribed"]
     assert [m["_id"] for m in await db.messages.find().to_list(None)] == ["telegram:recent1"]
     by_ref = {t["reference"]: t for t in await db.tickets.find().to_list(None)}
     assert by_ref[refs["closed_long_ago"]]["photos"] == []
@@ -204,3 +206,22 @@ async def test_the_service_loop_runs_the_job_and_survives_a_failing_run(services
         assert not task.done()
     finally:
         task.cancel()
+
+
+def test_the_command_line_prints_a_row_per_rule_and_says_a_dry_run_changed_nothing() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "RETENTION_"))}
+    done = subprocess.run([sys.executable, "bot.py", "retention", "--dry-run"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "dry run: nothing was changed"
+    assert any(line.split()[:2] == ["messages", "messages"] and line.split()[2] == "365" for line in lines)
+    bad = subprocess.run([sys.executable, "bot.py", "retention"], cwd=root, env=env | {"RETENTION_AUDIT_DAYS": "0"},
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "RETENTION_AUDIT_DAYS" in bad.stderr

@@ -70,7 +70,7 @@ MAX_SOCKETS_PER_CHAT = 8  # open tabs of one visitor
 RATE_BURST = 10  # frames per socket at once, then one every RATE_REFILL_S seconds
 RATE_REFILL_S = 1.0
 
-_TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label", "placeholder", "send",
+_TEXT_KEYS = ("title", "heading", "intro", "privacy", "privacy_link", "log_label", "input_label", "placeholder", "send",
               "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
               "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
               "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript", "phone_label",

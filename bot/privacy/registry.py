@@ -94,12 +94,15 @@ def _audit(s: DataSubject) -> Filter:
     return {"target": _in(s.conversation_ids | s.references)}
 
 
-async def _conversations_with_open_tickets(store: Store) -> set[Any]:
+async def _conversations_still_needed(store: Store) -> set[Any]:
+    """Conversations that an open ticket reports to (filed or followed) or that an area-alert subscription sends to:
+    inactive for long, but still the way to reach the person."""
     keep: set[Any] = set()
     async for t in store.tickets.find({"status": {"$nin": list(CLOSED_STATUSES)}},
                                       {"conversation_id": 1, "followers.conversation_id": 1}):
         keep.add(t.get("conversation_id"))
         keep.update(f.get("conversation_id") for f in t.get("followers") or ())
+    keep.update([s["_id"] async for s in store.db["alert_subscriptions"].find({}, {"_id": 1})])
     keep.discard(None)
     return keep
 
@@ -120,7 +123,7 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         find=_conversations,
         erase="delete",
         retention=(RetentionRule("inactive conversations", "retention_messages_days", "last_activity", "delete",
-                                 keep=_conversations_with_open_tickets),),
+                                 keep=_conversations_still_needed),),
     ),
     PersonalDataCollection(
         name="messages",
