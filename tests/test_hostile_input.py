@@ -245,18 +245,21 @@ async def test_webchat_history_survives_broken_stored_messages(svc: Service) -> 
 
 
 # ---------------------------------------------------------------------- property-based runs
+@pytest.mark.timeout(900)  # hundreds of generated inputs: longer than the suite's 90 s per test
 @settings(FUZZ, max_examples=1000)
 @given(rnd=st.randoms(use_true_random=False), extra=st.lists(JSON_VALUES, max_size=2))
 async def test_telegram_webhook_never_fails_on_generated_updates(svc: Service, rnd: Any, extra: list[Any]) -> None:
     await check_webhook(svc, "telegram", hostile.generate("telegram", rnd, extra=tuple(extra)))
 
 
+@pytest.mark.timeout(900)  # hundreds of generated inputs: longer than the suite's 90 s per test
 @settings(FUZZ, max_examples=1000)
 @given(rnd=st.randoms(use_true_random=False), extra=st.lists(JSON_VALUES, max_size=2))
 async def test_viber_webhook_never_fails_on_generated_callbacks(svc: Service, rnd: Any, extra: list[Any]) -> None:
     await check_webhook(svc, "viber", hostile.generate("viber", rnd, extra=tuple(extra)))
 
 
+@pytest.mark.timeout(900)  # hundreds of generated inputs: longer than the suite's 90 s per test
 @settings(FUZZ, max_examples=600)
 @given(rnd=st.randoms(use_true_random=False), extra=st.lists(JSON_VALUES, max_size=2))
 async def test_webchat_socket_answers_every_generated_frame(svc: Service, chat: Chat, rnd: Any,

@@ -27,6 +27,7 @@ Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -46,6 +47,7 @@ from pymongo.errors import PyMongoError
 from bot.channels.base import Intake
 from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
+from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import GeoPoint, Inbound, Language, Reply
 from bot.settings import Settings
@@ -152,10 +154,12 @@ class WebChatAdapter:
     name = "webchat"
     enabled = True
 
-    def __init__(self, settings: Settings, intake: Intake, store: Store) -> None:
+    def __init__(self, settings: Settings, intake: Intake, store: Store, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.intake = intake
         self.store = store
+        self.bus = bus  # replies travel through it to whichever instance holds the visitor's socket
+        self._listener: asyncio.Task[None] | None = None
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                        autoescape=jinja2.select_autoescape(("html",)), undefined=jinja2.StrictUndefined)
@@ -172,9 +176,26 @@ class WebChatAdapter:
         app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
 
     async def start(self) -> None:
-        """Nothing to register: the page and socket are served by our own app."""
+        """Nothing to register (the page and socket are served by our own app): listen for replies to push."""
+        if self.bus is not None and self._listener is None:
+            ready = asyncio.Event()
+            self._listener = asyncio.create_task(self._listen(ready), name="webchat-replies")
+            await ready.wait()
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        assert self.bus is not None
+        async with self.bus.subscribe(WEBCHAT) as queue:
+            ready.set()
+            while True:
+                event = await queue.get()
+                await self._push(event["chat_id"], event["frames"])
 
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
         for sockets in list(self._sockets.values()):
             for ws in list(sockets):
                 with contextlib.suppress(Exception):
@@ -341,9 +362,9 @@ class WebChatAdapter:
                 if doc.get("location"):
                     item["location"] = True
                 items.append(item)
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id);
+            await self._welcome(chat_id, texts)  # stored before the page hears anything, so it is the first message
         await ws.send_json({"type": "history", "messages": items})
-        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id)
-            await self._welcome(chat_id, texts)
 
     async def _welcome(self, chat_id: str, texts: Texts) -> None:
         inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",
@@ -352,11 +373,19 @@ class WebChatAdapter:
             await self.intake.accept(inbound)
 
     # ------------------------------------------------------------------ outbound
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Push to every open page of this chat; with none open the replies wait in the store (history)."""
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
+        """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
+        open the replies wait in the store (history). The web chat has no platform message ids."""
+        frames = [{"type": "reply", "reply": reply_frame(reply)} for reply in replies]
+        if self.bus is None:
+            await self._push(chat_id, frames)
+        else:
+            self.bus.publish({"chat_id": chat_id, "frames": frames}, topic=WEBCHAT)
+        return []
+
+    async def _push(self, chat_id: str, frames: list[dict[str, Any]]) -> None:
         sockets = list(self._sockets.get(chat_id, ()))
-        for reply in replies:
-            frame = {"type": "reply", "reply": reply_frame(reply)}
+        for frame in frames:
             for ws in sockets:
                 if ws.closed:
                     continue

@@ -169,7 +169,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         sort=[("created_at", DESCENDING), ("seq", DESCENDING)])
     status = (sent or {}).get("status", "sent")
     await audit(request, "conversation.reply", target=conv["_id"], length=len(text), status=status)
-    if status not in ("sent", None):
+    if status not in ("sent", "queued", None):  # queued: the outbox sends it (bot/outbox/), retrying if need be
         raise see_other(here, error="delivery_failed")
     raise see_other(here, done="reply_sent")
 
