@@ -532,3 +532,80 @@ async def test_text_that_xml_cannot_carry_still_gives_readable_documents(open311
     assert xml_description == "Λάμπα\ufffd σβηστή\ufffd\ufffd[31m τέλος 😀\tok"
     json_description = json.loads((await open311.get(f"{V2}/requests.json"))[2])[0]["description"]
     assert json_description == "Λάμπα\x00 σβηστή\x0b\x1b[31m τέλος 😀\tok"  # JSON escapes them
+
+
+async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311Server) -> None:
+    """A Telegram photo is a file id: the service fetches it from the Bot API (a fake on loopback) and passes it on
+    only when it is approved and really an image."""
+    from aiohttp import web
+    from pydantic import SecretStr
+
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 1500
+    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}
+    asked: list[str] = []
+
+    async def get_file(request: web.Request) -> web.Response:
+        asked.append(request.query["file_id"])
+        path, _ = files[request.query["file_id"]]
+        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": path}})
+
+    async def download(request: web.Request) -> web.Response:
+        return web.Response(body=next(b for p, b in files.values() if p == request.match_info["path"]))
+
+    fake = web.Application()
+    fake.router.add_get("/bot{token}/getFile", get_file)
+    fake.router.add_get("/file/bot{token}/{path:.+}", download)
+    runner = web.AppRunner(fake)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    open311.services.settings = open311.services.settings.model_copy(
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+    try:
+        ticket = await open311.ticket(photos=[Attachment(file_id="AgAD-ok", size=1504),
+                                              Attachment(file_id="AgAD-html")])
+        ref = ticket["reference"]
+        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and asked == []  # not approved: not even asked
+        for index in (0, 1):
+            await open311.store.tickets.update_one({"reference": ref}, {"$set": {f"photos.{index}.approved": True}})
+        code, headers, body = await open311.get(f"{V2}/media/{ref}/0")
+        assert code == 200 and headers["Content-Type"] == "image/jpeg" and body == jpeg
+        assert (await open311.get(f"{V2}/media/{ref}/1"))[0] == 404  # approved, but not an image
+        [req] = await both(open311, f"{V2}/requests/{ref}", "service_requests")
+        assert req["media_url"] == f"http://bot.example.test{V2}/media/{ref}/0"
+        await open311.store.tickets.update_one({"reference": ref}, {"$set": {"private": True}})
+        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404  # a private ticket's photos are not public
+        assert asked == ["AgAD-ok", "AgAD-html"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(open311: Open311Server) -> None:
+    from bot.tickets.geocoding import EXTRA, Geocoder
+    from tests.fakes.nominatim import FakeNominatim
+
+    nominatim = FakeNominatim()
+    await nominatim.start()
+    nominatim.add("χάληδων 20", SPLANTZIA.lat, SPLANTZIA.lon, "Χάληδων, Χανιά, Ελλάς")
+    open311.services.extras[EXTRA] = Geocoder(nominatim.url, "chania-bot-tests", open311.store, min_delay_s=0.0)
+    try:
+        key = await open311.key()
+        existing = await open311.ticket("complaint_lighting", location=SPLANTZIA)
+        form = {"api_key": key, "service_code": "CHA-LIGHT", "address_string": "Χάληδων 20", "locale": "en"}
+        code, _, body = await open311.post(f"{V2}/requests.json", form)
+        assert code == 200
+        [created] = json.loads(body)
+        ticket = await open311.store.tickets.find_one({"reference": created["service_request_id"]})
+        assert ticket["location"]["coordinates"] == [SPLANTZIA.lon, SPLANTZIA.lat] and ticket["address"] == "Χάληδων 20"
+        assert existing["reference"] in created["service_notice"]  # placed, so the duplicate check could run
+        code, _, body = await open311.post(f"{V2}/requests.json", {**form, "address_string": "Οδός Άγνωστη 1"})
+        assert code == 200  # not found: the typed address is kept
+        ticket = await open311.store.tickets.find_one({"reference": json.loads(body)[0]["service_request_id"]})
+        assert ticket["location"] is None and ticket["address"] == "Οδός Άγνωστη 1"
+        code, _, body = await open311.post(f"{V2}/requests.json", {**form, "address_string": "Ρέθυμνο, Αρκαδίου 10"})
+        assert code == 400 and errors_of(json.loads(body)) == ["The position is outside the Municipality of Chania."]
+        assert [r.params["q"] for r in nominatim.requests] == ["Χάληδων 20, Χανιά", "Οδός Άγνωστη 1, Χανιά"]
+    finally:
+        await open311.services.extras.pop(EXTRA).close()
+        await nominatim.stop()

@@ -99,6 +99,8 @@ async def test_the_first_reply_of_a_new_conversation_links_the_notice(make_servi
     assert EL("privacy.page.rights_h") in page and "dpo@chania.example" in page
     assert "365 ημέρες" in page and "730 ημέρες" in page
     assert "Δήμος Χανίων" in page
+    async with service.http.get(f"{service.url}/chat", params={"lang": "en"}) as resp:  # the web chat links it
+        assert f'href="/privacy?lang=en">{EN("webchat.privacy_link")}</a>' in await resp.text()
     async with service.http.get(f"{service.url}/privacy", params={"lang": "en"}) as resp:
         page = await resp.text()
     assert EN("privacy.page.rights_h") in page and "Hellenic Data Protection Authority" in page

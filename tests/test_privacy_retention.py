@@ -74,7 +74,9 @@ async def back_dated(services: Services) -> dict[str, Any]:
         {"_id": "telegram:old", "chat_id": "1", "last_activity": now - 400 * DAY},
         {"_id": "telegram:old-open", "chat_id": "2", "last_activity": now - 400 * DAY},  # an open ticket reports here
         {"_id": "telegram:recent", "chat_id": "3", "last_activity": now - 30 * DAY},
+        {"_id": "telegram:subscribed", "chat_id": "4", "last_activity": now - 400 * DAY},  # area alerts go here
     ])
+    await store.db["alert_subscriptions"].insert_one({"_id": "telegram:subscribed", "areas": ["halepa"]})
     await store.messages.insert_many(
         [{"_id": f"telegram:old{i}", "conversation_id": "telegram:old", "created_at": now - (366 + i) * DAY}
          for i in range(3)]
@@ -87,6 +89,20 @@ async def back_dated(services: Services) -> dict[str, Any]:
     expired = await downloads.create(store, "telegram:old", "export.json", b"{}")
     await downloads.create(store, "telegram:recent", "export.json", b"{}")
     await store.downloads.update_one({"_id": downloads._key(expired)}, {"$set": {"expires_at": now - DAY / 24}})
+    # the outbox keeps a sent entry a day (against a re-run of its turn), a dead letter as long as messages
+    await store.outbox.insert_many([
+        {"_id": "out:sent-old", "conversation_id": "telegram:old", "status": "sent", "created_at": now - 2 * DAY,
+         "expires_at": now - DAY},
+        {"_id": "out:sent-new", "conversation_id": "telegram:recent", "status": "sent", "created_at": now,
+         "expires_at": now + DAY},
+        {"_id": "out:dead-old", "conversation_id": "telegram:old", "status": "dead", "created_at": now - 400 * DAY},
+        {"_id": "out:dead-new", "conversation_id": "telegram:recent", "status": "dead", "created_at": now - DAY},
+        {"_id": "out:pending-old", "conversation_id": "telegram:recent", "status": "pending",
+         "created_at": now - 400 * DAY}])  # not final: never deleted
+    await store.events.insert_many([{"event": {"conversation_id": "telegram:old"}, "expires_at": now - DAY / 24},
+                                    {"event": {"conversation_id": "telegram:recent"}, "expires_at": now + DAY / 24}])
+    await store.leases.insert_many([{"_id": "conversation:telegram:old", "until": now - DAY},
+                                    {"_id": "conversation:telegram:recent", "until": now + DAY}])
     await store.audit.insert_many([{"at": now - 6 * 365 * DAY, "action": "ticket.view", "target": "x"},
                                    {"at": now - 4 * 365 * DAY, "action": "ticket.view", "target": "y"}])
     return refs
@@ -109,6 +125,8 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
                       ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
+                      ("outbox", "sent outbox entries"): 1, ("outbox", "dead letters"): 1,
+                      ("events", "cross-instance events"): 1, ("leases", "expired leases"): 1,
                       ("nlu_labels", "NLU labels"): 1, ("webchat_photos", "web chat photos"): 0}
 
     first = await run_retention(services.store, services.settings)
@@ -116,7 +134,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
 
     db = services.store.db
     assert sorted(c["_id"] for c in await db.conversations.find().to_list(None)) == [
-        "telegram:old-open", "telegram:recent"]
+        "telegram:old-open", "telegram:recent", "telegram:subscribed"]
     assert [m["_id"] for m in await db.messages.find().to_list(None)] == ["telegram:recent1"]
     by_ref = {t["reference"]: t for t in await db.tickets.find().to_list(None)}
     assert by_ref[refs["closed_long_ago"]]["photos"] == []
@@ -127,6 +145,10 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert by_ref[refs["assisted_closed"]]["citizen"] == {"name": "Μαρία Παπαδάκη"}  # the phone went at closing
     assert len(by_ref) == 5  # tickets stay countable
     assert [d["conversation_id"] for d in await db.downloads.find().to_list(None)] == ["telegram:recent"]
+    assert sorted(d["_id"] for d in await db.outbox.find().to_list(None)) == [
+        "out:dead-new", "out:pending-old", "out:sent-new"]
+    assert [d["event"]["conversation_id"] for d in await db.events.find().to_list(None)] == ["telegram:recent"]
+    assert [d["_id"] for d in await db.leases.find().to_list(None)] == ["conversation:telegram:recent"]
     audit = await db.audit.find({}, {"_id": 0}).sort("at").to_list(None)
     assert [a["target"] for a in audit[:-1]] == ["y"]
     assert audit[-1]["action"] == "privacy.retention" and audit[-1]["details"]["messages: messages"] == 3
@@ -204,3 +226,22 @@ async def test_the_service_loop_runs_the_job_and_survives_a_failing_run(services
         assert not task.done()
     finally:
         task.cancel()
+
+
+def test_the_command_line_prints_a_row_per_rule_and_says_a_dry_run_changed_nothing() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "RETENTION_"))}
+    done = subprocess.run([sys.executable, "bot.py", "retention", "--dry-run"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "dry run: nothing was changed"
+    assert any(line.split()[:2] == ["messages", "messages"] and line.split()[2] == "365" for line in lines)
+    bad = subprocess.run([sys.executable, "bot.py", "retention"], cwd=root, env=env | {"RETENTION_AUDIT_DAYS": "0"},
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "RETENTION_AUDIT_DAYS" in bad.stderr

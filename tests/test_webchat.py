@@ -23,8 +23,9 @@ from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
 from bot.models import Button, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.fakes.intake import RecordingIntake
+from tests.fixtures.store import open_test_store
 
 
 class Chat:
@@ -67,7 +68,7 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) 
 @pytest_asyncio.fixture
 async def chat(aiohttp_client: Any) -> Chat:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    store = await open_store(None, "webchat_test")
+    store = await open_test_store("webchat_test")
     intake = RecordingIntake()
     adapter = WebChatAdapter(settings, intake, store)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -152,7 +153,7 @@ async def test_cross_origin_socket_is_refused(chat: Chat, origin: str | None) ->
 
 async def test_public_url_origin_is_accepted(aiohttp_client: Any) -> None:
     settings = Settings(_env_file=None, public_url="https://bot.chania.gr")  # type: ignore[call-arg]
-    adapter = WebChatAdapter(settings, RecordingIntake(), await open_store(None, "webchat_origin"))
+    adapter = WebChatAdapter(settings, RecordingIntake(), await open_test_store("webchat_origin"))
     app = web.Application()
     adapter.add_routes(app)
     client = await aiohttp_client(app)
@@ -196,14 +197,18 @@ async def test_message_is_accepted_under_a_derived_chat_id_and_acknowledged(
     assert inbound.message_id.endswith(":3f1c1e9a-0000-4000-8000-000000000001")
 
 
-async def test_resent_frame_is_accepted_once(chat: Chat,
-                                             session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+async def test_a_resent_frame_keeps_its_key_and_the_ack_says_what_the_pipeline_said(
+        chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    """De-duplication itself is the pipeline's (test_e2e_english_visitor_and_resent_frame, on the real service)."""
     _session, ws = session_ws
     frame = {"type": "message", "id": "a1b2c3d4-resend", "text": "den mazepsan ta skoupidia", "lang": "en-US"}
-    for expected in (False, True):
-        await ws.send_json(frame)
-        assert (await receive(ws, "ack"))["duplicate"] is expected
-    assert len(typed(chat.intake)) == 1
+    await ws.send_json(frame)
+    assert (await receive(ws, "ack"))["duplicate"] is False
+    chat.intake.duplicates.add(typed(chat.intake)[0].message_id)
+    await ws.send_json(frame)  # resent after a reconnect
+    assert (await receive(ws, "ack")) == {"type": "ack", "id": "a1b2c3d4-resend", "duplicate": True}
+    first, second = typed(chat.intake)
+    assert first.message_id == second.message_id and first.message_id.endswith(":a1b2c3d4-resend")
 
 
 async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
@@ -301,8 +306,17 @@ async def test_send_pushes_to_every_open_page_of_that_chat_only(chat: Chat) -> N
         await ws.close()
 
 
-async def test_send_with_no_open_page_does_not_fail(chat: Chat) -> None:
-    await chat.adapter.send(chat_id_for("x" * 43), [Reply("Ενημέρωση για την αναφορά σας")])
+async def test_send_with_no_open_page_reaches_no_other_visitor(chat: Chat,
+                                                               session_ws: tuple[str, aiohttp.ClientWebSocketResponse]
+                                                               ) -> None:
+    """Nobody has this chat open: the send succeeds (the reply waits in the history) and no other visitor's page
+    gets it; the same send to the open chat arrives."""
+    session, ws = session_ws
+    assert await chat.adapter.send(chat_id_for("x" * 43), [Reply("Ενημέρωση για την αναφορά σας")]) == []
+    with pytest.raises(TimeoutError):
+        await ws.receive_json(timeout=0.3)
+    await chat.adapter.send(chat_id_for(session), [Reply("Η βλάβη αποκαταστάθηκε.")])
+    assert (await receive(ws, "reply"))["reply"]["text"] == "Η βλάβη αποκαταστάθηκε."
 
 
 async def test_history_shows_stored_messages_in_order_with_button_labels(chat: Chat) -> None:
@@ -411,6 +425,7 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) 
 
     # a reply sent while no page is open (a staff message) waits in the history
     await service.runtime.pipeline.send_to(conv, [Reply("Η βλάβη αποκαταστάθηκε.")], sender="staff")
+    await service.idle()  # sent (to no open page) by the outbox
     ws = await _connect(service, session)
     history = (await receive(ws))["messages"]
     await ws.close()

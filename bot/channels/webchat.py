@@ -50,10 +50,11 @@ from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
 from bot.dashboard.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from bot.dashboard.photos import BadUpload, image_type, prepare_upload
+from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
+from bot.store import Store, StoreUnavailable, shapes
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ MAX_SOCKETS_PER_CHAT = 8  # open tabs of one visitor
 RATE_BURST = 10  # frames per socket at once, then one every RATE_REFILL_S seconds
 RATE_REFILL_S = 1.0
 
-_TEXT_KEYS = ("title", "heading", "intro", "privacy", "log_label", "input_label", "placeholder", "send",
+_TEXT_KEYS = ("title", "heading", "intro", "privacy", "privacy_link", "log_label", "input_label", "placeholder", "send",
               "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
               "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
               "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript", "phone_label",
@@ -159,10 +160,12 @@ class WebChatAdapter:
     name = "webchat"
     enabled = True
 
-    def __init__(self, settings: Settings, intake: Intake, store: Store) -> None:
+    def __init__(self, settings: Settings, intake: Intake, store: Store, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.intake = intake
         self.store = store
+        self.bus = bus  # replies travel through it to whichever instance holds the visitor's socket
+        self._listener: asyncio.Task[None] | None = None
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                        autoescape=jinja2.select_autoescape(("html",)), undefined=jinja2.StrictUndefined)
@@ -181,9 +184,26 @@ class WebChatAdapter:
         app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
 
     async def start(self) -> None:
-        """Nothing to register: the page and socket are served by our own app."""
+        """Nothing to register (the page and socket are served by our own app): listen for replies to push."""
+        if self.bus is not None and self._listener is None:
+            ready = asyncio.Event()
+            self._listener = asyncio.create_task(self._listen(ready), name="webchat-replies")
+            await ready.wait()
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        assert self.bus is not None
+        async with self.bus.subscribe(WEBCHAT) as queue:
+            ready.set()
+            while True:
+                event = await queue.get()
+                await self._push(event["chat_id"], event["frames"])
 
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
         for sockets in list(self._sockets.values()):
             for ws in list(sockets):
                 with contextlib.suppress(Exception):
@@ -402,9 +422,14 @@ class WebChatAdapter:
         docs.reverse()
         labels: dict[str, str] = {}
         items: list[dict[str, Any]] = []
-        for doc in docs:
+        for stored in docs:
+            doc = shapes.message(stored)  # whatever the store holds, the page still gets its history
             if doc.get("direction") == "out" and doc.get("reply"):
-                reply = Reply.from_doc(doc["reply"])
+                try:
+                    reply = Reply.from_doc(doc["reply"])
+                except (KeyError, TypeError, ValueError):
+                    log.warning("webchat: unreadable stored reply", extra={"message_id": str(doc.get("_id"))})
+                    continue
                 labels = {b.payload: b.label for b in reply.buttons} or labels
                 items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
             elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
@@ -417,9 +442,9 @@ class WebChatAdapter:
                 if doc.get("attachments"):
                     item["photo"] = True
                 items.append(item)
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id);
+            await self._welcome(chat_id, texts)  # stored before the page hears anything, so it is the first message
         await ws.send_json({"type": "history", "messages": items})
-        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id)
-            await self._welcome(chat_id, texts)
 
     async def _welcome(self, chat_id: str, texts: Texts) -> None:
         inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",
@@ -428,11 +453,19 @@ class WebChatAdapter:
             await self.intake.accept(inbound)
 
     # ------------------------------------------------------------------ outbound
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Push to every open page of this chat; with none open the replies wait in the store (history)."""
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
+        """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
+        open the replies wait in the store (history). The web chat has no platform message ids."""
+        frames = [{"type": "reply", "reply": reply_frame(reply)} for reply in replies]
+        if self.bus is None:
+            await self._push(chat_id, frames)
+        else:
+            self.bus.publish({"chat_id": chat_id, "frames": frames}, topic=WEBCHAT)
+        return []
+
+    async def _push(self, chat_id: str, frames: list[dict[str, Any]]) -> None:
         sockets = list(self._sockets.get(chat_id, ()))
-        for reply in replies:
-            frame = {"type": "reply", "reply": reply_frame(reply)}
+        for frame in frames:
             for ws in sockets:
                 if ws.closed:
                     continue

@@ -3,7 +3,8 @@
 
 Stored: category (from ``service_code``), the answers to its attributes (``attribute[code]``, checked against the
 service definition in ``data/categories.yaml``; ``attributes`` on the ticket), description, position
-(``lat``/``long``, inside the municipality) and/or ``address_string``, ``media_url`` as a photo awaiting staff
+(``lat``/``long``, inside the municipality) and/or ``address_string`` (placed on the map by the geocoder when one
+is configured, and refused when it names a place outside the municipality), ``media_url`` as a photo awaiting staff
 approval, and — for a call-back only — the name and a valid phone number. ``email``, ``device_id`` and
 ``account_id`` are not stored (the municipality does not need them to do the work). The ticket records which key
 filed it (``open311.key_id``, ``open311.client``). The same duplicate check as the chat runs: an open ticket of
@@ -28,6 +29,7 @@ from bot.intake import phones
 from bot.models import GeoPoint, Language
 from bot.open311.keys import ApiKey
 from bot.services import Services
+from bot.tickets.geocoding import geocoder_of
 
 MAX_ADDRESS = 300
 MAX_NAME = 100
@@ -176,6 +178,8 @@ async def create_request_from_form(services: Services, fields: Mapping[str, str]
     address = " ".join(fields.get("address_string", "").split())
     if len(address) > MAX_ADDRESS:
         errors.append((400, texts("open311.errors.too_long", field="address_string", max=MAX_ADDRESS)))
+    elif address and point is None and municipality().outside_place_named(address) is not None:
+        errors.append((400, texts("open311.errors.outside")))
     if not fields.get("lat", "").strip() and not fields.get("long", "").strip() and not address:
         message = "open311.errors.address_id" if fields.get("address_id", "").strip() else "open311.errors.location"
         errors.append((400, texts(message)))
@@ -189,6 +193,9 @@ async def create_request_from_form(services: Services, fields: Mapping[str, str]
         raise Invalid(errors)
 
     settings = services.settings
+    if point is None and address and (geocoder := geocoder_of(services)) is not None:
+        place = await geocoder.locate(address, texts.lang)  # None when not found: the typed address stays
+        point = place.point if place else None
     nearby = await tickets.find_nearby_open(services, category.intent, point, radius_m=settings.duplicate_radius_m,
                                             days=settings.duplicate_days) if point else []
     ticket = await tickets.create_ticket(

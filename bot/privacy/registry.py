@@ -90,16 +90,27 @@ def _downloads(s: DataSubject) -> Filter:
     return {"conversation_id": _in(s.conversation_ids)}
 
 
+def _leases(s: DataSubject) -> Filter:
+    return {"_id": _in(frozenset(f"conversation:{c}" for c in s.conversation_ids))}
+
+
+def _events(s: DataSubject) -> Filter:
+    return {"event.conversation_id": _in(s.conversation_ids)}
+
+
 def _audit(s: DataSubject) -> Filter:
     return {"target": _in(s.conversation_ids | s.references)}
 
 
-async def _conversations_with_open_tickets(store: Store) -> set[Any]:
+async def _conversations_still_needed(store: Store) -> set[Any]:
+    """Conversations that an open ticket reports to (filed or followed) or that an area-alert subscription sends to:
+    inactive for long, but still the way to reach the person."""
     keep: set[Any] = set()
     async for t in store.tickets.find({"status": {"$nin": list(CLOSED_STATUSES)}},
                                       {"conversation_id": 1, "followers.conversation_id": 1}):
         keep.add(t.get("conversation_id"))
         keep.update(f.get("conversation_id") for f in t.get("followers") or ())
+    keep.update([s["_id"] async for s in store.db["alert_subscriptions"].find({}, {"_id": 1})])
     keep.discard(None)
     return keep
 
@@ -120,7 +131,7 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         find=_conversations,
         erase="delete",
         retention=(RetentionRule("inactive conversations", "retention_messages_days", "last_activity", "delete",
-                                 keep=_conversations_with_open_tickets),),
+                                 keep=_conversations_still_needed),),
     ),
     PersonalDataCollection(
         name="messages",
@@ -163,6 +174,31 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         find=_downloads,
         erase="delete",
         retention=(RetentionRule("expired export links", None, "expires_at", "delete"),),
+    ),
+    PersonalDataCollection(
+        name="outbox",
+        holds="outbound messages until sent (chat id, the reply's text and buttons, platform message ids, the last "
+              "delivery error); dead letters until staff retry them (bot/outbox/)",
+        find=_messages,
+        erase="delete",
+        retention=(RetentionRule("sent outbox entries", None, "expires_at", "delete"),
+                   RetentionRule("dead letters", "retention_messages_days", "created_at", "delete",
+                                 due={"status": "dead"})),
+    ),
+    PersonalDataCollection(
+        name="events",
+        holds="live-monitor and web-chat notifications between instances (message texts), minutes old at most "
+              "(bot/events.py)",
+        find=_events,
+        erase="delete",
+        retention=(RetentionRule("cross-instance events", None, "expires_at", "delete"),),
+    ),
+    PersonalDataCollection(
+        name="leases",
+        holds="which instance processes a conversation now: the conversation id and a time (bot/store/leases.py)",
+        find=_leases,
+        erase="delete",
+        retention=(RetentionRule("expired leases", None, "until", "delete"),),
     ),
     PersonalDataCollection(
         name="nlu_labels",

@@ -18,7 +18,7 @@ import hashlib
 import itertools
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -79,8 +79,13 @@ class QueueItem:
     label: dict[str, Any] | None = None
 
     @property
-    def corrected_in_flow(self) -> bool:
-        return bool(self.label and self.label.get("flow_intent"))
+    def anchor(self) -> str:
+        return anchor_of(self.message_id)
+
+
+def anchor_of(message_id: str) -> str:
+    """The message's HTML id in the queue page (``m-<anchor>``): letters and digits, ``-`` for the rest."""
+    return "".join(c if c.isalnum() else "-" for c in message_id)
 
 
 @dataclass(slots=True)
@@ -91,7 +96,6 @@ class QueueFilter:
     channel: str | None = None
     corrected: bool = False  # only messages whose category a resident or a clerk changed
     unreviewed: bool = False  # only messages no annotator has reviewed yet
-    intents: frozenset[str] = field(default_factory=frozenset)
 
     def mongo(self, corrected_ids: Iterable[str] | None) -> dict[str, Any]:
         query: dict[str, Any] = {"direction": "in", "nlu": {"$ne": None}, "text": {"$nin": ["", None]}}

@@ -82,9 +82,5 @@ async def save_label(request: web.Request) -> web.StreamResponse:
     done = "nlu_confirmed" if label["intent"] == label["predicted"]["intent"] else "nlu_corrected"
     base, _, _ = back.partition("#")
     sep = "&" if "?" in base else "?"
-    raise web.HTTPSeeOther(f"{base}{sep}done={done}#m-{_anchor(message_id)}")
-
-
-def _anchor(message_id: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in message_id)
+    raise web.HTTPSeeOther(f"{base}{sep}done={done}#m-{labels.anchor_of(message_id)}")
 
