@@ -649,6 +649,7 @@ async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
     from bot.models import utcnow
     from bot.privacy.registry import DataSubject, collection
     from bot.privacy.retention import run_retention
+    from bot.store import open_store
 
     store = await open_store(None, "webchat_photos_retention")
     settings = Settings(_env_file=None, retention_photos_days=30)  # type: ignore[call-arg]
