@@ -442,9 +442,9 @@ class WebChatAdapter:
                 if doc.get("attachments"):
                     item["photo"] = True
                 items.append(item)
-        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id);
-            await self._welcome(chat_id, texts)  # stored before the page hears anything, so it is the first message
         await ws.send_json({"type": "history", "messages": items})
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id);
+            await self._welcome(chat_id, texts)  # after the history frame, so its reply cannot overtake it
 
     async def _welcome(self, chat_id: str, texts: Texts) -> None:
         inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",
