@@ -25,6 +25,8 @@ from bot.guide import photos as guide_photos
 from bot.guide import sights as guide_sights
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
+from bot.outbox import Outbox, OutboxSettings
+from bot.outbox.limits import Limit
 from bot.pipeline import Pipeline
 from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
@@ -51,6 +53,7 @@ class Runtime:
     bus: EventBus
     adapters: dict[str, ChannelAdapter]
     http: aiohttp.ClientSession
+    outbox: Outbox
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -70,24 +73,26 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     if store is None:
         store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
                                  settings.mongodb_db, timeout_s=settings.store_timeout_s)
-    bus = EventBus()
+    bus = EventBus(store=store, poll_s=settings.events_poll_s)
     nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
-    services = Services(settings=settings, store=store, outbox=None)  # type: ignore[arg-type]  # set below
-    services.extras["nlu"] = nlu  # the dashboard's model page swaps models through it (bot/rasa/promotion.py)
     adapters: dict[str, ChannelAdapter] = {}
+    times = StageTimes()
+    outbox = Outbox(store, adapters, bus, outbox_settings(settings), times)
+    services = Services(settings=settings, store=store, outbox=outbox)
+    services.extras["nlu"] = nlu  # the dashboard's model page swaps models through it (bot/rasa/promotion.py)
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
                                               alerts.create_handler(), privacy.create_handler(services),
                                               handoff.create_handler()])
-    pipeline = Pipeline(services, nlu, registry, bus, adapters, StageTimes())
-    services.outbox = pipeline
+    pipeline = Pipeline(services, nlu, registry, bus, adapters, times, outbox=outbox,
+                        conversation_lease_s=settings.conversation_lease_s)
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)
     adapters["viber"] = ViberAdapter(settings, pipeline, http, store=store)
-    adapters["webchat"] = WebChatAdapter(settings, pipeline, store)
+    adapters["webchat"] = WebChatAdapter(settings, pipeline, store, bus)
     for adapter in adapters.values():
         adapter.add_routes(app)
 
-    runtime = Runtime(settings, store, services, pipeline, nlu, bus, adapters, http)
+    runtime = Runtime(settings, store, services, pipeline, nlu, bus, adapters, http, outbox)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -102,8 +107,17 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     return app
 
 
+def outbox_settings(settings: Settings) -> OutboxSettings:
+    limits = OutboxSettings()
+    limits.channel_limits["telegram"] = Limit(per_s=settings.telegram_rate_per_s, burst=settings.telegram_rate_per_s)
+    return OutboxSettings(max_attempts=settings.outbox_max_attempts, lease_s=settings.outbox_lease_s,
+                          backoff_s=settings.outbox_backoff_s, poll_s=settings.outbox_poll_s,
+                          channel_limits=limits.channel_limits, chat_limits=limits.chat_limits)
+
+
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
+    await rt.bus.start()
     await guide_sights.seed_if_empty(rt.store)  # first start: data/pois.yaml becomes the guide's catalogue
     await rt.nlu.warm_up()
     for adapter in rt.adapters.values():
@@ -114,10 +128,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         await rt.pipeline.recover()
     recovery = asyncio.create_task(rt.pipeline.recovery_loop(), name="recovery")
+    await rt.outbox.start()
+    with contextlib.suppress(Exception):
+        await rt.outbox.poll()  # entries left by a previous run or by other instances
     yield
-    # graceful shutdown: stop taking messages, finish in-flight ones, then close connections
+    # graceful shutdown: stop taking messages, finish in-flight ones and their sends, then close connections
     recovery.cancel()
     await rt.pipeline.drain()
+    await rt.outbox.close()
+    await rt.bus.close()
     for adapter in rt.adapters.values():
         with contextlib.suppress(Exception):
             await adapter.close()
@@ -148,6 +167,8 @@ async def healthz(request: web.Request) -> web.Response:
         "nlu": nlu,
         "channels": {name: getattr(a, "enabled", True) for name, a in rt.adapters.items()},
         "pending": rt.pipeline.pending,
+        "outbox": rt.outbox.pending,
+        "events": rt.bus.mode,
     }
     return web.json_response(body, status=200 if store_ok else 503)
 

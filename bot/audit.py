@@ -32,6 +32,7 @@ ACTIONS: tuple[str, ...] = (
     "privacy.retention", "privacy.search", "privacy.export", "privacy.erase", "privacy.review",
     "ticket.private", "ticket.photo_approval",
     "api_key.issue", "api_key.revoke",
+    "outbox.retry",
     "guide.update", "guide.hide", "guide.show", "guide.verify", "guide.photo_add", "guide.photo_remove",
     "open311.create", "open311.invalid", "open311.rate_limited", "open311.key_rejected",
     "nlu.label", "nlu.promote", "nlu.rollback",

@@ -23,14 +23,16 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from bot import conversations, language, poison, transcript
-from bot.channels.base import ChannelAdapter, SendError
+from bot.channels.base import ChannelAdapter
 from bot.events import EventBus
 from bot.i18n import Texts
 from bot.metrics import StageTimes
 from bot.models import Inbound, NluResult, Reply, utcnow
+from bot.outbox import Outbox
 from bot.rasa.client import NluClient
 from bot.services import Services
-from bot.store import StoreUnavailable, inbound_message_key, outbound_message_key
+from bot.store import StoreUnavailable, inbound_message_key
+from bot.store.leases import Leases
 from handlers.base import KEEP, Outcome, Turn
 from handlers.privacy import with_first_contact_notice
 from handlers.registry import HandlerRegistry
@@ -42,7 +44,8 @@ MAX_TEXT_FOR_NLU = 2000
 
 class Pipeline:
     def __init__(self, services: Services, nlu: NluClient, registry: HandlerRegistry, bus: EventBus,
-                 adapters: Mapping[str, ChannelAdapter], times: StageTimes | None = None) -> None:
+                 adapters: Mapping[str, ChannelAdapter], times: StageTimes | None = None,
+                 outbox: Outbox | None = None, conversation_lease_s: float = 30.0) -> None:
         self.services = services
         self.store = services.store
         self.nlu = nlu
@@ -50,6 +53,10 @@ class Pipeline:
         self.bus = bus
         self.adapters = adapters
         self.times = times or StageTimes()
+        self.outbox = outbox or Outbox(self.store, adapters, bus, times=self.times)
+        # one instance at a time processes a conversation's messages (bot/store/leases.py)
+        self.leases = Leases(self.store.leases, bus.instance, ttl_s=conversation_lease_s)
+        self.store.attach()
         self._queues: dict[str, deque[tuple[str, Inbound]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._inflight: set[str] = set()
@@ -109,7 +116,9 @@ class Pipeline:
             while queue:
                 msg_id, inbound = queue[0]
                 try:
-                    async with self._limit:
+                    async with self._limit, self.leases.hold(f"conversation:{conv_id}"):
+                        if self.store.shared:  # other instances may hold earlier messages of this chat
+                            await self._process_earlier(conv_id, msg_id)
                         await self._process(msg_id, inbound)
                 except Exception as exc:
                     # Never let one message stop the queue: retried later with a backoff, a dead letter at the end.
@@ -177,12 +186,18 @@ class Pipeline:
                     done["answered_prompt"] = True
                 if inbound.contact_phone:  # kept only until handled: a ticket keeps it if the person consented
                     done["contact_phone"] = None
+                # the replies go to the outbox before the message is marked handled, under keys made from it: a
+                # crash in between processes it again and cannot queue its replies twice (bot/outbox/)
+                entries = self.outbox.entries(conv.id, conv.channel, conv.chat_id, replies, sender="bot",
+                                              source=msg_id)
+                # the live monitor shows the message, then the replies
+                self._publish_in(conv, inbound, intent, nlu.confidence, label)
+                await self.outbox.add(entries)
                 await self.store.messages.update_one({"_id": msg_id}, {"$set": done})
-            self._publish_in(conv, inbound, intent, nlu.confidence, label)
-            if replies:
-                await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender="bot", stages=stages)
-            for job in conv.after_turn:
-                await job()
+            if conv.after_turn:  # e.g. the erasure after /forget: once its confirmation has gone out
+                await self.outbox.wait_final([e["_id"] for e in entries])
+                for job in conv.after_turn:
+                    await job()
         self.times.counters["processed"] += 1
         self.times.record(stages)
 
@@ -205,46 +220,22 @@ class Pipeline:
         outcome.replies = with_first_contact_notice(turn, outcome.replies)
         return outcome
 
-    # ---------------------------------------------------------------- output
-    async def deliver(self, conv_id: str, channel: str, chat_id: str, replies: list[Reply], *, sender: str,
-                      stages: dict[str, float] | None = None) -> bool:
-        """Send replies on the conversation's channel and store them as outbound messages."""
-        outside_a_turn = stages is None  # a notification or a staff reply: its times are recorded here
-        stages = {} if stages is None else stages
-        adapter = self.adapters.get(channel)
-        status = "sent"
-        with self.times.measure("send", stages):
-            if adapter is None:
-                status = "undeliverable"  # e.g. assisted intake, or a channel not configured on this instance
-            else:
-                try:
-                    await adapter.send(chat_id, replies)
-                except SendError as exc:
-                    status = "failed"
-                    log.warning("send failed", extra={"conversation": conv_id, "error": str(exc)})
-        now = utcnow()
-        docs = [
-            {"_id": (key := outbound_message_key()), "seq": ObjectId(), "platform_message_id": key,
-             "conversation_id": conv_id,
-             "channel": channel, "direction": "out", "sender": sender, "text": r.text, "reply": r.to_doc(),
-             "status": status, "created_at": now}
-            for r in replies
-        ]
-        with self.times.measure("store", stages):
-            await self.store.messages.insert_many(docs)
-        if outside_a_turn:
-            self.times.record(stages)
-        for r in replies:
-            self.bus.publish({"type": "message", "conversation_id": conv_id, "channel": channel, "direction": "out",
-                              "sender": sender, "text": r.text, "created_at": now.isoformat()})
-        return status == "sent"
+    # ---------------------------------------------------------------- output (bot/outbox/ sends)
+    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> list[str]:
+        """The Outbox of bot/services.py (kept here for callers that hold the pipeline)."""
+        return await self.outbox.send_to(conversation_id, replies, sender=sender)
 
-    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
-        """The Outbox of bot/services.py: notifications and staff replies outside a turn."""
-        conv = await conversations.get(self.store, conversation_id)
-        if conv is None:
-            raise LookupError(f"unknown conversation {conversation_id!r}")
-        await self.deliver(conv.id, conv.channel, conv.chat_id, replies, sender=sender)
+    async def _process_earlier(self, conv_id: str, msg_id: str) -> None:
+        """Messages of this chat stored before ``msg_id`` and not yet taken (they arrived at another instance
+        whose queue has not reached them): processed first, so the chat is answered in order across instances."""
+        this = await self.store.messages.find_one({"_id": msg_id}, {"created_at": 1})
+        if this is None:
+            return
+        cursor = self.store.messages.find({"conversation_id": conv_id, "direction": "in", "status": "received",
+                                           "created_at": {"$lt": this["created_at"]}}).sort([("created_at", 1),
+                                                                                             ("seq", 1)])
+        for doc in [d async for d in cursor]:
+            await self._process(doc["_id"], Inbound.from_doc(doc))
 
     def _publish_in(self, conv: Any, inbound: Inbound, intent: str | None, confidence: float,
                     label: str | None) -> None:
@@ -313,7 +304,8 @@ class Pipeline:
         if dead:
             log.warning("message is a dead letter", extra={"message_id": str(msg_id)})
             await self._apologise(conversations.conversation_id(inbound.channel, inbound.user_id),
-                                  {"channel": inbound.channel, "chat_id": inbound.chat_id, "text": inbound.text,
+                                  {"_id": msg_id, "channel": inbound.channel, "chat_id": inbound.chat_id,
+                                   "text": inbound.text,
                                    "language_hint": inbound.language_hint})
 
     async def _apologise(self, conv_id: str | None, doc: Mapping[str, Any]) -> None:
@@ -327,7 +319,9 @@ class Pipeline:
             lang = conv.language if conv is not None else language.choose(
                 text if isinstance(text, str) else "", current=None, locked=False,
                 hint=hint if isinstance(hint, str) else None)
-            await self.deliver(conv_id, channel, chat_id, [Reply(Texts(lang)("poison.apology"))], sender="bot")
+            # keyed on the conversation and the apology's text: two instances giving up at once queue it once
+            await self.outbox.add(self.outbox.entries(conv_id, channel, chat_id, [Reply(Texts(lang)("poison.apology"))],
+                                                      sender="bot", source=f"apology:{doc.get('_id')}"))
         except Exception:
             log.exception("apology not sent", extra={"conversation": conv_id})
 
@@ -339,6 +333,8 @@ class Pipeline:
 
     async def drain(self, timeout_s: float = 20.0) -> None:
         """Graceful shutdown: refuse new messages, let in-flight ones finish."""
+        if not self._closing:
+            self.store.detach()
         self._closing = True
         workers = list(self._workers.values())
         if workers:
@@ -347,13 +343,14 @@ class Pipeline:
                 task.cancel()
 
     async def idle(self, timeout_s: float = 30.0) -> None:
-        """Wait until every queued message has been processed (tests, benchmarks)."""
+        """Wait until every queued message has been processed and every reply sent (tests, benchmarks)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while self._workers:
             if loop.time() > deadline:
                 raise TimeoutError(f"{self.pending} messages still pending")
             await asyncio.wait(list(self._workers.values()), timeout=max(0.01, deadline - loop.time()))
+        await self.outbox.idle(timeout_s=max(0.1, deadline - loop.time()))
 
     @property
     def pending(self) -> int:

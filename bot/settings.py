@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
     retry_backoff_s: float = Field(30, gt=0)  # wait before its second attempt; doubled each time, at most an hour
 
+    # Outbox (bot/outbox/) and cross-instance work (bot/events.py, leases)
+    outbox_max_attempts: int = Field(5, ge=1)  # failed sends before an entry becomes a dead letter
+    outbox_lease_s: float = Field(60.0, gt=0)  # a crashed sender's entry is sent again after this
+    outbox_backoff_s: float = Field(1.0, gt=0)  # first retry after a failure; doubles each time (max 300 s)
+    outbox_poll_s: float = Field(1.0, gt=0)  # how often the sender looks for other instances' entries and retries
+    telegram_rate_per_s: float = Field(30.0, gt=0)  # Bot API limit for the whole bot (one chat: 1/s, bursts of 5)
+    conversation_lease_s: float = Field(30.0, gt=0)  # a crashed instance's chats are taken over after this
+    events_poll_s: float = Field(0.2, gt=0)  # live monitor / web chat across instances without a change stream
+
     # Complaints: an open ticket of the same category this close and this recent is offered as a duplicate
     duplicate_radius_m: float = Field(50, ge=0)
     duplicate_days: int = Field(30, ge=0)

@@ -415,7 +415,8 @@ class TourismHandler:
         lines = [t("tourism.hours_seasons")]
         for season in opening.seasons:
             start, end = (date(2000, int(v[:2]), int(v[3:])) for v in (season.start, season.end))
-            days = ", ".join(names[WEEKDAY_INDEX[d]] for d in season.days)
+            days = (t("tourism.hours_every_day") if len(set(season.days)) == len(WEEKDAYS)
+                    else ", ".join(names[WEEKDAY_INDEX[d]] for d in season.days))
             lines.append(t("tourism.hours_season", start=format_date(start, "d MMMM", locale=lang),
                            end=format_date(end, "d MMMM", locale=lang), days=days,
                            open=f"{season.open:%H:%M}", close=f"{season.close:%H:%M}"))

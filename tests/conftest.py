@@ -1,6 +1,7 @@
 """Shared test set-up. Each area keeps its fixtures in its own module under tests/fixtures/."""
 
 pytest_plugins = [
+    "tests.fixtures.store",
     "tests.fixtures.rasa",
     "tests.fixtures.service",
     "tests.fixtures.viber",

@@ -17,11 +17,11 @@ from bot.i18n import Texts
 from bot.models import Attachment, Entity, GeoPoint, Inbound, NluResult, Reply
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import open_store
 from handlers.base import KEEP, Conversation, FlowState, Turn
 from handlers.complaints import MAX_PHOTO_BYTES, create_handler, normalise_phone
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
+from tests.fixtures.store import open_test_store
 
 HARBOUR = GeoPoint(35.5197, 24.0180)
 KISSAMOS = GeoPoint(35.494, 23.654)
@@ -39,7 +39,7 @@ class RecordingOutbox:
 
 @pytest.fixture
 async def services() -> Services:
-    store = await open_store(None, f"complaints_{next(_ids)}")
+    store = await open_test_store(f"complaints_{next(_ids)}")
     return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 

@@ -279,6 +279,7 @@ async def test_status_change_notifies_the_resident_on_their_channel(service: Ser
     before = len(service.fake_telegram.sent(7008, "sendMessage"))
     await tickets.change_status(services, reference, "in_progress", actor="staff:nikos",
                                 note="Ο κτηνίατρος του δήμου είναι καθ' οδόν")
+    await service.idle()  # queued in the outbox, sent by its sender loop
     [note] = service.fake_telegram.sent(7008, "sendMessage")[before:]
     assert note.body["text"] == (
         EL("tickets.notify", ref=reference, category="Ζώα", status="Σε εξέλιξη") + "\n"
@@ -295,6 +296,7 @@ async def test_status_change_notifies_the_resident_on_their_channel(service: Ser
     await john.press(EN("complaints.submit"))
     reference = REF.search(john.text).group(0)  # type: ignore[union-attr]
     await tickets.change_status(services, reference, "resolved", actor="staff:nikos", note="Towed away")
+    await service.idle()
     last = fake_viber.calls_to("send_message")[-1]
     assert last.body["receiver"] == "john-notify=="
     assert last.body["text"] == (EN("tickets.notify", ref=reference, category="Parking", status="Resolved") + "\n"
@@ -318,6 +320,7 @@ async def test_duplicate_nearby_is_offered_and_can_be_followed(service: Service)
 
     before = len(service.fake_telegram.sent(7009, "sendMessage"))
     await tickets.change_status(services, other["reference"], "resolved", actor="staff:nikos")
+    await service.idle()
     [told] = service.fake_telegram.sent(7009, "sendMessage")[before:]
     assert other["reference"] in told.body["text"] and "Επιλύθηκε" in told.body["text"]
 

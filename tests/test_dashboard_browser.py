@@ -143,6 +143,7 @@ async def test_take_over_staff_reply_reaches_telegram_and_hand_back(page: Any, s
     await page.wait_for_selector(".flash.ok", timeout=TIMEOUT)
     calls = await staff_service.fake_telegram.wait_for(uid, count=before + 1, method="sendMessage")
     assert calls[-1].body["text"].startswith(reply)  # then the staff signature (conversation issue)
+    await staff_service.idle()  # the outbox marks it sent once the platform has answered
     stored = await staff_service.store.messages.find_one({"conversation_id": f"telegram:{uid}",
                                                           "text": calls[-1].body["text"]})
     assert stored["sender"] == "staff:operator" and stored["status"] == "sent"

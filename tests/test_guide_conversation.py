@@ -91,6 +91,12 @@ async def test_opening_hours_are_computed_for_the_asked_day(service: Service, te
     assert len(venues(calls)) == 1
 
 
+async def test_out_of_season_says_so_and_gives_the_season(service: Service) -> None:
+    said = texts_of(await ask(service, 7112, "Is Samaria gorge open tomorrow?", lang="en", calls=2))
+    assert "Samaria Gorge — Sunday 6 December" in said and EN("tourism.hours_out_of_season") in said
+    assert "1 May – 31 October: every day 07:00–16:00" in said
+
+
 async def test_a_closed_day_says_so_and_gives_the_season_s_days(service: Service) -> None:
     said = texts_of(await ask(service, 7102, "Is the archaeological museum open on Tuesday?", lang="en", calls=2))
     assert "Archaeological Museum of Chania — Tuesday 8 December" in said

@@ -7,15 +7,18 @@ from __future__ import annotations
 import html as html_lib
 import io
 import re
+import uuid
 from typing import Any
 
 import aiohttp
 import pytest
 from PIL import Image
 
+from bot.channels.webchat import COOKIE
 from bot.staff import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service, free_port
+from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message
 
 
 @pytest.fixture
@@ -178,7 +181,35 @@ def jpeg(width: int, height: int) -> bytes:
     return buf.getvalue()
 
 
-async def test_a_photo_is_resized_served_with_caching_and_sent_with_the_card(service: Service) -> None:
+async def viber_pictures(service: Service, fake_viber: FakeViberApi, payload: str) -> list[str]:
+    uid = "guide-viber-01=="
+    before = len(fake_viber.calls_to("send_message"))
+    body, headers = signed(message_callback(text_message(f"btn:{payload}"), user_id=uid, language="en"))
+    async with service.http.post(service.viber_url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+    await service.idle()
+    calls = [c for c in fake_viber.calls_to("send_message")[before:] if c.body.get("receiver") == uid]
+    return [c.body["media"] for c in calls if c.body["type"] == "picture"]
+
+
+async def webchat_images(service: Service, payload: str) -> list[str]:
+    async with service.http.get(f"{service.url}/chat") as page:
+        session = page.cookies[COOKIE].value
+    ws = await service.http.ws_connect(f"{service.url}/chat/ws",
+                                       headers={"Cookie": f"{COOKIE}={session}", "Origin": service.url})
+    try:
+        assert (await ws.receive_json(timeout=10))["type"] == "history"
+        await ws.send_json({"type": "button", "id": str(uuid.uuid4()), "payload": payload})
+        while True:
+            frame = await ws.receive_json(timeout=10)
+            if frame["type"] == "reply" and frame["reply"].get("image"):
+                return [frame["reply"]["image"]]
+    finally:
+        await ws.close()
+
+
+async def test_a_photo_is_resized_served_with_caching_and_sent_with_the_card(service: Service,
+                                                                             fake_viber: FakeViberApi) -> None:
     client = await staff(service, "eleni")
     await client.get("/staff/guide/elafonisi")
     form = aiohttp.FormData()
@@ -205,9 +236,12 @@ async def test_a_photo_is_resized_served_with_caching_and_sent_with_the_card(ser
     async with service.http.get(f"{service.url}/guide/photos/{'0' * 24}/card.jpg") as resp:
         assert resp.status == 404
 
+    card_url = f"https://bot.example.test/guide/photos/{photo_id}/card.jpg"
     calls = await press(service, 9104, "tour:info:elafonisi")
     [photo] = [c for c in calls if c.method == "sendPhoto"]
-    assert photo.body["photo"] == f"https://bot.example.test/guide/photos/{photo_id}/card.jpg"
+    assert photo.body["photo"] == card_url  # Telegram
+    assert await viber_pictures(service, fake_viber, "tour:info:elafonisi") == [card_url]  # Viber picture message
+    assert card_url in await webchat_images(service, "tour:info:elafonisi")  # web chat Reply.image
 
     async with client.session.post(f"{service.url}/staff/guide/elafonisi/photos/{photo_id}/remove",
                                    data={"csrf_token": client.csrf}, allow_redirects=False) as resp:

@@ -167,4 +167,5 @@ async def test_a_message_whose_processing_never_finishes_becomes_a_dead_letter(s
     assert await svc.runtime.pipeline.recover() == 0
     doc = await svc.store.messages.find_one({"_id": "telegram:uhang"})
     assert doc["status"] == "failed" and "never finished" in doc["last_error"]
+    await svc.idle()  # the apology leaves through the outbox
     assert len(svc.fake_telegram.sent(7373, "sendMessage")) == 1

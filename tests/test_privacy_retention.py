@@ -89,6 +89,20 @@ async def back_dated(services: Services) -> dict[str, Any]:
     expired = await downloads.create(store, "telegram:old", "export.json", b"{}")
     await downloads.create(store, "telegram:recent", "export.json", b"{}")
     await store.downloads.update_one({"_id": downloads._key(expired)}, {"$set": {"expires_at": now - DAY / 24}})
+    # the outbox keeps a sent entry a day (against a re-run of its turn), a dead letter as long as messages
+    await store.outbox.insert_many([
+        {"_id": "out:sent-old", "conversation_id": "telegram:old", "status": "sent", "created_at": now - 2 * DAY,
+         "expires_at": now - DAY},
+        {"_id": "out:sent-new", "conversation_id": "telegram:recent", "status": "sent", "created_at": now,
+         "expires_at": now + DAY},
+        {"_id": "out:dead-old", "conversation_id": "telegram:old", "status": "dead", "created_at": now - 400 * DAY},
+        {"_id": "out:dead-new", "conversation_id": "telegram:recent", "status": "dead", "created_at": now - DAY},
+        {"_id": "out:pending-old", "conversation_id": "telegram:recent", "status": "pending",
+         "created_at": now - 400 * DAY}])  # not final: never deleted
+    await store.events.insert_many([{"event": {"conversation_id": "telegram:old"}, "expires_at": now - DAY / 24},
+                                    {"event": {"conversation_id": "telegram:recent"}, "expires_at": now + DAY / 24}])
+    await store.leases.insert_many([{"_id": "conversation:telegram:old", "until": now - DAY},
+                                    {"_id": "conversation:telegram:recent", "until": now + DAY}])
     await store.audit.insert_many([{"at": now - 6 * 365 * DAY, "action": "ticket.view", "target": "x"},
                                    {"at": now - 4 * 365 * DAY, "action": "ticket.view", "target": "y"}])
     return refs
@@ -111,7 +125,9 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert counts == {("conversations", "inactive conversations"): 1, ("messages", "messages"): 3,
                       ("tickets", "ticket photos"): 2, ("tickets", "call-back phone numbers"): 1,
                       ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
-                      ("nlu_labels", "NLU labels"): 1}
+                      ("outbox", "sent outbox entries"): 1, ("outbox", "dead letters"): 1,
+                      ("events", "cross-instance events"): 1, ("leases", "expired leases"): 1,
+                      ("nlu_labels", "NLU labels"): 1, ("webchat_photos", "web chat photos"): 0}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts
@@ -129,6 +145,10 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
     assert by_ref[refs["assisted_closed"]]["citizen"] == {"name": "Μαρία Παπαδάκη"}  # the phone went at closing
     assert len(by_ref) == 5  # tickets stay countable
     assert [d["conversation_id"] for d in await db.downloads.find().to_list(None)] == ["telegram:recent"]
+    assert sorted(d["_id"] for d in await db.outbox.find().to_list(None)) == [
+        "out:dead-new", "out:pending-old", "out:sent-new"]
+    assert [d["event"]["conversation_id"] for d in await db.events.find().to_list(None)] == ["telegram:recent"]
+    assert [d["_id"] for d in await db.leases.find().to_list(None)] == ["conversation:telegram:recent"]
     audit = await db.audit.find({}, {"_id": 0}).sort("at").to_list(None)
     assert [a["target"] for a in audit[:-1]] == ["y"]
     assert audit[-1]["action"] == "privacy.retention" and audit[-1]["details"]["messages: messages"] == 3

@@ -9,15 +9,15 @@ import pytest
 from bot import staff
 from bot.models import utcnow
 from bot.services import Services
-from bot.store import open_store
 from tests.fixtures.dashboard import RecordingOutbox, dashboard_settings
+from tests.fixtures.store import open_test_store
 
 PASSWORD = "Καλημέρα-Χανιά-2026"  # Greek passwords work too
 
 
 @pytest.fixture
 async def store():
-    return await open_store(None, "staff_test")
+    return await open_test_store("staff_test")
 
 
 async def test_password_is_stored_as_an_argon2id_hash(store) -> None:
@@ -129,31 +129,53 @@ def test_create_staff_command_rejects_bad_arguments(capsys) -> None:
 
 
 def test_create_staff_command_creates_the_account(monkeypatch, capsys) -> None:
-    """With MONGODB_URI set: the store it opens (here the in-process stand-in, as no server runs in tests)
-    receives the account, the password coming from CHANIA_STAFF_PASSWORD, and the audit log records it."""
+    """The command opens the store of MONGODB_URI in its own event loop and creates the account (password from
+    CHANIA_STAFF_PASSWORD); a second client, in a second loop as a later command would be, finds it and the audit
+    entry. Against the server of MONGODB_URI when it is set (fresh database, dropped); otherwise two stand-in clients
+    sharing one in-process server (a client is never used across two loops: a real AsyncMongoClient refuses that)."""
     import asyncio
+    import os
+    import uuid
 
     import bot.store
 
+    real_uri = os.environ.get("MONGODB_URI")
+    db_name = f"staff_cli_{uuid.uuid4().hex[:10]}"
     monkeypatch.chdir("/tmp")
-    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1/")
+    monkeypatch.setenv("MONGODB_URI", real_uri or "mongodb://127.0.0.1:1/")
+    monkeypatch.setenv("MONGODB_DB", db_name)
     monkeypatch.setenv(staff.PASSWORD_ENV, PASSWORD)
-    opened = []
+    opened: list[str] = []
+    connect = bot.store.open_store
+    if real_uri is None:
+        from mongomock.store import ServerStore
+        from pymongo_async_mock import AsyncMongoMockClient
 
-    async def fake_open_store(uri, db_name, *, timeout_s=5.0):
-        s = await open_store(None, db_name)
-        s.close = lambda: asyncio.sleep(0)  # keep it readable after the command
-        opened.append((uri, s))
-        return s
+        server = ServerStore()
 
-    monkeypatch.setattr(bot.store, "open_store", fake_open_store)
+        async def connect(uri, name, *, timeout_s=5.0):  # type: ignore[no-redef]
+            client = AsyncMongoMockClient(tz_aware=True, _store=server)
+            s = bot.store.Store(client, client[name], demo=True)
+            await s.ensure_indexes()
+            return s
+
+    async def recording_open_store(uri, name, *, timeout_s=5.0):
+        opened.append(uri)
+        return await connect(uri, name, timeout_s=timeout_s)
+
+    monkeypatch.setattr(bot.store, "open_store", recording_open_store)
     assert staff.cli_create_staff("Admin", "admin", [], None) == 0
     assert "Created staff account 'admin'" in capsys.readouterr().out
-    uri, store = opened[0]
-    assert uri == "mongodb://127.0.0.1:1/"
+    assert opened == [real_uri or "mongodb://127.0.0.1:1/"]
 
     async def check():
-        assert (await staff.authenticate(store, "admin", PASSWORD)).status == "ok"
-        assert (await store.audit.find_one({"action": "staff.create"}))["target"] == "admin"
+        store = await connect(real_uri, db_name)
+        try:
+            assert (await staff.authenticate(store, "admin", PASSWORD)).status == "ok"
+            assert (await store.audit.find_one({"action": "staff.create"}))["target"] == "admin"
+        finally:
+            if real_uri:
+                await store.client.drop_database(db_name)
+            await store.close()
 
     asyncio.run(check())

@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pymongo import ReturnDocument
@@ -214,6 +215,89 @@ async def test_guide_catalogue_replace_upsert_delete_nin_and_version_counter(sto
     assert meta["version"] == 3 and meta["transport"] == {"hubs": []}
 
 
+# --- concurrency: the stand-in interleaves operations, so a race shows here as it would on a server ----------------
+
+async def test_a_read_then_write_counter_loses_updates(store: Store) -> None:
+    """The control for the atomic tests above and below: the same work done as a read and a separate write must
+    go wrong under ``gather``. If it did not, the stand-in would be hiding races (bot/store/standin.py)."""
+    await store.counters.insert_one({"_id": "racy", "seq": 0})
+
+    async def racy_next() -> int:
+        doc = await store.counters.find_one({"_id": "racy"})
+        await store.counters.update_one({"_id": "racy"}, {"$set": {"seq": doc["seq"] + 1}})
+        return doc["seq"] + 1
+
+    numbers = await asyncio.gather(*(racy_next() for _ in range(60)))
+    assert len(set(numbers)) < 60
+
+
+async def test_a_conversation_lease_has_one_holder_and_expires(store: Store) -> None:
+    from bot.store.leases import Leases
+
+    instances = [Leases(store.leases, f"instance-{n}", ttl_s=30) for n in range(6)]
+    taken = await asyncio.gather(*(lease.try_take("conversation:telegram:1") for lease in instances))
+    holders = [lease.holder for lease, got in zip(instances, taken, strict=True) if got is not None]
+    assert len(holders) == 1
+    winner = next(lease for lease in instances if lease.holder == holders[0])
+    assert (await winner.try_take("conversation:telegram:1")) is not None  # the holder may renew it
+    other = next(lease for lease in instances if lease.holder != holders[0])
+    assert await other.try_take("conversation:telegram:1") is None
+    await winner.release("conversation:telegram:1")
+    after = await other.try_take("conversation:telegram:1")
+    assert after is not None and after.previous == winner.holder  # the next holder learns who had it
+
+    crashed = Leases(store.leases, "crashed", ttl_s=0.05)
+    assert await crashed.try_take("conversation:viber:2") is not None  # then never released
+    assert await other.try_take("conversation:viber:2") is None
+    await asyncio.sleep(0.1)
+    assert (await other.try_take("conversation:viber:2")).previous == "crashed"
+
+
+async def test_held_leases_never_overlap(store: Store) -> None:
+    from bot.store.leases import Leases
+
+    inside: list[str] = []
+    overlaps = 0
+
+    async def work(lease: Leases) -> None:
+        nonlocal overlaps
+        for _ in range(5):
+            async with lease.hold("conversation:webchat:x", timeout_s=20):
+                inside.append(lease.holder)
+                overlaps += len(inside) > 1
+                await asyncio.sleep(0.002)
+                inside.remove(lease.holder)
+
+    await asyncio.gather(*(work(Leases(store.leases, f"i{n}", ttl_s=30, wait_s=0.001)) for n in range(4)))
+    assert overlaps == 0
+
+
+async def test_an_outbox_entry_is_claimed_by_one_sender(store: Store) -> None:
+    now = datetime.now(UTC)
+    await store.outbox.insert_one({"_id": "out:1", "status": "pending", "due_at": now - timedelta(seconds=1),
+                                   "attempts": 0})
+
+    async def claim(owner: str) -> Any:
+        return await store.outbox.find_one_and_update(
+            {"_id": "out:1", "$or": [{"status": "pending", "due_at": {"$lte": now}},
+                                     {"status": "sending", "lease_until": {"$lte": now}}]},
+            {"$set": {"status": "sending", "owner": owner, "lease_until": now + timedelta(seconds=60)},
+             "$inc": {"attempts": 1}}, return_document=ReturnDocument.AFTER)
+
+    claims = await asyncio.gather(*(claim(f"s{n}") for n in range(8)))
+    assert len([c for c in claims if c is not None]) == 1
+    assert (await store.outbox.find_one({"_id": "out:1"}))["attempts"] == 1
+
+
+async def test_insert_many_unordered_reports_the_duplicates_and_keeps_the_rest(store: Store) -> None:
+    """What Outbox.add relies on to make writing a turn's replies twice a no-op."""
+    from pymongo.errors import BulkWriteError
+
+    await store.outbox.insert_one({"_id": "out:a:0"})
+    with pytest.raises(BulkWriteError) as err:
+        await store.outbox.insert_many([{"_id": "out:a:0"}, {"_id": "out:a:1"}], ordered=False)
+    assert [(e["index"], e["code"]) for e in err.value.details["writeErrors"]] == [(0, 11000)]
+    assert await store.outbox.count_documents({}) == 2
 async def test_waiting_for_staff_null_matches_a_missing_field_and_ne_null_finds_the_queue(store: Store) -> None:
     """bot/handoff: ``{"waiting_since": None}`` sets the time once (also on documents older than the field);
     ``{"$ne": None}`` with a sort lists the queue; ``find_one_and_update`` returns the document before."""

@@ -16,7 +16,7 @@ from bot.geo import EARTH_RADIUS_M, haversine_m
 from bot.models import Attachment, GeoPoint, Reply
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import open_store
+from tests.fixtures.store import open_test_store
 
 HARBOUR = GeoPoint(35.5197, 24.0180)
 _db = count()
@@ -35,7 +35,7 @@ class RecordingOutbox:
 
 @pytest.fixture
 async def services() -> Services:
-    store = await open_store(None, f"tickets_{next(_db)}")
+    store = await open_test_store(f"tickets_{next(_db)}")
     return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 
@@ -96,6 +96,15 @@ async def test_concurrent_creations_get_unique_consecutive_references(services: 
     assert len(set(refs)) == 60
     assert sorted(int(r[-6:]) for r in refs) == list(range(1, 61))
     assert await services.store.tickets.count_documents({}) == 60
+
+
+async def test_references_start_again_at_one_in_a_new_year_of_athens(services: Services, monkeypatch) -> None:
+    """The counter is per year (``ticket-<year>``), and the year is Chania's: 31 Dec 22:30 UTC is already 2027."""
+    clock = iter([datetime(2026, 12, 31, 21, 0, tzinfo=UTC), datetime(2026, 12, 31, 21, 59, tzinfo=UTC),
+                  datetime(2026, 12, 31, 22, 30, tzinfo=UTC), datetime(2027, 1, 2, 8, 0, tzinfo=UTC)])
+    monkeypatch.setattr(tickets, "utcnow", lambda: next(clock))
+    refs = [(await new(services, description=f"#{i}"))["reference"] for i in range(4)]
+    assert refs == ["CHA-2026-000001", "CHA-2026-000002", "CHA-2027-000001", "CHA-2027-000002"]
 
 
 async def test_a_counter_behind_the_data_skips_taken_references(services: Services) -> None:

@@ -15,9 +15,9 @@ from bot.i18n import Texts
 from bot.models import Entity, GeoPoint, Inbound, NluResult, Pin, Reply, utcnow
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import open_store
 from handlers.base import KEEP, Conversation, FlowState, Handler, Outcome, Turn
 from handlers.tourism import AWAIT_LOCATION, TourismHandler, create_handler
+from tests.fixtures.store import open_test_store
 
 HARBOUR = GeoPoint(35.5175, 24.0180)  # on the quay of the Venetian harbour
 XYLOSKALO = GeoPoint(35.3080, 23.9184)  # the car park at the top of the Samaria gorge
@@ -34,7 +34,7 @@ class StubOutbox:
 
 @pytest.fixture
 async def services() -> Services:
-    store = await open_store(None, "tourism_test")
+    store = await open_test_store("tourism_test")
     return Services(settings=Settings(_env_file=None), store=store, outbox=StubOutbox())  # type: ignore[call-arg]
 
 

@@ -23,8 +23,9 @@ from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
 from bot.models import Button, Pin, Reply
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.fakes.intake import RecordingIntake
+from tests.fixtures.store import open_test_store
 
 
 class Chat:
@@ -67,7 +68,7 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) 
 @pytest_asyncio.fixture
 async def chat(aiohttp_client: Any) -> Chat:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    store = await open_store(None, "webchat_test")
+    store = await open_test_store("webchat_test")
     intake = RecordingIntake()
     adapter = WebChatAdapter(settings, intake, store)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -152,7 +153,7 @@ async def test_cross_origin_socket_is_refused(chat: Chat, origin: str | None) ->
 
 async def test_public_url_origin_is_accepted(aiohttp_client: Any) -> None:
     settings = Settings(_env_file=None, public_url="https://bot.chania.gr")  # type: ignore[call-arg]
-    adapter = WebChatAdapter(settings, RecordingIntake(), await open_store(None, "webchat_origin"))
+    adapter = WebChatAdapter(settings, RecordingIntake(), await open_test_store("webchat_origin"))
     app = web.Application()
     adapter.add_routes(app)
     client = await aiohttp_client(app)
@@ -196,14 +197,18 @@ async def test_message_is_accepted_under_a_derived_chat_id_and_acknowledged(
     assert inbound.message_id.endswith(":3f1c1e9a-0000-4000-8000-000000000001")
 
 
-async def test_resent_frame_is_accepted_once(chat: Chat,
-                                             session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+async def test_a_resent_frame_keeps_its_key_and_the_ack_says_what_the_pipeline_said(
+        chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
+    """De-duplication itself is the pipeline's (test_e2e_english_visitor_and_resent_frame, on the real service)."""
     _session, ws = session_ws
     frame = {"type": "message", "id": "a1b2c3d4-resend", "text": "den mazepsan ta skoupidia", "lang": "en-US"}
-    for expected in (False, True):
-        await ws.send_json(frame)
-        assert (await receive(ws, "ack"))["duplicate"] is expected
-    assert len(typed(chat.intake)) == 1
+    await ws.send_json(frame)
+    assert (await receive(ws, "ack"))["duplicate"] is False
+    chat.intake.duplicates.add(typed(chat.intake)[0].message_id)
+    await ws.send_json(frame)  # resent after a reconnect
+    assert (await receive(ws, "ack")) == {"type": "ack", "id": "a1b2c3d4-resend", "duplicate": True}
+    first, second = typed(chat.intake)
+    assert first.message_id == second.message_id and first.message_id.endswith(":a1b2c3d4-resend")
 
 
 async def test_button_and_location_frames(chat: Chat, session_ws: tuple[str, aiohttp.ClientWebSocketResponse]) -> None:
@@ -301,8 +306,17 @@ async def test_send_pushes_to_every_open_page_of_that_chat_only(chat: Chat) -> N
         await ws.close()
 
 
-async def test_send_with_no_open_page_does_not_fail(chat: Chat) -> None:
-    await chat.adapter.send(chat_id_for("x" * 43), [Reply("Ενημέρωση για την αναφορά σας")])
+async def test_send_with_no_open_page_reaches_no_other_visitor(chat: Chat,
+                                                               session_ws: tuple[str, aiohttp.ClientWebSocketResponse]
+                                                               ) -> None:
+    """Nobody has this chat open: the send succeeds (the reply waits in the history) and no other visitor's page
+    gets it; the same send to the open chat arrives."""
+    session, ws = session_ws
+    assert await chat.adapter.send(chat_id_for("x" * 43), [Reply("Ενημέρωση για την αναφορά σας")]) == []
+    with pytest.raises(TimeoutError):
+        await ws.receive_json(timeout=0.3)
+    await chat.adapter.send(chat_id_for(session), [Reply("Η βλάβη αποκαταστάθηκε.")])
+    assert (await receive(ws, "reply"))["reply"]["text"] == "Η βλάβη αποκαταστάθηκε."
 
 
 async def test_history_shows_stored_messages_in_order_with_button_labels(chat: Chat) -> None:
@@ -411,6 +425,7 @@ async def test_e2e_webchat_conversation_over_a_real_websocket(service: Service) 
 
     # a reply sent while no page is open (a staff message) waits in the history
     await service.runtime.pipeline.send_to(conv, [Reply("Η βλάβη αποκαταστάθηκε.")], sender="staff")
+    await service.idle()  # sent (to no open page) by the outbox
     ws = await _connect(service, session)
     history = (await receive(ws))["messages"]
     await ws.close()
@@ -504,6 +519,12 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
         old = page.locator(".buttons.inert button")  # the greeting's menu, from before the reload
         assert await old.count() == menu_buttons and await old.first.is_disabled()
         assert await page.locator(".buttons button:not([disabled])").count() == 0
+        # a photo from the file field goes to the server (POST /chat/upload) and is acknowledged
+        await page.set_input_files("#photo", files=[{"name": "pothole.jpg", "mimeType": "image/jpeg",
+                                                     "buffer": _jpeg((320, 240))}])
+        await page.wait_for_selector(f".msg.in:not(.pending):not(.failed):has-text('{EN('webchat.photo_sent')}')")
+        await service.idle()
+        assert await service.store.webchat_photos.count_documents({}) == 1
         await browser.close()
     assert problems == []
 
@@ -553,3 +574,93 @@ async def test_english_browser_gets_the_english_page(chat: Chat) -> None:
     assert '<html lang="en">' in page and Texts("en")("webchat.heading") in page
     assert 'href="/chat?lang=el"' in page and resp.headers["Vary"] == "Accept-Language"
     assert 'maxlength="2000"' in page
+
+
+def _jpeg(size: tuple[int, int] = (640, 480)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make: dropped by the re-encoding
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def _upload(service: Service, session: str, data: bytes, *, client_id: str = "up-00000001",
+                  origin: str | None = None, filename: str = "photo.jpg") -> aiohttp.ClientResponse:
+    form = aiohttp.FormData()
+    form.add_field("id", client_id)
+    form.add_field("lang", "en-GB")
+    form.add_field("photo", data, filename=filename, content_type="application/octet-stream")
+    async with service.http.post(f"{service.url}/chat/upload?lang=en", data=form,
+                                 headers={"Cookie": f"{COOKIE}={session}",
+                                          "Origin": origin or service.url}) as resp:
+        await resp.read()
+        return resp
+
+
+@pytest.mark.rasa
+async def test_e2e_photo_upload_reaches_the_report_and_is_served_without_exif(service: Service) -> None:
+    session, ws = await _open(service, accept_language="en")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    await ws.send_json({"type": "message", "id": "e2e-up-000001",
+                        "text": "The bins on Chalidon street are overflowing"})
+    await ws.send_json({"type": "message", "id": "e2e-up-000002", "text": "yes"})
+    await service.idle()
+    reply = (await receive(ws, "reply"))["reply"]
+    while reply["text"] != EN("complaints.ask_photo", max_mb=10):
+        reply = (await receive(ws, "reply"))["reply"]
+
+    resp = await _upload(service, session, _jpeg())
+    assert resp.status == 200
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("complaints.photo_added", count=1)
+    conv = await service.store.conversations.find_one({"_id": f"webchat:{chat_id_for(session)}"})
+    (photo,) = conv["flow"]["slots"]["photos"]
+    assert photo["url"].startswith("/chat/photos/") and photo["file_id"] is None
+    async with service.http.get(service.url + photo["url"]) as got:
+        body = await got.read()
+        assert got.status == 200 and got.headers["Content-Type"] == "image/jpeg"
+    assert body.startswith(b"\xff\xd8") and b"PhoneMaker" not in body  # re-encoded, no EXIF
+    async with service.http.get(service.url + "/chat/photos/not-a-token") as got:
+        assert got.status == 404
+    await ws.close()
+
+
+async def test_upload_checks_type_size_session_and_origin(service: Service) -> None:
+    session, ws = await _open(service)
+    await ws.close()
+    resp = await _upload(service, session, b"%PDF-1.7 not a photo", client_id="up-00000002")
+    assert resp.status == 415
+    big = _jpeg() + b"\0" * (10 * 1024 * 1024)
+    assert (await _upload(service, session, big, client_id="up-00000003")).status == 413
+    async with service.http.post(f"{service.url}/chat/upload", data=aiohttp.FormData({"id": "up-00000004"}),
+                                 headers={"Origin": service.url}) as resp:
+        assert resp.status == 403  # no chat session cookie
+    assert (await _upload(service, session, _jpeg(), client_id="up-00000005",
+                          origin="https://evil.example")).status == 403
+    assert (await _upload(service, session, _jpeg(), client_id="bad id!")).status == 400
+    assert await service.store.webchat_photos.count_documents({}) == 0  # nothing kept of a refused upload
+
+
+async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
+    from bot.models import utcnow
+    from bot.privacy.registry import DataSubject, collection
+    from bot.privacy.retention import run_retention
+    from bot.store import open_store
+
+    store = await open_store(None, "webchat_photos_retention")
+    settings = Settings(_env_file=None, retention_photos_days=30)  # type: ignore[call-arg]
+    now = utcnow()
+    await store.webchat_photos.insert_many([
+        {"_id": "old", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=31)},
+        {"_id": "new", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=29)},
+        {"_id": "other", "conversation_id": "webchat:b", "data": b"x", "created_at": now}])
+    outcomes = {(o.collection, o.rule): o.done for o in await run_retention(store, settings)}
+    assert outcomes[("webchat_photos", "web chat photos")] == 1
+    assert sorted([d["_id"] async for d in store.webchat_photos.find()]) == ["new", "other"]
+    entry = collection("webchat_photos")
+    found = entry.find(DataSubject(conversation_ids=frozenset({"webchat:a"})))
+    assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"

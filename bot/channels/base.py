@@ -11,7 +11,17 @@ from bot.models import Channel, Inbound, Reply
 
 
 class SendError(RuntimeError):
-    """The platform refused or did not answer a send (after the adapter's own timeout)."""
+    """The platform refused or did not answer a send (after the adapter's own timeout).
+
+    ``retry_after``: seconds the platform asked us to wait (Telegram's 429 ``retry_after``, Viber's rate limit);
+    ``permanent``: trying again cannot help (the person blocked the bot or unsubscribed, the chat does not exist,
+    the message is malformed): the outbox makes it a dead letter at once instead of retrying.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
 
 
 class Intake(Protocol):
@@ -33,5 +43,6 @@ class ChannelAdapter(Protocol):
     async def close(self) -> None:
         """Stop polling, close HTTP sessions."""
 
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Deliver replies in order to one chat. Raises :class:`SendError`."""
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
+        """Deliver replies in order to one chat; returns the platform's ids of the messages it made (none for the
+        web chat). Raises :class:`SendError`. Called by the outbox (``bot/outbox/``), never from a turn."""

@@ -12,6 +12,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -20,10 +21,11 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.base import Intake, SendError
 from bot.channels.payloads import TgUpdate
@@ -88,7 +90,7 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows, row = [], []
     for button in reply.buttons:
         if len(button.payload.encode()) > MAX_CALLBACK_DATA:
-            raise SendError(f"button payload over {MAX_CALLBACK_DATA} bytes: {button.payload[:20]!r}…")
+            raise SendError(f"button payload over {MAX_CALLBACK_DATA} bytes: {button.payload[:20]!r}…", permanent=True)
         row.append(InlineKeyboardButton(button.label, callback_data=button.payload))
         if len(row) == 2 or len(button.label) > 18:
             rows.append(row)
@@ -225,44 +227,58 @@ class TelegramAdapter:
                 offset = update.update_id + 1
 
     # ------------------------------------------------------------------ sending
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         if self.bot is None:
             raise SendError("the Telegram channel is not configured")
+        ids: list[str] = []
         try:
             for reply in replies:
-                await self._send_one(int(chat_id), reply)
+                ids += await self._send_one(int(chat_id), reply)
+        except RetryAfter as exc:  # 429 flood control: Telegram says how long to wait
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise SendError(f"RetryAfter: {seconds:g} s", retry_after=seconds) from exc
+        except (Forbidden, BadRequest) as exc:  # blocked by the person, chat not found, malformed: never succeeds
+            raise SendError(f"{type(exc).__name__}: {exc}", permanent=True) from exc
         except TelegramError as exc:
             raise SendError(f"{type(exc).__name__}: {exc}") from exc
+        return ids
 
-    async def _send_one(self, chat_id: int, reply: Reply) -> None:
+    async def _send_one(self, chat_id: int, reply: Reply) -> list[str]:
         assert self.bot is not None
         inline = _inline_keyboard(reply)
         request = _request_keyboard(reply)
         text = reply.text[:MAX_TEXT]
+        sent = []
         if text:
-            await self.bot.send_message(chat_id, text, reply_markup=request or inline,
-                                        link_preview_options=None)
+            sent.append(await self.bot.send_message(chat_id, text, reply_markup=request or inline,
+                                                    link_preview_options=None))
             if request is not None and inline is not None:
-                await self.bot.send_message(chat_id, Texts("el")("system.choose_button"), reply_markup=inline)
+                sent.append(await self.bot.send_message(chat_id, Texts("el")("system.choose_button"),
+                                                        reply_markup=inline))
         if reply.location is not None:
             pin = reply.location
-            await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
-                                      address=(pin.address or f"{pin.lat:.5f}, {pin.lon:.5f}")[:256])
+            sent.append(await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
+                                                  address=(pin.address or f"{pin.lat:.5f}, {pin.lon:.5f}")[:256]))
         if reply.image:
-            await self.bot.send_photo(chat_id, photo=reply.image)
+            sent.append(await self.bot.send_photo(chat_id, photo=reply.image))
         if reply.document is not None:
-            await self._send_document(chat_id, reply)
+            document = await self._send_document(chat_id, reply)
+            if document is not None:
+                sent.append(document)
+        return [str(m.message_id) for m in sent]
 
-    async def _send_document(self, chat_id: int, reply: Reply) -> None:
+    async def _send_document(self, chat_id: int, reply: Reply) -> Message | None:
         """Upload the file (sendDocument); its one-time link is consumed once Telegram has it."""
         assert self.bot is not None and reply.document is not None
         token = reply.document.token
         found = await downloads.peek(self.store, token) if self.store is not None and token else None
         if found is None:
             log.warning("document no longer available", extra={"chat_id": chat_id})
-            return
-        await self.bot.send_document(chat_id, document=found.content, filename=found.name)
+            return None
+        message = await self.bot.send_document(chat_id, document=found.content, filename=found.name)
         await downloads.take(self.store, token)  # type: ignore[arg-type]
+        return message
 
     async def _answer_callback(self, query_id: str) -> None:
         assert self.bot is not None

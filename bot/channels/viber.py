@@ -59,6 +59,10 @@ SIGNATURE_HEADER = "X-Viber-Content-Signature"
 AUTH_HEADER = "X-Viber-Auth-Token"
 BUTTON_PREFIX = "btn:"
 # Viber always sends "message" and "webhook"; these are the optional callbacks we subscribe to.
+# Viber REST API status codes after which a retry cannot succeed: badData, missingData, receiverNotRegistered,
+# receiverNotSubscribed, receiverNoSuitableDevice, apiVersionNotSupported, incompatibleWithVersion. Others
+# (12 tooManyRequests, account or webhook problems the municipality can fix) are retried with backoff.
+PERMANENT_STATUSES = frozenset({3, 4, 5, 6, 11, 13, 14})
 EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
 ACK_ONLY_EVENTS = frozenset({"delivered", "seen", "failed", "webhook"})
 PICKER_MIN_API_VERSION = 3  # location-picker and share-phone buttons
@@ -276,15 +280,19 @@ class ViberAdapter:
             log.warning("viber resubscribe not recorded", extra={"error": str(exc)})
 
     # ------------------------------------------------------------------ outbound
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         if not self.enabled:
             raise SendError("the Viber channel is not configured")
         if await self._is_unsubscribed(chat_id):
-            raise SendError("the Viber user has unsubscribed")
+            raise SendError("the Viber user has unsubscribed", permanent=True)
+        tokens: list[str] = []
         for reply in replies:
             for message in self.render(reply):
                 payload = message.to_dict() | {"receiver": chat_id, "sender": self._sender()}
-                await self._call("send_message", payload)
+                answer = await self._call("send_message", payload)
+                if answer.get("message_token") is not None:
+                    tokens.append(str(answer["message_token"]))
+        return tokens
 
     async def _is_unsubscribed(self, chat_id: str) -> bool:
         if self.store is None:
@@ -366,7 +374,9 @@ class ViberAdapter:
             async with self.http.post(url, json=payload, headers={AUTH_HEADER: self._token},
                                       timeout=self.timeout) as resp:
                 if resp.status != 200:
-                    raise SendError(f"viber {method}: HTTP {resp.status}")
+                    wait = resp.headers.get("Retry-After", "")
+                    raise SendError(f"viber {method}: HTTP {resp.status}",
+                                    retry_after=float(wait) if wait.isdigit() else None)
                 answer = await resp.json(content_type=None)
         except TimeoutError as exc:
             raise SendError(f"viber {method}: timed out") from exc
@@ -375,5 +385,6 @@ class ViberAdapter:
         if not isinstance(answer, dict) or answer.get("status") != 0:
             status = answer.get("status") if isinstance(answer, dict) else None
             message = answer.get("status_message") if isinstance(answer, dict) else None
-            raise SendError(f"viber {method}: status {status} ({message})")
+            raise SendError(f"viber {method}: status {status} ({message})",
+                            permanent=status in PERMANENT_STATUSES)
         return answer

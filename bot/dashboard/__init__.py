@@ -53,6 +53,7 @@ from bot.dashboard.views import (
     monitor,
     nlu_models,
     nlu_review,
+    outbox,
     privacy,
     public_status,
     publication,
@@ -142,6 +143,8 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/admin/centres/{centre_id}", centres.centre_update)
 
     r.add_get("/stats", stats.stats_page)
+    r.add_get("/outbox", outbox.dead_letters)
+    r.add_post("/outbox/{entry_id}/retry", outbox.retry)
 
     alerts.add_routes(r)
     guide.add_routes(r)

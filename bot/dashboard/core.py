@@ -126,6 +126,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("tickets", "nav.tickets", f"{PREFIX}/tickets"),
     ("intake", "nav.intake", f"{PREFIX}/intake"),
     ("stats", "nav.stats", f"{PREFIX}/stats"),
+    ("monitor", "nav.outbox", f"{PREFIX}/outbox"),
     ("alerts", "nav.alerts", f"{PREFIX}/alerts"),
     ("guide", "nav.guide", f"{PREFIX}/guide"),
     ("manage_staff", "nav.staff", f"{PREFIX}/admin/staff"),

@@ -90,6 +90,14 @@ def _downloads(s: DataSubject) -> Filter:
     return {"conversation_id": _in(s.conversation_ids)}
 
 
+def _leases(s: DataSubject) -> Filter:
+    return {"_id": _in(frozenset(f"conversation:{c}" for c in s.conversation_ids))}
+
+
+def _events(s: DataSubject) -> Filter:
+    return {"event.conversation_id": _in(s.conversation_ids)}
+
+
 def _audit(s: DataSubject) -> Filter:
     return {"target": _in(s.conversation_ids | s.references)}
 
@@ -154,11 +162,43 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         # the bot deletes it (bot/alerts/broadcast.py)
     ),
     PersonalDataCollection(
+        name="webchat_photos",
+        holds="photos sent from the web chat page (re-encoded, no EXIF), by conversation (bot/channels/webchat.py)",
+        find=_messages,
+        erase="delete",
+        retention=(RetentionRule("web chat photos", "retention_photos_days", "created_at", "delete"),),
+    ),
+    PersonalDataCollection(
         name="downloads",
         holds="a person's data export behind a one-time link, for an hour at most",
         find=_downloads,
         erase="delete",
         retention=(RetentionRule("expired export links", None, "expires_at", "delete"),),
+    ),
+    PersonalDataCollection(
+        name="outbox",
+        holds="outbound messages until sent (chat id, the reply's text and buttons, platform message ids, the last "
+              "delivery error); dead letters until staff retry them (bot/outbox/)",
+        find=_messages,
+        erase="delete",
+        retention=(RetentionRule("sent outbox entries", None, "expires_at", "delete"),
+                   RetentionRule("dead letters", "retention_messages_days", "created_at", "delete",
+                                 due={"status": "dead"})),
+    ),
+    PersonalDataCollection(
+        name="events",
+        holds="live-monitor and web-chat notifications between instances (message texts), minutes old at most "
+              "(bot/events.py)",
+        find=_events,
+        erase="delete",
+        retention=(RetentionRule("cross-instance events", None, "expires_at", "delete"),),
+    ),
+    PersonalDataCollection(
+        name="leases",
+        holds="which instance processes a conversation now: the conversation id and a time (bot/store/leases.py)",
+        find=_leases,
+        erase="delete",
+        retention=(RetentionRule("expired leases", None, "until", "delete"),),
     ),
     PersonalDataCollection(
         name="nlu_labels",

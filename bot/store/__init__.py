@@ -43,6 +43,7 @@ class Store:
         self.messages = db["messages"]
         self.counters = db["counters"]
         self.tickets = db["tickets"]
+        self.webchat_photos = db["webchat_photos"]  # photos sent from the web chat page (bot/channels/webchat.py)
         self.geocodes = db["geocodes"]  # cached geocoder answers by normalised query (bot/tickets/geocoding.py)
         self.staff = db["staff"]
         self.audit = db["audit"]
@@ -50,6 +51,23 @@ class Store:
         self.sights = db["sights"]  # the guide's catalogue (bot/guide/sights.py)
         self.sight_photos = db["sight_photos"]  # its photos, resized (bot/guide/photos.py)
         self.nlu_labels = db["nlu_labels"]  # labelled messages for the NLU (bot/rasa/labels.py)
+        self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
+        self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
+        self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)
+        self._local_instances = 0
+
+    def attach(self) -> None:
+        """An instance (a pipeline) of this process works on this store (see :attr:`shared`)."""
+        self._local_instances += 1
+
+    def detach(self) -> None:
+        self._local_instances = max(0, self._local_instances - 1)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other instances may work on the same data: always on a server; with the in-process stand-in
+        only when several instances of this process share it (the multi-instance tests)."""
+        return not self.demo or self._local_instances > 1
 
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(
@@ -63,6 +81,10 @@ class Store:
                                         name="by_category_status")
         await self.staff.create_index([("username", ASCENDING)], unique=True, name="username")
         await self.audit.create_index([("at", DESCENDING)], name="recent")
+        await self.outbox.create_index([("status", ASCENDING), ("order", ASCENDING)], name="live")
+        await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
+                                        ("order", ASCENDING)], name="by_chat")
+        await self.events.create_index([("at", ASCENDING)], name="recent")
         await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
         await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
 
@@ -101,6 +123,7 @@ async def open_store(uri: str | None, db_name: str, *, timeout_s: float = 5.0) -
         from bot.store import standin
 
         standin.install_id_lookup()
+        standin.install_yielding()
         client = AsyncMongoMockClient(tz_aware=True)
         store = Store(client, client[db_name], demo=True)
     await store.ensure_indexes()

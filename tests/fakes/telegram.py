@@ -1,7 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1: answers like the real one and records every call.
 
 Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands out updates queued with
-``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500.
+``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500;
+``fail_next(n, status=429, retry_after=2)`` answers flood control as the Bot API does, ``status=403`` "bot was
+blocked by the user". ``delay_s`` holds every send that long before recording and answering it.
 """
 
 from __future__ import annotations
@@ -41,8 +43,12 @@ class Call:
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.refused: list[Call] = []  # sends answered with an error (fail_next)
         self.updates: list[dict[str, Any]] = []
         self._fail = 0
+        self._fail_status = 500
+        self._retry_after: int | None = None
+        self.delay_s = 0.0
         self._mid = itertools.count(1000)
         self._changed = asyncio.Condition()
         self.runner: web.AppRunner | None = None
@@ -65,11 +71,13 @@ class FakeBotApi:
 
     def reset(self) -> None:
         self.calls.clear()
+        self.refused.clear()
         self.updates.clear()
         self._fail = 0
+        self.delay_s = 0.0
 
-    def fail_next(self, n: int) -> None:
-        self._fail = n
+    def fail_next(self, n: int, *, status: int = 500, retry_after: int | None = None) -> None:
+        self._fail, self._fail_status, self._retry_after = n, status, retry_after
 
     def queue_update(self, update: dict[str, Any]) -> None:
         self.updates.append(update)
@@ -100,10 +108,21 @@ class FakeBotApi:
             body = dict(await request.post())
         files = {k: (v.filename, v.file.read()) for k, v in body.items() if isinstance(v, web.FileField)}
         body = {k: (v if not isinstance(v, web.FileField) else "<file>") for k, v in body.items()}
-        if method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation") and self._fail > 0:
+        sending = method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation")
+        if sending and self.delay_s:
+            await asyncio.sleep(self.delay_s)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the sender went away (crashed) first: as if it never arrived
+        if sending and self._fail > 0:
             self._fail -= 1
-            return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
-                                     status=500)
+            self.refused.append(Call(method, body, request.match_info["token"]))
+            status = self._fail_status
+            answer: dict[str, Any] = {"ok": False, "error_code": status, "description": {
+                429: f"Too Many Requests: retry after {self._retry_after}",
+                403: "Forbidden: bot was blocked by the user"}.get(status, "Internal Server Error")}
+            if status == 429:
+                answer["parameters"] = {"retry_after": self._retry_after}
+            return web.json_response(answer, status=status)
         self.calls.append(Call(method, body, request.match_info["token"], files=files))
         async with self._changed:
             self._changed.notify_all()
