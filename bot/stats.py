@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.models import as_utc
-from bot.store import Store
+from bot.store import Store, shapes
 from bot.tickets import LOCAL_TZ, OPEN_STATUSES
 
 MAX_WEEKS = 52
@@ -86,7 +86,10 @@ async def ticket_stats(store: Store, *, weeks: int = 12, now: datetime | None = 
     durations: dict[str, list[float]] = defaultdict(list)
 
     cursor = store.tickets.find({"created_at": {"$gte": since}}, {"category": 1, "created_at": 1})
-    async for doc in cursor:
+    async for stored in cursor:
+        doc = shapes.ticket(stored)
+        if doc["created_at"] is None or doc["category"] is None:
+            continue  # a malformed stored ticket: not counted rather than a broken page
         i = _week_index(starts, doc["created_at"])
         if i is not None:
             per_category[doc["category"]][i] += 1
@@ -94,9 +97,10 @@ async def ticket_stats(store: Store, *, weeks: int = 12, now: datetime | None = 
 
     cursor = store.tickets.find({"status": "resolved", "updated_at": {"$gte": since}},
                                 {"department": 1, "created_at": 1, "history": 1})
-    async for doc in cursor:
-        resolved_at = [as_utc(h["at"]) for h in doc.get("history") or () if h.get("status") == "resolved"]
-        if not resolved_at:
+    async for stored in cursor:
+        doc = shapes.ticket(stored)
+        resolved_at = [as_utc(h["at"]) for h in doc["history"] if h.get("status") == "resolved" and h.get("at")]
+        if not resolved_at or doc["created_at"] is None:
             continue
         at = max(resolved_at)
         i = _week_index(starts, at)
@@ -137,7 +141,10 @@ async def message_stats(store: Store, *, weeks: int = 12, low_confidence: float 
     cursor = store.messages.find({"created_at": {"$gte": since}},
                                  {"conversation_id": 1, "channel": 1, "direction": 1, "created_at": 1,
                                   "nlu.intent.confidence": 1})
-    async for doc in cursor:
+    async for stored in cursor:
+        doc = shapes.message(stored)
+        if doc["created_at"] is None:
+            continue
         conv_id = doc.get("conversation_id") or ""
         direction = doc.get("direction") or "in"
         per_conversation[conv_id][direction] += 1
@@ -158,7 +165,7 @@ async def message_stats(store: Store, *, weeks: int = 12, low_confidence: float 
     ids = list(per_conversation)
     for chunk in range(0, len(ids), 1000):
         async for conv in store.conversations.find({"_id": {"$in": ids[chunk:chunk + 1000]}}, {"language": 1}):
-            languages[conv["_id"]] = conv.get("language") or "—"
+            languages[conv["_id"]] = shapes.conversation(conv).get("language") or "—"
     table: dict[tuple[str, str], dict[str, int]] = {}
     for conv_id, counts in per_conversation.items():
         key = (channel_of[conv_id], languages.get(conv_id, "—"))

@@ -21,7 +21,8 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.webchat import COOKIE, WELCOME_ID
+from bot.channels.webchat import COOKIE, WELCOME_ID, chat_id_for
+from bot.models import utcnow
 from bot.settings import Settings
 from bot.store import open_store
 from tests.fakes.telegram import FakeBotApi
@@ -218,6 +219,29 @@ async def test_repeated_conversation_started_welcomes_once(svc: Service) -> None
         assert resp.status == 200
     await svc.idle()
     assert await started() == {}  # she has talked to the bot: no second welcome
+
+
+async def test_webchat_history_survives_broken_stored_messages(svc: Service) -> None:
+    async with svc.http.get(f"{svc.url}/chat") as page:
+        session = page.cookies[COOKIE].value
+    cid, now = f"webchat:{chat_id_for(session)}", utcnow()
+    broken = [{"text": 5}, {"buttons": [1, {"label": None}]}, {"location": {"lat": "x"}}, {"document": {"name": 1}},
+              "x", [1], {"text": "Καλημέρα", "buttons": [{"label": "Ναι", "payload": "yes"}]}]
+    await svc.store.messages.insert_many(
+        [{"_id": f"out:broken{i}", "conversation_id": cid, "direction": "out", "created_at": now, "reply": r}
+         for i, r in enumerate(broken)]
+        + [{"_id": f"webchat:{cid}:in", "conversation_id": cid, "direction": "in", "text": {"a": 1}, "location": "x",
+            "button": ["x"], "created_at": now}])
+    ws = await svc.http.ws_connect(f"{svc.url}/chat/ws", headers={"Cookie": f"{COOKIE}={session}",
+                                                                   "Origin": svc.url})
+    history = await ws.receive_json(timeout=5)
+    assert history["type"] == "history"
+    assert "Καλημέρα" in [m["reply"]["text"] for m in history["messages"] if m["direction"] == "out"]
+    await ws.send_str('{"type": "message", "id": "after-broken-1", "text": "Γεια σας"}')
+    while (answer := await ws.receive_json(timeout=10))["type"] not in ("ack", "error"):
+        pass
+    assert answer["type"] == "ack"
+    await ws.close()
 
 
 # ---------------------------------------------------------------------- property-based runs

@@ -127,7 +127,7 @@ async def test_retention_removes_exactly_what_is_due_and_a_second_run_nothing(se
                       ("downloads", "expired export links"): 1, ("audit", "audit entries"): 1,
                       ("outbox", "sent outbox entries"): 1, ("outbox", "dead letters"): 1,
                       ("events", "cross-instance events"): 1, ("leases", "expired leases"): 1,
-                      ("nlu_labels", "NLU labels"): 1}
+                      ("nlu_labels", "NLU labels"): 1, ("webchat_photos", "web chat photos"): 0}
 
     first = await run_retention(services.store, services.settings)
     assert {(o.collection, o.rule): o.done for o in first} == counts

@@ -519,6 +519,12 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
         old = page.locator(".buttons.inert button")  # the greeting's menu, from before the reload
         assert await old.count() == menu_buttons and await old.first.is_disabled()
         assert await page.locator(".buttons button:not([disabled])").count() == 0
+        # a photo from the file field goes to the server (POST /chat/upload) and is acknowledged
+        await page.set_input_files("#photo", files=[{"name": "pothole.jpg", "mimeType": "image/jpeg",
+                                                     "buffer": _jpeg((320, 240))}])
+        await page.wait_for_selector(f".msg.in:not(.pending):not(.failed):has-text('{EN('webchat.photo_sent')}')")
+        await service.idle()
+        assert await service.store.webchat_photos.count_documents({}) == 1
         await browser.close()
     assert problems == []
 
@@ -568,3 +574,93 @@ async def test_english_browser_gets_the_english_page(chat: Chat) -> None:
     assert '<html lang="en">' in page and Texts("en")("webchat.heading") in page
     assert 'href="/chat?lang=el"' in page and resp.headers["Vary"] == "Accept-Language"
     assert 'maxlength="2000"' in page
+
+
+def _jpeg(size: tuple[int, int] = (640, 480)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make: dropped by the re-encoding
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def _upload(service: Service, session: str, data: bytes, *, client_id: str = "up-00000001",
+                  origin: str | None = None, filename: str = "photo.jpg") -> aiohttp.ClientResponse:
+    form = aiohttp.FormData()
+    form.add_field("id", client_id)
+    form.add_field("lang", "en-GB")
+    form.add_field("photo", data, filename=filename, content_type="application/octet-stream")
+    async with service.http.post(f"{service.url}/chat/upload?lang=en", data=form,
+                                 headers={"Cookie": f"{COOKIE}={session}",
+                                          "Origin": origin or service.url}) as resp:
+        await resp.read()
+        return resp
+
+
+@pytest.mark.rasa
+async def test_e2e_photo_upload_reaches_the_report_and_is_served_without_exif(service: Service) -> None:
+    session, ws = await _open(service, accept_language="en")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    await ws.send_json({"type": "message", "id": "e2e-up-000001",
+                        "text": "The bins on Chalidon street are overflowing"})
+    await ws.send_json({"type": "message", "id": "e2e-up-000002", "text": "yes"})
+    await service.idle()
+    reply = (await receive(ws, "reply"))["reply"]
+    while reply["text"] != EN("complaints.ask_photo", max_mb=10):
+        reply = (await receive(ws, "reply"))["reply"]
+
+    resp = await _upload(service, session, _jpeg())
+    assert resp.status == 200
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("complaints.photo_added", count=1)
+    conv = await service.store.conversations.find_one({"_id": f"webchat:{chat_id_for(session)}"})
+    (photo,) = conv["flow"]["slots"]["photos"]
+    assert photo["url"].startswith("/chat/photos/") and photo["file_id"] is None
+    async with service.http.get(service.url + photo["url"]) as got:
+        body = await got.read()
+        assert got.status == 200 and got.headers["Content-Type"] == "image/jpeg"
+    assert body.startswith(b"\xff\xd8") and b"PhoneMaker" not in body  # re-encoded, no EXIF
+    async with service.http.get(service.url + "/chat/photos/not-a-token") as got:
+        assert got.status == 404
+    await ws.close()
+
+
+async def test_upload_checks_type_size_session_and_origin(service: Service) -> None:
+    session, ws = await _open(service)
+    await ws.close()
+    resp = await _upload(service, session, b"%PDF-1.7 not a photo", client_id="up-00000002")
+    assert resp.status == 415
+    big = _jpeg() + b"\0" * (10 * 1024 * 1024)
+    assert (await _upload(service, session, big, client_id="up-00000003")).status == 413
+    async with service.http.post(f"{service.url}/chat/upload", data=aiohttp.FormData({"id": "up-00000004"}),
+                                 headers={"Origin": service.url}) as resp:
+        assert resp.status == 403  # no chat session cookie
+    assert (await _upload(service, session, _jpeg(), client_id="up-00000005",
+                          origin="https://evil.example")).status == 403
+    assert (await _upload(service, session, _jpeg(), client_id="bad id!")).status == 400
+    assert await service.store.webchat_photos.count_documents({}) == 0  # nothing kept of a refused upload
+
+
+async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
+    from bot.models import utcnow
+    from bot.privacy.registry import DataSubject, collection
+    from bot.privacy.retention import run_retention
+    from bot.store import open_store
+
+    store = await open_store(None, "webchat_photos_retention")
+    settings = Settings(_env_file=None, retention_photos_days=30)  # type: ignore[call-arg]
+    now = utcnow()
+    await store.webchat_photos.insert_many([
+        {"_id": "old", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=31)},
+        {"_id": "new", "conversation_id": "webchat:a", "data": b"x", "created_at": now - timedelta(days=29)},
+        {"_id": "other", "conversation_id": "webchat:b", "data": b"x", "created_at": now}])
+    outcomes = {(o.collection, o.rule): o.done for o in await run_retention(store, settings)}
+    assert outcomes[("webchat_photos", "web chat photos")] == 1
+    assert sorted([d["_id"] async for d in store.webchat_photos.find()]) == ["new", "other"]
+    entry = collection("webchat_photos")
+    found = entry.find(DataSubject(conversation_ids=frozenset({"webchat:a"})))
+    assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"

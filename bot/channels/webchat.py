@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from aiohttp import BodyPartReader as aiohttp_BodyPartReader
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import TypeAdapter
 from pymongo.errors import PyMongoError
@@ -47,11 +48,13 @@ from pymongo.errors import PyMongoError
 from bot.channels.base import Intake
 from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
+from bot.dashboard.photos import MAX_BYTES as MAX_PHOTO_BYTES
+from bot.dashboard.photos import BadUpload, image_type, prepare_upload
 from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
-from bot.models import GeoPoint, Inbound, Language, Reply
+from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
+from bot.store import Store, StoreUnavailable, shapes
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,10 @@ _TEXT_KEYS = ("title", "heading", "intro", "privacy", "privacy_link", "log_label
               "use_location", "location_sent", "location_unavailable", "open_map", "image_alt", "you", "bot", "staff",
               "connecting", "connected", "offline", "pending", "error_too_long", "error_unavailable",
               "error_slow_down", "error_invalid", "switch_label", "switch_to", "noscript", "phone_label",
-              "phone_send", "cut_for_length", "old_buttons")
+              "phone_send", "cut_for_length", "old_buttons", "photo_button", "photo_sent", "photo_drop",
+              "error_photo_too_big", "error_photo_type")
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+PHOTO_URL = "/chat/photos/{token}"
 WELCOME_ID = "welcome"  # the client id of the /start a first visit sends: once per chat (de-duplicated)
 
 
@@ -172,6 +178,8 @@ class WebChatAdapter:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/chat", self.page)
         app.router.add_get("/chat/ws", self.websocket)
+        app.router.add_post("/chat/upload", self.upload)
+        app.router.add_get("/chat/photos/{token}", self.photo)
         app.router.add_static("/chat/static/", STATIC, append_version=False)
         app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
 
@@ -246,6 +254,75 @@ class WebChatAdapter:
         if parts.netloc.lower() == request.host.lower():
             return True
         return self._public_origin is not None and f"{parts.scheme}://{parts.netloc}".lower() == self._public_origin
+
+    # ------------------------------------------------------------------ photos
+    async def upload(self, request: web.Request) -> web.Response:
+        """``POST /chat/upload`` (multipart: ``id``, ``lang``, ``photo``): a photo from the page. Checked here, not
+        in the browser: at most 10 MB, a JPEG, PNG, GIF or WebP by its first bytes, re-encoded without EXIF
+        (``bot.dashboard.photos.prepare_upload``). Kept in ``webchat_photos`` and passed on as a photo attachment
+        whose URL this service serves, as a Telegram photo is (the staff see it on the ticket)."""
+        page_lang: Language = "en" if request.query.get("lang") == "en" else "el"
+        texts = Texts(page_lang)
+        session = request.cookies.get(COOKIE, "")
+        if not SESSION_RE.match(session) or not self._origin_ok(request):
+            return web.json_response({"error": "no chat session or cross-origin upload"}, status=403)
+        chat_id = chat_id_for(session)
+        fields: dict[str, str] = {}
+        data = b""
+        try:
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, aiohttp_BodyPartReader):
+                    continue
+                if part.name == "photo":
+                    data = await part.read_chunk(MAX_PHOTO_BYTES + 1)
+                    while len(data) <= MAX_PHOTO_BYTES and (chunk := await part.read_chunk()):
+                        data += chunk
+                    if len(data) > MAX_PHOTO_BYTES:
+                        return self._upload_error(texts, fields.get("id"), "photo_too_big", 413)
+                elif part.name in ("id", "lang"):
+                    fields[part.name] = (await part.text())[:64]
+        except (ValueError, AssertionError, KeyError):
+            return self._upload_error(texts, fields.get("id"), "invalid", 400)
+        client_id = fields.get("id", "")
+        if not CLIENT_ID_RE.match(client_id):
+            return self._upload_error(texts, None, "invalid", 400)
+        if not data or image_type(data) is None:
+            return self._upload_error(texts, client_id, "photo_type", 415)
+        try:
+            photo = await asyncio.to_thread(prepare_upload, data)
+        except BadUpload:
+            return self._upload_error(texts, client_id, "photo_type", 415)
+        token = secrets.token_urlsafe(24)
+        try:
+            await self.store.webchat_photos.insert_one({
+                "_id": token, "conversation_id": f"webchat:{chat_id}", "data": photo["data"],
+                "content_type": photo["content_type"], "size": photo["size"], "created_at": utcnow()})
+        except PyMongoError:
+            return self._upload_error(texts, client_id, "unavailable", 503)
+        hint = fields.get("lang") if LANG_RE.match(fields.get("lang") or "") else None
+        inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, message_id=f"{chat_id}:{client_id}",
+                          attachments=(Attachment(kind="photo", url=PHOTO_URL.format(token=token),
+                                                  size=photo["size"]),), language_hint=hint)
+        try:
+            accepted = await self.intake.accept(inbound)
+        except StoreUnavailable:
+            return self._upload_error(texts, client_id, "unavailable", 503)
+        return web.json_response({"type": "ack", "id": client_id, "duplicate": not accepted})
+
+    @staticmethod
+    def _upload_error(texts: Texts, client_id: str | None, code: str, status: int) -> web.Response:
+        return web.json_response({"type": "error", "id": client_id, "code": code,
+                                  "message": texts(f"webchat.error_{code}")}, status=status)
+
+    async def photo(self, request: web.Request) -> web.Response:
+        """``GET /chat/photos/{token}``: an uploaded photo, by its unguessable token (the ticket links it)."""
+        token = request.match_info["token"]
+        doc = await self.store.webchat_photos.find_one({"_id": token}) if len(token) <= 64 else None
+        if doc is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=bytes(doc["data"]), content_type=doc.get("content_type") or "image/jpeg",
+                            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         session = request.cookies.get(COOKIE, "")
@@ -334,7 +411,8 @@ class WebChatAdapter:
         try:
             cursor = self.store.messages.find(
                 {"conversation_id": f"webchat:{chat_id}"},
-                {"direction": 1, "text": 1, "button": 1, "location": 1, "reply": 1, "sender": 1, "created_at": 1},
+                {"direction": 1, "text": 1, "button": 1, "location": 1, "reply": 1, "sender": 1, "created_at": 1,
+                 "attachments": 1},
             ).sort([("created_at", -1), ("seq", -1)]).limit(HISTORY_LIMIT)  # seq: same-millisecond ties
             docs = [doc async for doc in cursor]
         except PyMongoError:
@@ -344,9 +422,14 @@ class WebChatAdapter:
         docs.reverse()
         labels: dict[str, str] = {}
         items: list[dict[str, Any]] = []
-        for doc in docs:
+        for stored in docs:
+            doc = shapes.message(stored)  # whatever the store holds, the page still gets its history
             if doc.get("direction") == "out" and doc.get("reply"):
-                reply = Reply.from_doc(doc["reply"])
+                try:
+                    reply = Reply.from_doc(doc["reply"])
+                except (KeyError, TypeError, ValueError):
+                    log.warning("webchat: unreadable stored reply", extra={"message_id": str(doc.get("_id"))})
+                    continue
                 labels = {b.payload: b.label for b in reply.buttons} or labels
                 items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
             elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
@@ -356,10 +439,12 @@ class WebChatAdapter:
                     item["button"] = True
                 if doc.get("location"):
                     item["location"] = True
+                if doc.get("attachments"):
+                    item["photo"] = True
                 items.append(item)
         await ws.send_json({"type": "history", "messages": items})
-        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id)
-            await self._welcome(chat_id, texts)
+        if not docs:  # a first visit: the greeting and the menu, as /start on Telegram (once: a fixed message id);
+            await self._welcome(chat_id, texts)  # after the history frame, so its reply cannot overtake it
 
     async def _welcome(self, chat_id: str, texts: Texts) -> None:
         inbound = Inbound(channel="webchat", user_id=chat_id, chat_id=chat_id, text="/start",

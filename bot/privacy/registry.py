@@ -162,6 +162,13 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
         # the bot deletes it (bot/alerts/broadcast.py)
     ),
     PersonalDataCollection(
+        name="webchat_photos",
+        holds="photos sent from the web chat page (re-encoded, no EXIF), by conversation (bot/channels/webchat.py)",
+        find=_messages,
+        erase="delete",
+        retention=(RetentionRule("web chat photos", "retention_photos_days", "created_at", "delete"),),
+    ),
+    PersonalDataCollection(
         name="downloads",
         holds="a person's data export behind a one-time link, for an hour at most",
         find=_downloads,

@@ -248,7 +248,9 @@ async def run_candidate(*, tolerance: float, export_labels: bool = True, live_ur
     _say(f"training a candidate (current model: {current.name})")
     candidate = await asyncio.to_thread(train_candidate)
     if candidate.name == current.name:
-        _say("the candidate is the current model (nothing changed in nlu/): nothing to promote")
+        _say("the candidate is the model in service (nothing changed in nlu/ since): nothing to promote")
+        return {"candidate_model": candidate.name, "promote": False, "unchanged": True, "failed_scripts": [],
+                "per_script": {}, "overall": {}}
     report = await gate(current, candidate, tolerance=tolerance)
     path = save_report(report)
     _say(f"report: {path.relative_to(ROOT)}")
@@ -301,4 +303,4 @@ def cli_candidate(tolerance: float | None = None) -> int:
         return 1
     print(json.dumps({k: report[k] for k in ("candidate_model", "promote", "failed_scripts", "per_script",
                                              "overall")}, ensure_ascii=False, indent=1))
-    return 0 if report["promote"] else 3
+    return 0 if report["promote"] or report.get("unchanged") else 3

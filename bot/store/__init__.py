@@ -43,6 +43,7 @@ class Store:
         self.messages = db["messages"]
         self.counters = db["counters"]
         self.tickets = db["tickets"]
+        self.webchat_photos = db["webchat_photos"]  # photos sent from the web chat page (bot/channels/webchat.py)
         self.geocodes = db["geocodes"]  # cached geocoder answers by normalised query (bot/tickets/geocoding.py)
         self.staff = db["staff"]
         self.audit = db["audit"]

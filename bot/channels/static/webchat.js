@@ -231,7 +231,7 @@
       if (m.direction === "out") {
         showReply(m.reply, m.sender, lastOut < 0 || i < tail);
       } else {
-        var text = m.location ? T.location_sent : m.text;
+        var text = m.location ? T.location_sent : (m.photo ? T.photo_sent : m.text);
         if (text) { showOwn(text, null); }
       }
     });
@@ -300,6 +300,47 @@
     }
   });
   locateButton.addEventListener("click", shareLocation);
+
+  // Photos: the file field or a photo dropped on the chat; the server checks type and size (bot/channels/webchat.py)
+  var photoInput = document.getElementById("photo");
+  function sendPhoto(file) {
+    if (!file) { return; }
+    var id = uuid();
+    var el = showOwn(T.photo_sent, id);
+    var body = new FormData();
+    body.append("id", id);
+    body.append("lang", langHint());
+    body.append("photo", file, file.name || "photo");
+    fetch(root.dataset.upload, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (resp) { return resp.json().catch(function () { return {}; }); })
+      .then(function (f) {
+        if (f.type === "ack") {
+          el.classList.remove("pending");
+          el.removeAttribute("aria-busy");
+          el.removeAttribute("title");
+        } else {
+          el.classList.add("failed");
+          setStatus(f.message || T.error_invalid);
+        }
+      })
+      .catch(function () { el.classList.add("failed"); setStatus(T.error_unavailable); });
+  }
+  photoInput.addEventListener("change", function () {
+    sendPhoto(photoInput.files && photoInput.files[0]);
+    photoInput.value = "";
+  });
+  root.addEventListener("dragover", function (event) {
+    event.preventDefault();
+    root.classList.add("dropping");
+    setStatus(T.photo_drop);
+  });
+  root.addEventListener("dragleave", function () { root.classList.remove("dropping"); });
+  root.addEventListener("drop", function (event) {
+    event.preventDefault();
+    root.classList.remove("dropping");
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) { sendPhoto(files[0]); }
+  });
   // a pasted text longer than the field takes is cut by the browser: say so instead of cutting silently
   input.addEventListener("input", function () {
     var max = parseInt(input.getAttribute("maxlength") || "0", 10);

@@ -8,6 +8,7 @@ from aiohttp import web
 from bot import poison
 from bot.dashboard.core import PREFIX, error_page, render, requires, see_other, services_of, staff_of
 from bot.dashboard.core import record as audit
+from bot.store import shapes
 
 LIST_LIMIT = 100
 
@@ -15,7 +16,8 @@ LIST_LIMIT = 100
 @requires("monitor")
 async def failed_list(request: web.Request) -> web.StreamResponse:
     store = services_of(request).store
-    return render(request, "failed.html", {"messages": await poison.dead_letters(store, LIST_LIMIT),
+    messages = [shapes.message(doc) for doc in await poison.dead_letters(store, LIST_LIMIT)]
+    return render(request, "failed.html", {"messages": messages,
                                            "total": await poison.count(store), "limit": LIST_LIMIT})
 
 

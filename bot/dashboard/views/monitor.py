@@ -30,6 +30,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.core import record as audit
 from bot.models import LANGUAGES, Reply, as_utc, utcnow
+from bot.store import shapes
 from bot.tickets import CHANNELS, tickets_of_conversation
 from bot.transcript import label_presses
 
@@ -82,7 +83,7 @@ async def monitor(request: web.Request) -> web.StreamResponse:
     f = monitor_filters(request.query)
     cursor = store.conversations.find(conversation_query(f, config.low_confidence)).sort(
         [("last_activity", DESCENDING), ("_id", DESCENDING)]).limit(MONITOR_LIMIT)
-    rows = [doc async for doc in cursor]
+    rows = [shapes.conversation(doc) async for doc in cursor]
     intents = sorted({i for i in await store.conversations.distinct("last_intent") if isinstance(i, str)}
                      | ({f["intent"]} if f["intent"] else set()))
     now = utcnow()
@@ -104,11 +105,12 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     conv = await _conversation_or_404(request)
     if conv is None:
         return error_page(request, 404, "errors.not_found")
+    conv = shapes.conversation(conv)
     services = services_of(request)
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
         [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
-    messages = label_presses([doc async for doc in cursor][::-1])
-    tickets = await tickets_of_conversation(services, conv["_id"], limit=10)
+    messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
+    tickets = [shapes.ticket(t) for t in await tickets_of_conversation(services, conv["_id"], limit=10)]
     await audit(request, "conversation.view", target=conv["_id"])
     return render(request, "conversation.html", {
         "conv": conv, "messages": messages, "tickets": tickets, "max_reply": MAX_REPLY,

@@ -33,6 +33,7 @@ from bot.dashboard.ticket_filters import TicketFilter
 from bot.i18n import Texts
 from bot.privacy.redaction import redact_text
 from bot.settings import Settings
+from bot.store import shapes
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
 from bot.transcript import label_presses
 
@@ -77,7 +78,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     total = await store.tickets.count_documents(query)
     cursor = store.tickets.find(query, {"history": 0, "notes": 0, "photos.data": 0}).sort(
         [("created_at", DESCENDING), ("reference", DESCENDING)]).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    rows = [doc async for doc in cursor]
+    rows = [shapes.ticket(doc) async for doc in cursor]
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     visible_departments = [d for d in categories().departments if member.sees_department(d.id)]
     return render(request, "tickets.html", {
@@ -120,7 +121,8 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
     skip = {"history": 0, "notes": 0, "citizen": 0, "photos.data": 0}  # no photo bytes in a list
     cursor = store.tickets.find(f.mongo(member), skip).sort(
         [("created_at", DESCENDING), ("reference", DESCENDING)])
-    async for doc in cursor:
+    async for stored in cursor:
+        doc = shapes.ticket(stored)
         point = ticket_point(doc)
         buffer.seek(0)
         buffer.truncate()
@@ -146,7 +148,7 @@ async def _visible_ticket(request: web.Request) -> dict[str, Any] | web.Response
         return error_page(request, 404, "errors.not_found")
     if not staff_of(request).sees_department(ticket.get("department")):
         return error_page(request, 403, "errors.forbidden")
-    return ticket
+    return shapes.ticket(ticket)
 
 
 def timeline(ticket: dict[str, Any]) -> list[dict[str, Any]]:
@@ -203,9 +205,10 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     conv = None
     if ticket.get("conversation_id"):
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
+        conv = shapes.conversation(conv) if conv is not None else None
         cursor = services.store.messages.find({"conversation_id": ticket["conversation_id"]}).sort(
             [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
-        messages = label_presses([doc async for doc in cursor][::-1])
+        messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
     await audit(request, "ticket.view", target=ticket["reference"])
     point = ticket_point(ticket)
     return render(request, "ticket.html", {
