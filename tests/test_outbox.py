@@ -159,6 +159,22 @@ async def test_rate_limit_of_the_channel_caps_all_chats() -> None:
     assert 0.15 <= time.monotonic() - t0 < 1.0
 
 
+async def test_many_lanes_waiting_on_one_channel_go_in_order_at_the_rate() -> None:
+    """A broadcast: every chat's lane waits on the channel's limit; each is given its own slot, in order."""
+    limits = RateLimits({"telegram": Limit(per_s=100, burst=1)}, {"telegram": Limit(per_s=1, burst=5)})
+    done: list[int] = []
+
+    async def lane(n: int) -> None:
+        await limits.acquire("telegram", f"chat-{n}")
+        done.append(n)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(lane(n) for n in range(60)))
+    elapsed = time.monotonic() - t0
+    assert done == list(range(60))  # first asked, first sent
+    assert 0.55 <= elapsed < 1.5  # 60 slots at 100/s
+
+
 async def test_staff_see_dead_letters_and_send_one_again(make_service) -> None:  # type: ignore[no-untyped-def]
     from bot.staff import create_staff
     from tests.fixtures.dashboard import PASSWORD, StaffClient

@@ -50,6 +50,9 @@ async def test_lookups_by_id_match_a_scan(store: Store) -> None:
     assert (await store.messages.find_one({"_id": "k7"}))["n"] == 7
     assert await store.messages.find_one({"_id": "missing"}) is None
     assert [d["n"] async for d in store.messages.find({"_id": {"$in": ["k1", "k2"]}}).sort("n", 1)] == [1, 2]
+    by_keys = store.messages.find({"_id": {"$in": ["k5", "missing", "k5", "k40", "k41"]}, "n": {"$lt": 41}})
+    assert sorted([d["n"] async for d in by_keys]) == [5, 40]  # each key once, the rest of the filter applied
+    assert await store.messages.count_documents({"_id": {"$in": []}}) == 0
     result = await store.messages.update_one({"_id": "k9"}, {"$set": {"seen": True}})
     assert result.matched_count == 1 and (await store.messages.find_one({"seen": True}))["_id"] == "k9"
     assert (await store.messages.update_one({"_id": "nope"}, {"$set": {"x": 1}})).matched_count == 0

@@ -1,4 +1,4 @@
-"""Rate limits toward the platforms: a token bucket per channel and one per chat (in this instance).
+"""Rate limits toward the platforms: one schedule per channel and one per chat (in this instance).
 
 Telegram allows a bot about 30 messages per second overall and about one per second in one chat, with short bursts
 (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); Viber publishes no figure and
@@ -18,51 +18,59 @@ class Limit:
     burst: float  # what may go at once
 
 
-class Bucket:
-    __slots__ = ("limit", "stamp", "tokens")
+class Schedule:
+    """The generic cell rate algorithm (GCRA) for one limit: each caller reserves its own send time at once
+    (``tat``, the theoretical arrival time, moves on by ``1 / per_s``) and sleeps once until then. Thousands of
+    lanes waiting on one channel's limit (a broadcast) therefore wake once each, in the order they asked, instead
+    of all of them polling a bucket."""
+
+    __slots__ = ("interval", "tat", "tolerance")
 
     def __init__(self, limit: Limit) -> None:
-        self.limit = limit
-        self.tokens = limit.burst
-        self.stamp = time.monotonic()
+        self.interval = 1.0 / limit.per_s
+        self.tolerance = max(0.0, limit.burst - 1) * self.interval  # how far ahead a burst may run
+        self.tat = 0.0
 
-    def refill(self) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.limit.burst, self.tokens + (now - self.stamp) * self.limit.per_s)
-        self.stamp = now
-        return self.tokens
+    def reserve(self, now: float) -> float:
+        """Take the next slot; the seconds until it (0.0 if it is now)."""
+        tat = max(self.tat, now)
+        self.tat = tat + self.interval
+        return max(0.0, tat - self.tolerance - now)
 
-    def wait_s(self) -> float:
-        """Take a token now (0.0) or say how long until one is there (nothing taken)."""
-        if self.refill() >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.limit.per_s
+    def idle(self, now: float) -> bool:
+        """No slot reserved ahead: as good as new (a chat's schedule can be forgotten)."""
+        return self.tat <= now
 
 
 class RateLimits:
     def __init__(self, channels: dict[str, Limit], chats: dict[str, Limit]) -> None:
         self._channel_limits, self._chat_limits = channels, chats
-        self._channels: dict[str, Bucket] = {}
-        self._chats: dict[tuple[str, str], Bucket] = {}
+        self._channels: dict[str, Schedule] = {}
+        self._chats: dict[tuple[str, str], Schedule] = {}
 
     async def acquire(self, channel: str, chat_id: str) -> float:
         """Wait until one more message may go to this chat; returns the seconds waited."""
         waited = 0.0
         chat_limit = self._chat_limits.get(channel)
         if chat_limit is not None:
-            bucket = self._chats.setdefault((channel, chat_id), Bucket(chat_limit))
-            while (pause := bucket.wait_s()) > 0:
+            schedule = self._chats.get((channel, chat_id))
+            if schedule is None:
+                schedule = self._chats[(channel, chat_id)] = Schedule(chat_limit)
+            pause = schedule.reserve(time.monotonic())
+            if pause > 0:
                 waited += pause
                 await asyncio.sleep(pause)
         channel_limit = self._channel_limits.get(channel)
         if channel_limit is not None:
-            bucket = self._channels.setdefault(channel, Bucket(channel_limit))
-            while (pause := bucket.wait_s()) > 0:
+            schedule = self._channels.get(channel)
+            if schedule is None:
+                schedule = self._channels[channel] = Schedule(channel_limit)
+            pause = schedule.reserve(time.monotonic())  # reserved after the chat's wait: no slot held meanwhile
+            if pause > 0:
                 waited += pause
                 await asyncio.sleep(pause)
-        if len(self._chats) > 50_000:  # forget chats whose bucket is full again
-            full = [k for k, b in self._chats.items() if b.refill() >= b.limit.burst]
-            for key in full:
+        if len(self._chats) > 50_000:  # forget chats with nothing reserved ahead
+            now = time.monotonic()
+            for key in [k for k, s in self._chats.items() if s.idle(now)]:
                 del self._chats[key]
         return waited

@@ -4,8 +4,9 @@
    the bot's per-message updates by primary key got slower with every stored message (8 ms per update after 2,000
    messages). MongoDB answers them from the ``_id`` index; ``install_id_lookup`` makes mongomock do the same: a filter
    with an exact ``_id`` value (``{"_id": k}``, ``{"_id": k, "status": "received"}``) reads the one candidate document
-   from mongomock's own ``_id``-keyed store and applies the whole filter to it. Every other filter goes through
-   mongomock's scan unchanged.
+   from mongomock's own ``_id``-keyed store and applies the whole filter to it; ``{"_id": {"$in": [...]}}`` reads one
+   candidate per key (a broadcast looks up its recipients' conversations 500 at a time). Every other filter goes
+   through mongomock's scan unchanged.
 2. **Yielding to the event loop.** pymongo_async_mock calls mongomock synchronously inside ``async def`` methods, so
    two store operations started with ``asyncio.gather`` never interleaved and a read-then-write race could never
    show in a test. ``install_yielding`` makes every collection operation and every cursor step give the loop a
@@ -40,15 +41,23 @@ _CURSOR_OPERATIONS = ("next", "__anext__", "to_list")
 MAX_YIELDS = 3
 
 
+def _exact(value: Any) -> bool:
+    return not isinstance(value, (dict, list, re.Pattern))  # not an operator, an array or a regex
+
+
 def _iter_documents(self: Collection, filter: Any) -> Iterator[dict[str, Any]]:
     if isinstance(filter, dict) and "_id" in filter:
         key = filter["_id"]
-        if not isinstance(key, (dict, list, re.Pattern)):  # an exact value, not {"$in": …}, an operator or a regex
-            store = self._store
+        store = self._store
+        if _exact(key):
             if key not in store:
                 return iter(())
             doc = store[key]
             return iter((doc,)) if filter_applies(filter, doc) else iter(())
+        if isinstance(key, dict) and list(key) == ["$in"] and isinstance(key["$in"], list) and \
+                all(_exact(k) for k in key["$in"]):  # {"_id": {"$in": [k1, k2 …]}}: one read per key
+            docs = [store[k] for k in dict.fromkeys(key["$in"]) if k in store]
+            return iter([d for d in docs if filter_applies(filter, d)])
     return _original(self, filter)
 
 

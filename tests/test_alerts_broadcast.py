@@ -1,0 +1,195 @@
+"""Publishing an area notice over the real service: staff write it in the dashboard, the outbox delivers it through
+the fake Bot API to exactly the subscribers it reaches, each in their language; 429s slow it without loss; a
+restart in the middle sends the rest exactly once; people who blocked the bot are unsubscribed; the notice is then
+public (page, Atom feed, JSON)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from xml.etree import ElementTree
+
+from bot.alerts import broadcast, notices
+from bot.alerts.subscriptions import CONSENT_VERSION
+from bot.models import utcnow
+from bot.staff import create_staff
+from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.service import Service
+from tests.test_alerts_chat import press
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+async def no_nlu_service(make_service: Any) -> Service:
+    """Commands and buttons need no NLU: the service points at a closed port."""
+    # port 9: nothing listens; no PUBLIC_URL: plain-http staff cookies (not Secure) for the test client
+    return await make_service(nlu_url="http://127.0.0.1:9", nlu_token="unused", public_url=None)
+
+
+async def broadcaster(service: Service, username: str = "bc") -> StaffClient:
+    await create_staff(service.store, username, "broadcaster", [], PASSWORD)
+    client = StaffClient(service.url, username)
+    status, _, _ = await client.login()
+    assert status == 303
+    return client
+
+
+async def publish(client: StaffClient, *, kind: str, areas: list[str], title_el: str, body_el: str,
+                  title_en: str = "", body_en: str = "") -> str:
+    await client.get("/staff/alerts/new")
+    now = utcnow()
+    data = [("kind", kind), ("title_el", title_el), ("body_el", body_el), ("title_en", title_en),
+            ("body_en", body_en), ("valid_from", notices_local(now)), ("valid_until", notices_local(now, hours=5)),
+            ("send_at", ""), ("csrf_token", client.csrf)] + [("areas", a) for a in areas]
+    async with client.session.post(client.base + "/staff/alerts", data=data, allow_redirects=False) as resp:
+        assert resp.status == 303, await resp.text()
+        path = resp.headers["Location"].split("?")[0]
+    status, _, resp = await client.post(f"{path}/send")
+    assert status == 303 and "done=alert_sent" in resp.headers["Location"]
+    return path
+
+
+def notices_local(value: Any, hours: int = 0) -> str:
+    from datetime import timedelta
+
+    from bot.dashboard.views.alerts import _local
+
+    return _local(value + timedelta(hours=hours))
+
+
+async def seed(service: Service, user: int, *, areas: list[str], kinds: list[str], lang: str = "el") -> str:
+    """A subscriber as the chat leaves one (the chat itself is tested in tests/test_alerts_chat.py)."""
+    cid = f"telegram:{user}"
+    await service.store.conversations.insert_one({"_id": cid, "channel": "telegram", "user_id": str(user),
+                                                  "chat_id": str(user), "language": lang, "paused": False,
+                                                  "last_activity": utcnow()})
+    await service.store.db["alert_subscriptions"].insert_one({
+        "_id": cid, "channel": "telegram", "chat_id": str(user), "areas": areas, "point": None, "radius_m": 1000,
+        "kinds": kinds, "consent": {"given_at": utcnow(), "version": CONSENT_VERSION, "language": lang}})
+    return cid
+
+
+async def subscribe_by_chat(service: Service, user: int, area_button: str, lang: str) -> None:
+    await service.say(user, "/alerts", count=2, language_code=lang)
+    for data in (area_button, "alr:areas_done", "alr:kinds_done", "alr:confirm"):
+        await press(service, user, data, lang=lang)
+
+
+async def delivered(service: Service) -> None:
+    await service.idle()
+    await service.runtime.services.outbox.idle()
+
+
+async def test_a_notice_to_one_district_reaches_only_those_inside_in_their_language(make_service: Any) -> None:
+    service = await no_nlu_service(make_service)
+    await subscribe_by_chat(service, 8101, "alr:area:chalepa", "el")  # Greek, Χαλέπα
+    await subscribe_by_chat(service, 8102, "alr:area:chalepa", "en")  # English, Halepa
+    await subscribe_by_chat(service, 8103, "alr:area:souda", "el")  # elsewhere
+    await seed(service, 8104, areas=["chania"], kinds=["roads"])  # the whole city unit: Halepa is in it
+    await seed(service, 8105, areas=["chalepa"], kinds=["water"])  # another kind
+    before = {u: len(service.fake_telegram.sent(u, "sendMessage")) for u in range(8101, 8106)}
+
+    client = await broadcaster(service)
+    path = await publish(client, kind="roads", areas=["chalepa"], title_el="Κλείσιμο της οδού Ελ. Βενιζέλου",
+                         body_el="Λόγω έργων ο δρόμος κλείνει στο ύψος της Χαλέπας.",
+                         title_en="Venizelou street closed", body_en="Road works close the street at Halepa.")
+    await delivered(service)
+    got = {u: [c.body["text"] for c in service.fake_telegram.sent(u, "sendMessage")[before[u]:]]
+           for u in range(8101, 8106)}
+    assert [len(got[u]) for u in range(8101, 8106)] == [1, 1, 0, 1, 0]
+    assert got[8101][0].startswith("📢 Κλείσιμο της οδού Ελ. Βενιζέλου\nΛόγω έργων")
+    assert "Χαλέπα" in got[8101][0] and "/stop" in got[8101][0]
+    assert got[8102][0].startswith("📢 Venizelou street closed\nRoad works") and "Halepa" in got[8102][0]
+    assert got[8104][0].startswith("📢 Κλείσιμο")
+
+    status, text, _ = await client.get(path + "/report.json")
+    assert status == 200 and '"sent": 3' in text and '"failed": 0' in text and '"blocked": 0' in text
+    doc = await notices.collection(service.store).find_one({})
+    assert doc["status"] == "queued" and doc["recipients"] == 3
+
+    async with service.http.get(f"{service.url}/alerts?lang=en") as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "Venizelou street closed" in page and "Halepa" in page
+    async with service.http.get(f"{service.url}/alerts", headers={"Accept-Language": "el-GR,el;q=0.9"}) as resp:
+        assert "Κλείσιμο της οδού Ελ. Βενιζέλου" in await resp.text()
+    async with service.http.get(f"{service.url}/alerts/feed.atom?lang=el") as resp:
+        assert resp.content_type == "application/atom+xml"
+        feed = ElementTree.fromstring(await resp.read())  # noqa: S314 - our own service's output
+    titles = [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")]
+    assert titles == ["Κλείσιμο της οδού Ελ. Βενιζέλου"]
+    async with service.http.get(f"{service.url}/alerts.json?lang=en") as resp:
+        body = await resp.json()
+    assert [n["title"] for n in body["notices"]] == ["Venizelou street closed"]
+    assert body["notices"][0]["areas"] == ["chalepa"] and body["notices"][0]["kind"] == "roads"
+    await client.close()
+
+
+async def test_greek_is_sent_where_the_english_was_left_empty(make_service: Any) -> None:
+    service = await no_nlu_service(make_service)
+    await seed(service, 8201, areas=["souda"], kinds=["water"], lang="en")
+    client = await broadcaster(service, "bc2")
+    await publish(client, kind="water", areas=["souda"], title_el="Διακοπή νερού στη Σούδα",
+                  body_el="Από τις 10:00 έως τις 14:00.")
+    await delivered(service)
+    [msg] = service.fake_telegram.sent(8201, "sendMessage")
+    assert msg.body["text"].startswith("📢 Διακοπή νερού στη Σούδα\n") and "(Notice from the Municipality" in \
+        msg.body["text"]
+    await client.close()
+
+
+async def test_429_from_the_bot_api_slows_delivery_without_loss(make_service: Any) -> None:
+    service = await no_nlu_service(make_service)
+    users = list(range(8301, 8306))
+    for u in users:
+        await seed(service, u, areas=["akrotiri"], kinds=["civil_protection"])
+    service.fake_telegram.fail_next(3, status=429, retry_after=1)
+    client = await broadcaster(service, "bc3")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await publish(client, kind="civil_protection", areas=["akrotiri"], title_el="Καύσωνας",
+                  body_el="Μείνετε σε δροσερούς χώρους.")
+    await delivered(service)
+    assert loop.time() - started >= 1.0  # Telegram's retry_after was honoured
+    assert len(service.fake_telegram.refused) == 3
+    assert [len(service.fake_telegram.sent(u, "sendMessage")) for u in users] == [1] * 5  # none lost, none twice
+    doc = await notices.collection(service.store).find_one({})
+    assert await broadcast.report(service.runtime.services, doc["_id"]) == {"queued": 0, "sent": 5, "failed": 0,
+                                                                             "blocked": 0}
+    await client.close()
+
+
+async def test_a_restart_in_the_middle_of_a_broadcast_sends_the_rest_exactly_once(make_service: Any) -> None:
+    service = await no_nlu_service(make_service)
+    users = list(range(8401, 8413))
+    for u in users:
+        await seed(service, u, areas=["theriso"], kinds=["waste"])
+    service.fake_telegram.delay_s = 0.15
+    client = await broadcaster(service, "bc4")
+    await publish(client, kind="waste", areas=["theriso"], title_el="Αλλαγή στην αποκομιδή",
+                  body_el="Την Πέμπτη δεν θα γίνει αποκομιδή.")
+    await client.close()
+    await service.fake_telegram.wait_for(users[1], method="sendMessage")  # two of twelve sent, in order
+    await service.restart()  # a deploy in the middle
+    service.fake_telegram.delay_s = 0.0
+    doc = await notices.collection(service.store).find_one({})
+    await broadcast.queue(service.runtime.services, doc)  # queuing again (a crashed queuer's retry) adds nothing
+    await delivered(service)
+    assert [len(service.fake_telegram.sent(u, "sendMessage")) for u in users] == [1] * len(users)
+    assert await service.store.db["outbox"].count_documents({"notice_id": doc["_id"]}) == len(users)
+
+
+async def test_people_who_blocked_the_bot_are_counted_and_unsubscribed(make_service: Any) -> None:
+    service = await no_nlu_service(make_service)
+    await seed(service, 8501, areas=["keramia"], kinds=["power"])
+    service.fake_telegram.fail_next(1, status=403)
+    client = await broadcaster(service, "bc5")
+    path = await publish(client, kind="power", areas=["keramia"], title_el="Διακοπή ρεύματος",
+                         body_el="Ο ΔΕΔΔΗΕ ανακοίνωσε διακοπή.")
+    await delivered(service)
+    doc = await notices.collection(service.store).find_one({})
+    assert (await broadcast.report(service.runtime.services, doc["_id"]))["blocked"] == 1
+    assert await broadcast.unsubscribe_blocked(service.runtime.services) == 1
+    assert await service.store.db["alert_subscriptions"].find_one({"_id": "telegram:8501"}) is None
+    _, text, _ = await client.get(path)
+    assert 'id="report-blocked">1<' in text
+    await client.close()
