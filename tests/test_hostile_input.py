@@ -94,7 +94,7 @@ class Chat:
         self.frames = 0
 
     async def socket(self) -> aiohttp.ClientWebSocketResponse:
-        if self.ws is None or self.frames >= 8:
+        if self.ws is None or self.ws.closed or self.frames >= 8:  # closed: e.g. by the heartbeat during a long wait
             if self.ws is not None:
                 await self.ws.close()
             async with self.svc.http.get(f"{self.svc.url}/chat") as page:
