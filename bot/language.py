@@ -53,4 +53,6 @@ def from_hint(hint: str | None) -> Language:
 def choose(text: str, *, current: Language | None, locked: bool, hint: str | None) -> Language:
     if locked and current:
         return current
+    if text.lstrip().startswith("/"):  # a command (/forget, /mydata, /stop) is no sign of the person's language
+        return current or from_hint(hint)
     return detect(text) or current or from_hint(hint)

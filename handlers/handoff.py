@@ -53,7 +53,8 @@ class HandoffHandler:
         flow = turn.conversation.flow
         if flow is None or flow.name != self.name:
             return []
-        return [handoff.continue_question(turn.texts)]
+        held = flow.slots.get("held") or {}
+        return [handoff.continue_question(turn.texts, held.get("name"))]
 
     async def _decide(self, turn: Turn, go_on: bool | None) -> Outcome:
         flow = turn.conversation.flow
@@ -61,7 +62,8 @@ class HandoffHandler:
         if held is None or go_on is None:
             return Outcome([Reply(turn.texts("handoff.nothing_held"))], flow=KEEP)
         if not go_on:
-            return Outcome([Reply(turn.texts("handoff.report_dropped"))], flow=None)
+            dropped = "handoff.report_dropped" if held.name == "complaints" else "handoff.other_dropped"
+            return Outcome([Reply(turn.texts(dropped))], flow=None)
         owner = self.registry.by_name.get(held.name) if self.registry else None
         turn.conversation.flow = held
         replies = await owner.resume_prompt(turn) if owner is not None else []

@@ -135,7 +135,7 @@ class PrivacyHandler:
         filed = await store.tickets.distinct("reference", {"conversation_id": conv_id})
         followed = await store.tickets.count_documents({"followers.conversation_id": conv_id})
         return Reply(t("privacy.forget.confirm", messages=messages, followed=followed,
-                       tickets=", ".join(sorted(filed)) or "—"),
+                       tickets=", ".join(sorted(filed)) or t("privacy.forget.no_tickets")),
                      buttons=(Button(t("privacy.forget.yes"), f"{PREFIX}:forget_yes"),
                               Button(t("privacy.forget.no"), f"{PREFIX}:forget_no")))
 

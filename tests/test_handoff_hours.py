@@ -57,3 +57,16 @@ def test_days_and_hours_are_validated_at_start_up() -> None:
             parse_hours(bad)
     with pytest.raises(ValueError, match="office_hours"):
         Settings(_env_file=None, office_hours="late")  # type: ignore[call-arg]
+
+
+def test_the_hand_back_question_names_what_was_left_half_way() -> None:
+    from bot.handoff import continue_question
+    from bot.i18n import Texts
+
+    el, en = Texts("el"), Texts("en")
+    assert continue_question(el, "complaints").text == el("handoff.continue_report")
+    alerts = continue_question(el, "alerts")
+    assert "εγγραφή σε ειδοποιήσεις" in alerts.text and "αναφορά" not in alerts.text
+    assert [b.payload for b in alerts.buttons] == ["human:continue", "human:drop"]
+    assert "the sign-up for area alerts" in continue_question(en, "alerts").text
+    assert continue_question(en, None).text == en("handoff.continue_report")

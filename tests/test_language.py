@@ -29,3 +29,10 @@ def test_choose_keeps_the_locked_language_and_falls_back_to_the_hint() -> None:
     assert choose("Balos", current=None, locked=False, hint="el-GR") == "el"
     assert choose("Balos", current=None, locked=False, hint="de") == "en"
     assert choose("ok", current="el", locked=False, hint="en") == "el"
+
+
+@pytest.mark.parametrize("command", ["/forget", "/mydata", "/stop", "/alerts", "/help"])
+def test_a_command_keeps_the_conversations_language(command: str) -> None:
+    assert choose(command, current="el", locked=False, hint="en") == "el"
+    assert choose(command, current=None, locked=False, hint="el") == "el"
+    assert choose(command, current="en", locked=False, hint="el") == "en"

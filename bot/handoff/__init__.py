@@ -89,14 +89,20 @@ async def bot_back(services: Services, conversation_id: str) -> bool:
         t = Texts(_lang(doc.get("language")))
         replies = [Reply(t("handoff.bot_back"))]
         if hold or (flow and flow.get("name") == HOLD_FLOW):
-            replies.append(continue_question(t))
+            held = flow.get("slots", {}).get("held") if flow.get("name") == HOLD_FLOW else flow
+            replies.append(continue_question(t, (held or {}).get("name")))
         await services.outbox.send_to(conversation_id, replies)
     return True
 
 
-def continue_question(t: Texts) -> Reply:
-    return Reply(t("handoff.continue_report"), buttons=(Button(t("handoff.continue_yes"), "human:continue"),
-                                                        Button(t("handoff.continue_no"), "human:drop")))
+def continue_question(t: Texts, held_flow: str | None) -> Reply:
+    """Whether to go on with what the resident left half-way: a report, or another flow named in its words."""
+    if held_flow == "complaints" or not t.has(f"handoff.held.{held_flow}"):
+        return Reply(t("handoff.continue_report"), buttons=(Button(t("handoff.continue_yes"), "human:continue"),
+                                                            Button(t("handoff.continue_no"), "human:drop")))
+    return Reply(t("handoff.continue_other", what=t(f"handoff.held.{held_flow}")),
+                 buttons=(Button(t("handoff.continue_other_yes"), "human:continue"),
+                          Button(t("handoff.continue_no"), "human:drop")))
 
 
 def days_text(t: Texts, days: frozenset[int]) -> str:
