@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     outbox_backoff_s: float = Field(1.0, gt=0)  # first retry after a failure; doubles each time (max 300 s)
     outbox_poll_s: float = Field(1.0, gt=0)  # how often the sender looks for other instances' entries and retries
     telegram_rate_per_s: float = Field(30.0, gt=0)  # Bot API limit for the whole bot
+    # a civil-protection notice to the whole municipality is sent only after a second staff member approves it
+    alerts_two_person_approval: bool = True
     chat_rate_per_s: float = Field(1.0, gt=0)  # Telegram and Viber, one chat (bursts of 5)
     conversation_lease_s: float = Field(30.0, gt=0)  # a crashed instance's chats are taken over after this
     events_poll_s: float = Field(0.2, gt=0)  # live monitor / web chat across instances without a change stream

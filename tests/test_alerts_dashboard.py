@@ -103,9 +103,11 @@ async def test_civil_protection_to_the_whole_municipality_needs_a_second_person(
     second = await dashboard.login("admin2", "admin")
     _, text, _ = await second.get(path)
     assert 'id="notice-approve"' in text
-    await second.post(f"{path}/approve")
+    status, _, _ = await second.post(f"{path}/approve")
+    assert status == 303
     doc = await notices.collection(dashboard.store).find_one({})
-    assert doc["approved_by"] == "staff:admin2" and doc["status"] in ("scheduled", "queuing", "queued")
+    assert doc["approved_by"] == "staff:admin2"
+    assert doc["status"] == "queued" and doc["recipients"] == 0  # queued at once; nobody is subscribed here
     audit = [a["action"] async for a in dashboard.store.audit.find({"target": str(doc["_id"])})]
     assert {"alert.create", "alert.send", "alert.approve"} <= set(audit)
 
@@ -121,3 +123,13 @@ async def test_a_water_notice_to_one_area_needs_no_approval(dashboard: Dashboard
     assert (await notices.collection(dashboard.store).find_one({}))["status"] == "scheduled"
     await client.post(f"{path}/cancel")
     assert (await notices.collection(dashboard.store).find_one({}))["status"] == "cancelled"
+
+
+async def test_without_two_person_approval_the_author_sends_it_alone(dashboard: Dashboard) -> None:
+    settings = dashboard.services.settings.model_copy(update={"alerts_two_person_approval": False})
+    dashboard.services.settings = settings
+    client = await dashboard.login("bc6", "broadcaster")
+    await client.get("/staff/alerts/new")
+    await post_notice(client, kind="civil_protection", areas=UNITS, title_el="Καύσωνας", body_el="Προσοχή.")
+    doc = await notices.collection(dashboard.store).find_one({})
+    assert doc["needs_approval"] is False

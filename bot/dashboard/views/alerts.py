@@ -37,7 +37,7 @@ def _areas_geojson() -> dict[str, Any]:
 
 
 def _two_person(request: web.Request) -> bool:
-    return bool(getattr(services_of(request).settings, "alerts_two_person_approval", True))
+    return services_of(request).settings.alerts_two_person_approval
 
 
 def _form_context(form: dict[str, Any], error: str = "") -> dict[str, Any]:
