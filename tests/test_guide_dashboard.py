@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import os
 import re
 import uuid
 from typing import Any
@@ -265,3 +266,25 @@ async def test_a_file_that_is_not_a_photo_is_refused(service: Service) -> None:
     doc = await service.store.sights.find_one({"_id": "elafonisi"})
     assert doc is not None and not doc.get("photos")
     await client.close()
+
+
+def noisy_jpeg(width: int, height: int) -> bytes:
+    """A photo as a phone takes it: noise compresses badly, so it weighs megabytes."""
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+async def test_a_phone_sized_photo_over_the_body_limit_is_accepted_for_staff(service: Service) -> None:
+    data = noisy_jpeg(3000, 2200)
+    assert len(data) > service.settings.max_body_bytes  # over MAX_BODY_BYTES: the staff upload allows more
+    client = await staff(service, "eleni")
+    await client.get("/staff/guide/balos")
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", client.csrf)
+    form.add_field("photo", data, filename="balos.jpg", content_type="image/jpeg")
+    async with client.session.post(f"{service.url}/staff/guide/balos/photos", data=form,
+                                   allow_redirects=False) as resp:
+        assert resp.status == 303 and "done=guide_photo_added" in resp.headers["Location"]
+    doc = await service.store.sights.find_one({"_id": "balos"})
+    assert doc is not None and len(doc["photos"]) == 1

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -37,6 +38,11 @@ from bot.staff import get_staff
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_PREFIX = f"{PREFIX}/static/"
 UPLOAD_PATHS = frozenset({f"{PREFIX}/intake"})  # forms with photos: a larger body than the app's MAX_BODY_BYTES
+_SIGHT_PHOTOS = re.compile(rf"^{re.escape(PREFIX)}/guide/[\w-]+/photos$")  # a sight's photo (the tourism office)
+
+
+def is_upload(path: str) -> bool:
+    return path in UPLOAD_PATHS or _SIGHT_PHOTOS.match(path) is not None
 UPLOAD_MAX_BODY = 32 * 1024 * 1024
 
 
@@ -103,7 +109,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     session = request.get(SESSION)
     expected = str(session["csrf"]) if session is not None else request.cookies.get(PRE_COOKIE, "")
     given = request.headers.get("X-CSRF-Token", "")
-    if request.content_type == "multipart/form-data" and request.path in UPLOAD_PATHS and request.get(STAFF):
+    if request.content_type == "multipart/form-data" and is_upload(request.path) and request.get(STAFF):
         request = request.clone(client_max_size=UPLOAD_MAX_BODY)  # photos: logged-in staff only
     if not given and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
