@@ -14,23 +14,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.geo import in_polygon
 from bot.models import GeoPoint
 from nlu.chania_text import to_latin
 
 MUNICIPALITY_PATH = Path(__file__).resolve().parent.parent / "data" / "municipality.geojson"
 
 Ring = Sequence[Sequence[float]]  # [[lon, lat], ...] as in GeoJSON
-
-
-def _in_ring(lon: float, lat: float, ring: Ring) -> bool:
-    inside = False
-    n = len(ring)
-    for i in range(n):
-        x1, y1 = ring[i][0], ring[i][1]
-        x2, y2 = ring[(i + 1) % n][0], ring[(i + 1) % n][1]
-        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
-            inside = not inside
-    return inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +36,7 @@ class Municipality:
         self._outside_keys = [(tuple(to_latin(n).split()), place) for place in outside for n in place.names]
 
     def contains(self, point: GeoPoint) -> bool:
-        return any(
-            _in_ring(point.lon, point.lat, rings[0]) and not any(_in_ring(point.lon, point.lat, h) for h in rings[1:])
-            for rings in self._polygons
-        )
+        return any(in_polygon(point, rings) for rings in self._polygons)
 
     def outside_place_named(self, text: str) -> OutsidePlace | None:
         """A known place outside the municipality named in ``text`` (whole words, any spelling), if any."""
