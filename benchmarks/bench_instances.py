@@ -22,7 +22,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PEERS = Path(os.environ.get("PEERS_DIR", "/work/shared/peers"))  # the peers' harness (fake Bot API, client)
 
+from benchmarks.bench_service import wait_http  # noqa: E402
 from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, free_port  # noqa: E402
 
 
@@ -83,20 +83,6 @@ async def serve(instances: int, port: int, telegram_api: str, rasa_url: str, ras
     await http.close()
     for runner in runners:
         await runner.cleanup()
-
-
-async def wait_http(url: str, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                    if resp.status < 500:
-                        return
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            await asyncio.sleep(0.3)
-    raise TimeoutError(url)
 
 
 async def drive(args: argparse.Namespace) -> None:

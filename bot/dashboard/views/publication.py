@@ -9,22 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import tickets as ticket_service
 from bot.dashboard.core import PREFIX, error_page, render, requires, see_other, services_of, staff_of
 from bot.dashboard.core import record as audit
+from bot.dashboard.views.tickets import find_visible_ticket as _ticket
 from bot.dashboard.views.tickets import photo_views
 from bot.open311.publication import is_public, public_request, set_photo_approved, set_private
-from bot.tickets import parse_reference
-
-
-async def _ticket(request: web.Request) -> dict[str, Any] | web.Response:
-    ref = parse_reference(request.match_info["reference"])
-    ticket = await ticket_service.get_ticket(services_of(request), ref) if ref else None
-    if ticket is None:
-        return error_page(request, 404, "errors.not_found")
-    if not staff_of(request).sees_department(ticket.get("department")):
-        return error_page(request, 403, "errors.forbidden")
-    return ticket
 
 
 def _here(ticket: dict[str, Any]) -> str:

@@ -141,14 +141,20 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _visible_ticket(request: web.Request) -> dict[str, Any] | web.Response:
+async def find_visible_ticket(request: web.Request) -> dict[str, Any] | web.Response:
+    """The ticket of the URL's reference as stored, or the 404/403 page when it is unknown or not this member's."""
     ref = parse_reference(request.match_info["reference"])
     ticket = await ticket_service.get_ticket(services_of(request), ref) if ref else None
     if ticket is None:
         return error_page(request, 404, "errors.not_found")
     if not staff_of(request).sees_department(ticket.get("department")):
         return error_page(request, 403, "errors.forbidden")
-    return shapes.ticket(ticket)
+    return ticket
+
+
+async def _visible_ticket(request: web.Request) -> dict[str, Any] | web.Response:
+    ticket = await find_visible_ticket(request)
+    return ticket if isinstance(ticket, web.Response) else shapes.ticket(ticket)
 
 
 def timeline(ticket: dict[str, Any]) -> list[dict[str, Any]]:
