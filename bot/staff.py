@@ -30,9 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.categories import categories
 from bot.models import Language, as_utc, utcnow
 from bot.store import Store
+from bot.tickets.categories import categories
 
 if TYPE_CHECKING:
     from bot.services import Services

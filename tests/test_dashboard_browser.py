@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from bot import tickets
-from bot.categories import categories
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
 from bot.staff import create_staff
+from bot.tickets.categories import categories
 from tests.fixtures.dashboard import PASSWORD
 
 pytestmark = pytest.mark.browser

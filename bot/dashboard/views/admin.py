@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import web
 
 from bot import audit as audit_log
-from bot.categories import categories
 from bot.dashboard.core import (
     PREFIX,
     SESSION_TOKEN,
@@ -31,6 +30,7 @@ from bot.staff import (
     unlock,
     update_staff,
 )
+from bot.tickets.categories import categories
 
 AUDIT_LIMIT = 200
 
