@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bot.events import EventBus  # noqa: E402
 from bot.models import utcnow  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.staff import authenticate  # noqa: E402
+from bot.staff.accounts import authenticate  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.tickets import STATUSES, format_reference  # noqa: E402
 from bot.tickets.categories import categories  # noqa: E402
