@@ -27,13 +27,13 @@ from typing import Any
 from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
-from bot.boundary import Municipality, municipality
-from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
+from bot.tickets.boundary import Municipality, municipality
+from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn

@@ -17,7 +17,6 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import audit
 from bot.dashboard.i18n import StaffTexts, texts_for
 from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
@@ -26,7 +25,8 @@ from bot.events import EventBus
 from bot.intake import phones
 from bot.open311.intake import attribute_answers
 from bot.services import Services
-from bot.staff import StaffMember
+from bot.staff import audit
+from bot.staff.accounts import StaffMember
 from bot.tickets import local_time
 
 PREFIX = "/staff"

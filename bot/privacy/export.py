@@ -16,13 +16,13 @@ from typing import Any
 
 from bson import ObjectId
 
-from bot.categories import categories
 from bot.i18n import Texts
 from bot.models import as_utc, utcnow
 from bot.privacy.registry import REGISTRY, DataSubject
 from bot.settings import Settings
 from bot.store import Store
 from bot.tickets import local_time
+from bot.tickets.categories import categories
 
 INTERNAL_FIELDS = frozenset({"seq", "claimed_at", "claim", "lease"})
 SKIPPED_COLLECTIONS = frozenset({"downloads"})  # the export files themselves
