@@ -23,10 +23,10 @@ from bot.dashboard.core import record as audit
 from bot.dashboard.i18n import texts_for
 from bot.i18n import Texts
 from bot.intake import centres as centre_store
-from bot.intake import phones, status_link
+from bot.intake import status_link
 from bot.models import LANGUAGES, GeoPoint
 from bot.settings import Settings
-from bot.tickets import MAX_DESCRIPTION, parse_reference
+from bot.tickets import MAX_DESCRIPTION, parse_reference, phones
 from bot.tickets.boundary import municipality
 from bot.tickets.categories import categories
 
