@@ -3,18 +3,17 @@ person tells the data-protection officer (a ticket reference or a phone number).
 
 from __future__ import annotations
 
-from bot.privacy.redaction import normalise_phone
 from bot.privacy.registry import DataSubject
 from bot.store import Store
-from bot.tickets import parse_reference
+from bot.tickets import parse_reference, phones
 
 
 async def _phones_of(store: Store, query: dict) -> frozenset[str]:
-    phones = set()
+    found = set()
     async for t in store.tickets.find({**query, "citizen.phone": {"$exists": True}}, {"citizen.phone": 1}):
-        if phone := normalise_phone((t.get("citizen") or {}).get("phone")):
-            phones.add(phone)
-    return frozenset(phones)
+        if phone := phones.normalise((t.get("citizen") or {}).get("phone")):
+            found.add(phone)
+    return frozenset(found)
 
 
 async def of_conversation(store: Store, conversation_id: str) -> DataSubject:
@@ -35,21 +34,21 @@ async def find(store: Store, query: str) -> DataSubject | None:
         if ticket.get("conversation_id"):
             subject = await of_conversation(store, ticket["conversation_id"])
             return DataSubject(subject.conversation_ids, subject.phones, frozenset({reference}))
-        phone = normalise_phone((ticket.get("citizen") or {}).get("phone"))
+        phone = phones.normalise((ticket.get("citizen") or {}).get("phone"))
         return DataSubject(phones=frozenset({phone} if phone else ()), references=frozenset({reference}))
-    phone = normalise_phone(query)
+    phone = phones.normalise(query)
     if phone is None:
         return None
     conversation_ids, references = set(), set()
     async for t in store.tickets.find({"citizen.phone": {"$exists": True}},
                                       {"reference": 1, "conversation_id": 1, "citizen.phone": 1}):
-        if normalise_phone(t["citizen"].get("phone")) == phone:
+        if phones.normalise(t["citizen"].get("phone")) == phone:
             references.add(t["reference"])
             if t.get("conversation_id"):
                 conversation_ids.add(t["conversation_id"])
     async for m in store.messages.find({"contact_phone": {"$ne": None, "$exists": True}},
                                        {"conversation_id": 1, "contact_phone": 1}):
-        if normalise_phone(m.get("contact_phone")) == phone:
+        if phones.normalise(m.get("contact_phone")) == phone:
             conversation_ids.add(m["conversation_id"])
     if not (conversation_ids or references):
         return None
