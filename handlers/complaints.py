@@ -22,7 +22,6 @@ tickets or shows one by reference — only to the conversation that filed (or fo
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -30,13 +29,14 @@ from typing import Any
 from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
-from bot.boundary import Municipality, municipality
-from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
+from bot.tickets import phones
+from bot.tickets.boundary import Municipality, municipality
+from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
@@ -66,8 +66,6 @@ _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are"
                              "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
                              "poia"})
 
-_PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
-
 # "why was it rejected?": answered with the last status and its note, whatever NLU made of it
 WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
                "γιατί την απορρίψατε", "giati aporrifthike", "why was it rejected", "why was my report rejected",
@@ -92,24 +90,6 @@ def place_label(place: str, lang: str) -> str:
     if lang == "en" and has_greek(place):
         return f"“{greek_to_latin(place)}” ({place})"
     return f"«{place}»" if lang == "el" else f"“{place}”"
-
-
-def normalise_phone(text: str) -> str | None:
-    """A phone number in international form (+30… for Greek numbers written without a prefix), or None."""
-    s = (text or "").strip()
-    if not _PHONE_RE.match(s):
-        return None
-    digits = re.sub(r"\D", "", s)
-    international = s.startswith("+")
-    if digits.startswith("00"):
-        digits, international = digits[2:], True
-    if not international and len(digits) == 10 and digits[0] in "26":  # Greek landline 2…, mobile 69…
-        return "+30" + digits
-    if not international and len(digits) == 12 and digits.startswith("30"):  # Telegram shares 3069…
-        return "+" + digits
-    if international and 8 <= len(digits) <= 15:
-        return "+" + digits
-    return None
 
 
 def _point(slots: dict[str, Any]) -> GeoPoint | None:
@@ -505,7 +485,7 @@ class ComplaintsHandler:
         if turn.nlu.intent == "deny" and not turn.inbound.contact_phone:
             slots["consent"], slots["phone"] = False, None
             return await self._proceed(turn, slots, replies)
-        phone = normalise_phone(text)
+        phone = phones.normalise(text)
         if phone is None:
             return await self._proceed(turn, slots, [*replies, Reply(turn.texts("complaints.bad_phone"))],
                                        step="phone")

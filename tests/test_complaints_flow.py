@@ -18,7 +18,7 @@ from bot.models import Attachment, Entity, GeoPoint, Inbound, NluResult, Reply
 from bot.services import Services
 from bot.settings import Settings
 from handlers.base import KEEP, Conversation, FlowState, Turn
-from handlers.complaints import MAX_PHOTO_BYTES, create_handler, normalise_phone
+from handlers.complaints import MAX_PHOTO_BYTES, create_handler
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 from tests.fixtures.store import open_test_store
@@ -367,15 +367,6 @@ async def test_phone_only_with_consent(services: Services) -> None:
     assert chat.step == "summary"
     await chat.press(EL("complaints.submit"))
     assert (await only_ticket(services))["citizen"] == {}
-
-
-@pytest.mark.parametrize(("text", "phone"), [("6912345678", "+306912345678"), ("2821 0 12345", "+302821012345"),
-                                             ("+30 691 234 5678", "+306912345678"), ("0044 20 7946 0958",
-                                                                                      "+442079460958"),
-                                             ("306912345678", "+306912345678"), ("12345", None), ("abc", None),
-                                             ("1234567890", None)])
-def test_normalise_phone(text: str, phone: str | None) -> None:
-    assert normalise_phone(text) == phone
 
 
 # ---------------------------------------------------------------------------------------------------- edit

@@ -13,7 +13,7 @@ import holidays
 import pytest
 
 from bot.i18n import Texts
-from bot.staff import create_staff, set_display_name
+from bot.staff.accounts import create_staff, set_display_name
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service
 from tests.test_complaints_webhooks import HARBOUR, TelegramPerson

@@ -351,7 +351,7 @@ async def test_intake_with_centre_pin_photo_and_phone_then_receipt_and_public_st
 
 
 def categories_department_name(department: str) -> str:
-    from bot.categories import categories
+    from bot.tickets.categories import categories
 
     return categories().department(department).name("el")
 

@@ -10,8 +10,8 @@ from itertools import count, pairwise
 
 import pytest
 
-from bot.boundary import municipality
 from bot.store import open_store
+from bot.tickets.boundary import municipality
 from bot.tickets.geocoding import Geocoder
 from tests.fakes.nominatim import FakeNominatim
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy.redaction import MASKS, find_personal_data, normalise_phone, redact_text, redact_value
+from bot.privacy.redaction import MASKS, find_personal_data, redact_text, redact_value
 
 PHONE, EMAIL, ID = MASKS["phone"], MASKS["email"], MASKS["id_number"]
 
@@ -55,16 +55,3 @@ def test_redact_value_walks_nested_documents_and_keeps_other_types() -> None:
     doc = {"description": "πάρτε 6912345678", "notes": [{"text": "a@b.gr"}], "n": 3, "when": None}
     assert redact_value(doc) == {"description": f"πάρτε {PHONE}", "notes": [{"text": EMAIL}], "n": 3, "when": None}
     assert doc["description"] == "πάρτε 6912345678"  # a copy: the original is unchanged
-
-
-@pytest.mark.parametrize(("text", "e164"), [
-    ("6912345678", "+306912345678"),
-    ("+30 691 234 5678", "+306912345678"),
-    ("0030 6912345678", "+306912345678"),
-    ("28210 12345", "+302821012345"),
-    ("+44 20 7946 0958", "+442079460958"),
-    ("not a phone", None),
-    ("", None),
-])
-def test_normalise_phone(text: str, e164: str | None) -> None:
-    assert normalise_phone(text) == e164

@@ -17,11 +17,11 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.categories import categories
 from bot.models import Language
 from bot.privacy.redaction import redact_text
 from bot.services import Services
 from bot.tickets import OPEN_STATUSES, ticket_point
+from bot.tickets.categories import categories
 
 PUBLIC_FILTER: dict[str, Any] = {"channel": {"$ne": "assisted"}, "private": {"$ne": True}}
 MEDIA_PATH = "/open311/v2/media/{reference}/{index}"

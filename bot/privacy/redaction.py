@@ -87,16 +87,3 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_value(v) for v in value]
     return value
-
-
-def normalise_phone(text: str | None) -> str | None:
-    """A phone number in E.164 form (``+306912345678``; Greek numbers may omit the prefix), or ``None``."""
-    if not text:
-        return None
-    try:
-        number = phonenumbers.parse(text, _DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
