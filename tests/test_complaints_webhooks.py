@@ -137,12 +137,16 @@ async def test_telegram_greek_report_to_a_reference_number(service: Service) -> 
     assert EL("complaints.confirm_place", place="«Αποκορώνου»") in maria.texts  # the place in the message, offered
 
     await maria.press(EL("complaints.yes_place"))
+    assert maria.texts == [EL("complaints.ask_pin", place="«Αποκορώνου»"), EL("system.location_below")]
+    await maria.press(EL("complaints.no_pin"))
     assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
     await maria.photo(size=2_500_000)
     assert maria.texts == [EL("complaints.photo_added", count=1)]
     await maria.press(EL("complaints.photos_done"))
     await maria.press(EL("complaints.consent_yes"))
-    assert maria.last[0].reply_markup["keyboard"][0][0]["request_contact"] is True  # Telegram's phone button
+    assert maria.texts == [EL("complaints.ask_phone"), EL("system.contact_below")]
+    assert maria.last[1].reply_markup["keyboard"] == [[{"text": EL("system.share_contact_button"),
+                                                        "request_contact": True}]]  # Telegram's phone button
     await maria.contact("306912345678")
     assert "+306912345678" in maria.text and "Αποκορώνου" in maria.text  # the summary
     await maria.press(EL("complaints.submit"))
@@ -291,6 +295,7 @@ async def test_status_change_notifies_the_resident_on_their_channel(service: Ser
     john = ViberPerson(service, fake_viber, "john-notify==", lang="en")
     await john.say("Cars are parked on the ramp for wheelchairs every day")
     await john.say("10 Iroon Polytechniou St")
+    await john.press(EN("complaints.no_pin"))
     await john.press(EN("complaints.skip_photo"))
     await john.press(EN("complaints.consent_no"))
     await john.press(EN("complaints.submit"))

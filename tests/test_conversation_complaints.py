@@ -22,8 +22,10 @@ def seen(person: TelegramPerson) -> str:
     return html.unescape(person.text)
 
 
-async def finish(person: TelegramPerson, t: Texts) -> str:
-    """No photo, no phone, submit: the reference number."""
+async def finish(person: TelegramPerson, t: Texts, *, pin_asked: bool = True) -> str:
+    """No pin (a typed address without a geocoder asks for one), no photo, no phone, submit: the reference."""
+    if pin_asked:
+        await person.press(t("complaints.no_pin"))
     await person.press(t("complaints.skip_photo"))
     await person.press(t("complaints.consent_no"))
     await person.press(t("complaints.submit"))
@@ -40,7 +42,7 @@ async def test_greek_yes_confirms_the_place_with_its_house_number(service: Servi
     await maria.say("Δεν ανάβει η λάμπα στην Αποκορώνου 25")
     assert EL("complaints.confirm_place", place="«Αποκορώνου 25»") in maria.texts
     await maria.say(word)
-    assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
+    assert maria.texts == [EL("complaints.ask_pin", place="«Αποκορώνου 25»"), EL("system.location_below")]
     ref = await finish(maria, EL)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Αποκορώνου 25"
@@ -52,7 +54,9 @@ async def test_english_yes_confirms_and_the_place_is_in_latin_script(service: Se
     await john.say("The street light on Apokoronou 25 is out")
     assert seen(john).count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
     await john.say(word)
-    assert john.texts == [EN("complaints.ask_photo", max_mb=10)]
+    assert john.texts == [EN("complaints.ask_pin", place="“Apokoronou 25” (Αποκορώνου 25)"),
+                          EN("system.location_below")]
+    await john.press(EN("complaints.no_pin"))
     await john.press(EN("complaints.skip_photo"))
     await john.press(EN("complaints.consent_no"))
     assert "Place: Apokoronou 25 (Αποκορώνου 25)" in seen(john)
@@ -68,7 +72,7 @@ async def test_no_asks_for_the_place_again(service: Service, lang: str, word: st
     conv = await eleni.conversation()
     assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
     await eleni.say("Κυδωνίας 40" if lang == "el" else "40 Kydonias street")
-    assert eleni.texts == [t("complaints.ask_photo", max_mb=10)]
+    assert eleni.texts[0].startswith(t("complaints.ask_pin", place="@").partition("@")[0])
 
 
 # ------------------------------------------------------------------------------------- answers that are no place
@@ -85,8 +89,11 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
     await nikos.say("κάπου εκεί γύρω" if lang == "el" else "somewhere around there")
     assert seen(nikos) == t("complaints.place_still")
     await nikos.say("Πλατεία Αγοράς" if lang == "el" else "Market square")
+    place = "«Πλατεία Αγοράς»" if lang == "el" else "“Market square”"
+    assert nikos.texts == [t("complaints.ask_pin", place=place), t("system.location_below")]
+    await nikos.say("όχι" if lang == "el" else "no")  # no pin, in words
     assert nikos.texts == [t("complaints.ask_photo", max_mb=10)]
-    ref = await finish(nikos, t)
+    ref = await finish(nikos, t, pin_asked=False)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] in ("Πλατεία Αγοράς", "Market square")
 
@@ -144,6 +151,7 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     giorgos = TelegramPerson(service, 9108)
     await giorgos.say("Μεγάλη λακκούβα στην Κισσάμου")
     await giorgos.say("ναι")
+    await giorgos.press(EL("complaints.no_pin"))
     await giorgos.press(EL("complaints.skip_photo"))
     await giorgos.press(EL("complaints.consent_no"))
     submit = giorgos.payload(EL("complaints.submit"))

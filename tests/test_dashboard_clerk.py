@@ -66,9 +66,9 @@ async def test_transcript_shows_the_label_pressed_and_intents_only_where_nlu_rea
                                                                                   stub_rasa: Any) -> None:
     service, uid = staff_service_stub_nlu, 8101
     await press_and_wait(service, uid, service.tg.message(uid, "Δεν ανάβει η λάμπα"))  # no place: the bot asks
-    asked_photo = await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # the answer
-    no_photo = EL("complaints.skip_photo")
-    payload = payload_of(asked_photo, no_photo)
+    asked_pin = await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # the answer
+    no_photo = EL("complaints.no_pin")  # the next question's button: "continue without a pin"
+    payload = payload_of(asked_pin, no_photo)
     assert payload != no_photo  # a payload, not a label: the page must show the label
     await press_and_wait(service, uid, service.tg.callback(uid, payload))
     stored = await service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "button": payload})

@@ -27,6 +27,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import language
 from bot.channels.base import Intake, SendError
 from bot.channels.payloads import TgUpdate
 from bot.channels.telegram_http import AiohttpRequest
@@ -101,8 +102,14 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def labels_of(reply: Reply) -> Texts:
+    """The catalogue for the adapter's own labels: ``send`` gets no conversation, so they follow the language of
+    the reply's text (which is the conversation's), as on Viber; Greek when the text says nothing."""
+    return Texts("en" if language.detect(reply.text) == "en" else "el")
+
+
 def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
-    texts = Texts("el")  # the labels are bilingual: the adapter does not know the conversation's language
+    texts = labels_of(reply)
     keys = []
     if reply.request_location:
         keys.append([KeyboardButton(texts("system.share_location_button"), request_location=True)])
@@ -255,12 +262,15 @@ class TelegramAdapter:
             if edited is not None:
                 return [edited]
         sent = []
-        if text:
+        if text and request is not None and inline is not None:
+            # one message carries one keyboard: the buttons stay with the question, and a short second message
+            # in the person's language brings the 📍 / 📞 key, which sits below the typing field
+            sent.append(await self.bot.send_message(chat_id, text, reply_markup=inline, link_preview_options=None))
+            hint = "system.location_below" if reply.request_location else "system.contact_below"
+            sent.append(await self.bot.send_message(chat_id, labels_of(reply)(hint), reply_markup=request))
+        elif text:
             sent.append(await self.bot.send_message(chat_id, text, reply_markup=request or inline,
                                                     link_preview_options=None))
-            if request is not None and inline is not None:
-                sent.append(await self.bot.send_message(chat_id, Texts("el")("system.choose_button"),
-                                                        reply_markup=inline))
         if reply.location is not None:
             pin = reply.location
             sent.append(await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
