@@ -60,6 +60,7 @@ def translate(update: Update) -> Inbound | None:
         return Inbound(
             channel="telegram", user_id=str(query.from_user.id), chat_id=str(message.chat.id),
             message_id=f"u{update.update_id}", button=query.data, language_hint=query.from_user.language_code,
+            button_message_id=str(message.message_id),
         )
     message = update.message
     if message is None or message.from_user is None or message.chat.type != "private":
@@ -256,6 +257,10 @@ class TelegramAdapter:
         inline = _inline_keyboard(reply)
         request = _request_keyboard(reply)
         text = reply.text[:MAX_TEXT]
+        if reply.edit and text and request is None and not (reply.location or reply.image or reply.document):
+            edited = await self._edit(chat_id, int(reply.edit), text, inline)
+            if edited is not None:
+                return [edited]
         sent = []
         if text and request is not None and inline is not None:
             # one message carries one keyboard: the buttons stay with the question, and a short second message
@@ -277,6 +282,19 @@ class TelegramAdapter:
             if document is not None:
                 sent.append(document)
         return [str(m.message_id) for m in sent]
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, inline: InlineKeyboardMarkup | None) -> str | None:
+        """Edits the message in place; None when Telegram cannot (too old, deleted): then it is sent anew."""
+        assert self.bot is not None
+        try:
+            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=inline,
+                                             link_preview_options=None)
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():  # a double tap: the message already shows this
+                return str(message_id)
+            log.info("telegram edit refused, sending anew", extra={"reason": str(exc)})
+            return None
+        return str(message_id)
 
     async def _send_document(self, chat_id: int, reply: Reply) -> Message | None:
         """Upload the file (sendDocument); its one-time link is consumed once Telegram has it."""
