@@ -182,7 +182,8 @@ _HOUSE_NUMBER_AFTER = re.compile(
 # "stin Kalergon 12", "στην Καλλεργών 12", "on Kalergon 12": a street the gazetteer does not know, with its number
 _STREET_AND_NUMBER = re.compile(
     r"(?:^|\s)(?:στην?|στον|στο|οδ[όο]ς?|επ[ίι] της|sti?n?|sth?n?|ston|sto|odos?|on|at)\s+"
-    r"(?:(?:οδ[όο][ύυ]?ς?|odou?s?)\s+)?((?:[^\W\d_]{3,}\s+){0,2}[^\W\d_]{3,})\s*,?\s+(\d{1,4}[α-ωa-z]?)\b", re.IGNORECASE)
+    r"(?:(?:οδ[όο][ύυ]?ς?|odou?s?)\s+)?((?:[^\W\d_]{3,}\s+){0,2}[^\W\d_]{3,})\s*,?\s+(\d{1,4}[α-ωa-z]?)\b",
+    re.IGNORECASE)
 _HOUSE_NUMBER_BEFORE = re.compile(r"\b(\d{1,4}[a-z]?)\s*,?\s*$", re.IGNORECASE)
 
 
