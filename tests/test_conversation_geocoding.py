@@ -6,7 +6,6 @@ is asked for, in the person's language, with the location button and "continue w
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,13 +22,6 @@ pytestmark = pytest.mark.rasa
 EL, EN = Texts("el"), Texts("en")
 KISSAMOU_40 = GeoPoint(35.5135, 24.0105)
 
-
-@pytest.fixture
-async def nominatim() -> AsyncIterator[FakeNominatim]:
-    fake = FakeNominatim()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _service(make_service: Any, nominatim: FakeNominatim) -> Any:
