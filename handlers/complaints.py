@@ -6,6 +6,9 @@ The flow (state in the conversation document, so a restart or another instance c
    category is stated with a button to change it; when NLU is unsure the category buttons are shown instead.
 2. the place: a shared pin (must lie inside the municipality) or typed street/area (a known place outside the
    municipality is refused); a ``location`` entity in the first message is offered back for confirmation.
+   A typed address goes to the geocoder (when configured) and comes back as a pin to confirm; otherwise (no
+   geocoder, not found, declined) the text is kept and the spot on the map is asked for once (``pin`` step:
+   the location button, or "continue without" / "skip" / "δεν έχω" — never blocking).
    With a pin, an open ticket of the same category nearby is offered to follow instead of a new one.
 3. optional photos (≤ 10 MB each), 4. an optional call-back phone, asked only after a consent button,
 5. a summary with Submit / Edit / Cancel.
@@ -35,7 +38,7 @@ from bot.tickets import phones
 from bot.tickets.boundary import Municipality, municipality
 from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
-from handlers.answers import place_from_entities, place_kind, yes_or_no
+from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from nlu.chania_text import normalize
 
@@ -159,6 +162,8 @@ class ComplaintsHandler:
             return await self._phone_answer(turn, slots, replies, text)
 
         # a step answered with buttons: accept yes / no in words, a corrected category, else point at the buttons
+        if step == "pin" and skips(text):
+            return await self._act(turn, slots, "nopin", None, replies)
         intent = turn.nlu.intent if not turn.low_confidence else None
         if step == "category" and intent in self.categories:
             slots["category"] = intent
@@ -171,7 +176,10 @@ class ComplaintsHandler:
             action = _WORD_ACTIONS.get((step, "affirm" if said else "deny"))
             if action is not None:
                 return await self._act(turn, slots, action[0], action[1], replies)
-        replies.append(Reply(t("complaints.use_buttons")))
+        if step == "pin":  # a yes, or words: say how to send the spot, or go on without it
+            replies.append(Reply(t("complaints.pin_how", button=t("complaints.no_pin"))))
+        else:
+            replies.append(Reply(t("complaints.use_buttons")))
         return await self._proceed(turn, slots, replies, step=step)
 
     async def resume_prompt(self, turn: Turn) -> list[Reply]:
@@ -225,6 +233,8 @@ class ComplaintsHandler:
             "consent": None,
             "phone": None,
             "place_tries": 0,
+            "pin_done": False,
+            "pin_reason": None,
             "second_category": None,
         }
 
@@ -253,6 +263,8 @@ class ComplaintsHandler:
             return "location"
         if slots.get("geo") and not slots.get("geo_done") and not slots.get("point"):
             return "geo_confirm"
+        if not slots.get("point") and not slots.get("pin_done"):
+            return "pin"  # a typed address only (no geocoder, not found, declined): ask for the spot, once
         await self._check_duplicates(turn, slots)
         if slots.get("dup") and not slots.get("dup_declined"):
             return "duplicate"
@@ -311,6 +323,8 @@ class ComplaintsHandler:
             tries = slots.get("place_tries") or 0
             key = "complaints.ask_location" if not tries else ("complaints.place_again" if tries == 1
                                                               else "complaints.place_still")
+            if tries and slots.get("place_here"):
+                key = "complaints.place_here"
             return [Reply(t(key), request_location=True)]
         if step == "geo_confirm":
             geo = slots["geo"]
@@ -318,6 +332,12 @@ class ComplaintsHandler:
                           location=Pin(name=geo["name"][:100], lat=geo["lat"], lon=geo["lon"]),
                           buttons=(b(slots, t("complaints.geo_yes"), "geoyes"),
                                    b(slots, t("complaints.geo_no"), "geono")))]
+        if step == "pin":
+            reason = slots.get("pin_reason")
+            key = {"not_found": "complaints.geo_not_found", "declined": "complaints.geo_declined"}.get(
+                reason or "", "complaints.ask_pin")
+            return [Reply(t(key, place=place_label(slots.get("address") or "", t.lang)),
+                          buttons=(b(slots, t("complaints.no_pin"), "nopin"),), request_location=True)]
         if step == "duplicate":
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
@@ -381,11 +401,13 @@ class ComplaintsHandler:
         nlu = turn.nlu
         if turn.low_confidence or nlu.intent not in _INTERRUPTING or step == "description":
             return False
-        if step in ("location", "phone"):
+        if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
             words = normalize(text).split()
             if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
                 return True
+            if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
+                return False
             if nlu.intent in _ANSWERS_TO_WHERE or nlu.entity("location") or any(ch.isdigit() for ch in text):
                 return False
         return True
@@ -395,13 +417,15 @@ class ComplaintsHandler:
         t = turn.texts
         if point is not None:
             if not self.area.contains(point):
-                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+                flow = turn.conversation.flow
+                again = "pin" if flow is not None and flow.step == "pin" else "location"  # the address stays
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step=again)
             slots["point"] = {"lat": point.lat, "lon": point.lon}
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and place_kind(text, turn.nlu) != "place":
-                return await self._ask_place_again(turn, slots, replies)
+            if slots.get("place_tries") and (kind := place_kind(text, turn.nlu)) != "place":
+                return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
             slots["address"] = text[:MAX_ADDRESS]
@@ -410,16 +434,17 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies)
 
     async def _locate(self, turn: Turn, slots: dict[str, Any]) -> list[Reply]:
-        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed; not found: the text is kept and
-        a pin asked for. Without a geocoder nothing changes: the text is the place."""
+        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed. Not found, or no geocoder: the
+        text is kept and the next step (``pin``) asks for the spot on the map, which the person may skip."""
         geocoder = geocoder_of(turn.services)
         slots["geo"], slots["geo_done"] = None, False
+        slots["pin_done"], slots["pin_reason"] = False, None
         if geocoder is None or not slots.get("address") or slots.get("point"):
             return []
         place = await geocoder.locate(slots["address"], turn.lang)
         if place is None:
-            return [Reply(turn.texts("complaints.geo_not_found", place=place_label(slots["address"], turn.lang)),
-                          request_location=True)]
+            slots["pin_reason"] = "not_found"  # the pin step says so
+            return []
         slots["geo"] = {"lat": place.point.lat, "lon": place.point.lon, "name": place.display_name}
         return []
 
@@ -432,12 +457,16 @@ class ComplaintsHandler:
                 return await self._act(turn, slots, "place", None, replies)
             if said is False:
                 return await self._act(turn, slots, "noplace", None, replies)
-        if place_kind(text, turn.nlu) in ("unsure", "gibberish"):
-            return await self._ask_place_again(turn, slots, replies)
+        kind = place_kind(text, turn.nlu)
+        if kind in ("unsure", "gibberish", "here"):
+            return await self._ask_place_again(turn, slots, replies, here=kind == "here")
         return None
 
-    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply]) -> Outcome:
+    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], *,
+                               here: bool = False) -> Outcome:
+        """Asks for the place once more; ``here`` ("εδώ", "στο σπίτι μου") asks for the location button first."""
         slots["place_tries"] = (slots.get("place_tries") or 0) + 1
+        slots["place_here"] = here
         slots["suggested_place"] = None
         return await self._proceed(turn, slots, replies, step="location")
 
@@ -498,8 +527,9 @@ class ComplaintsHandler:
             slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
             slots["geo_done"] = True
         elif action == "geono":
-            slots["geo_done"] = True
-            replies = [*replies, Reply(t("complaints.geo_declined"), request_location=True)]
+            slots["geo_done"], slots["pin_reason"] = True, "declined"
+        elif action == "nopin":
+            slots["pin_done"] = True
         elif action == "noplace":
             slots["suggested_place"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
@@ -532,7 +562,8 @@ class ComplaintsHandler:
         elif what == "description":
             return await self._proceed(turn, slots, replies, step="description")
         elif what == "place":
-            slots["point"] = slots["address"] = slots["geo"] = None
+            slots["point"] = slots["address"] = slots["geo"] = slots["pin_reason"] = None
+            slots["pin_done"] = False
         elif what == "photos":
             slots["photos_done"] = False
         elif what == "phone":
@@ -690,7 +721,7 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "location", "geo_confirm", "duplicate", "photos", "phone_consent", "phone",
+_STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
                     "summary", "edit", "description"})
 
 # yes / no typed (or said) at a button step: the button it stands for
@@ -700,6 +731,7 @@ _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("phone_consent", "deny"): ("consent", "n"),
     ("geo_confirm", "affirm"): ("geoyes", None),
     ("geo_confirm", "deny"): ("geono", None),
+    ("pin", "deny"): ("nopin", None),
     ("duplicate", "affirm"): ("follow", None),
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),
