@@ -326,3 +326,26 @@ async def test_a_restart_in_the_middle_of_a_viber_broadcast_sends_the_rest_exact
     assert await service.store.db["outbox"].count_documents({"notice_id": doc["_id"]}) == len(langs)
     assert await broadcast.report(service.runtime.services, doc["_id"]) == {"queued": 0, "sent": 700, "failed": 0,
                                                                              "blocked": 0}
+
+
+async def test_an_account_not_allowed_to_broadcast_gets_its_viber_messages_sent_one_by_one(
+        make_service: Any, fake_viber: Any) -> None:
+    service = await no_nlu_service(make_service)
+    langs = await seed_viber(service, 6, areas=["keramia"], kinds=["power"], english_every=2)
+    fake_viber.fail_next(status=20, message="broadcastNotAllowed")
+    client = await broadcaster(service, "bc10")
+    await publish(client, kind="power", areas=["keramia"], title_el="Διακοπή ρεύματος στις Κεραμειές",
+                  body_el="Ο ΔΕΔΔΗΕ ανακοίνωσε διακοπή.", title_en="Power cut in Keramia",
+                  body_en="HEDNO announced a power cut.")
+    await delivered(service)
+    assert len(fake_viber.calls_to("broadcast_message")) == 2  # one refused, the other language's went
+    refused = fake_viber.calls_to("broadcast_message")[0].body["broadcast_list"]
+    alone = {c.body["receiver"]: c.body["text"] for c in fake_viber.calls_to("send_message")}
+    assert sorted(alone) == sorted(refused)
+    for uid, text in alone.items():
+        assert text.startswith("📢 Power cut in Keramia" if langs[uid] == "en" else "📢 Διακοπή ρεύματος")
+    assert {uid: len(fake_viber.received(uid)) for uid in langs} == dict.fromkeys(langs, 1)
+    doc = await notices.collection(service.store).find_one({})
+    assert await broadcast.report(service.runtime.services, doc["_id"]) == {"queued": 0, "sent": 6, "failed": 0,
+                                                                             "blocked": 0}
+    await client.close()

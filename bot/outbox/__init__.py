@@ -36,7 +36,8 @@ receiver the platform reports gone becomes ``dead`` with that reason; any other 
 its chat's lane (``batch`` cleared) and is sent alone like any message. A call that fails as a whole is retried
 (``retry_after`` or backoff) for the whole batch; one that cannot work as a broadcast (refused for the account,
 or after ``max_attempts``) sends the batch's entries one by one. The entries stay one per recipient, so the
-report per recipient, leases, restarts and keys work as for every entry; a batch of one is sent alone.
+report per recipient, leases, restarts and keys work as for every entry; a batch of one is sent alone. While a
+batch's entries are still being written (the newest is younger than ``batch_gather_s``) a call waits to be full.
 
 How an instance learns of work: its own writes wake its sender at once; every ``poll_s`` it also reads the live
 entries (``pending``/``sending``) to pick up those of other instances, retries that fell due and expired leases.
@@ -85,6 +86,7 @@ class OutboxSettings:
     channel_limits: dict[str, Limit] = field(default_factory=lambda: dict(CHANNEL_LIMITS))
     chat_limits: dict[str, Limit] = field(default_factory=lambda: dict(CHAT_LIMITS))
     broadcast_limits: dict[str, Limit] = field(default_factory=lambda: dict(BROADCAST_LIMITS))
+    batch_gather_s: float = 1.0  # a batch not full yet waits while its entries are still being written
 
 
 def order_key(at: datetime, seq: ObjectId) -> str:
@@ -269,8 +271,13 @@ class Outbox:
                     if adapter is None:  # the channel cannot broadcast here (any more): send them one by one
                         await self._unbatch({"channel": channel, "batch": batch, "status": "pending"})
                         return
-                    await self.limits.acquire_broadcast(channel)
-                    claimed = await self._claim_batch(channel, batch, adapter.broadcast_size)
+                    ids = await self._due_in_batch(channel, batch, adapter.broadcast_size)
+                    if 0 < len(ids) < adapter.broadcast_size and await self._still_written(channel, batch):
+                        await asyncio.sleep(self.settings.batch_gather_s)  # the notice is being queued: fuller calls
+                        continue
+                    if ids:
+                        await self.limits.acquire_broadcast(channel)
+                    claimed = await self._claim_batch(ids)
                     if claimed:
                         await self._send_batch(adapter, claimed)
                         continue
@@ -289,14 +296,23 @@ class Outbox:
         return {"$or": [{"status": "pending", "due_at": {"$lte": now}},
                         {"status": "sending", "lease_until": {"$lte": now}}]}
 
-    async def _claim_batch(self, channel: str, batch: str, size: int) -> list[dict[str, Any]]:
-        """Claim up to ``size`` due entries of a batch: each one atomically (another sender's claim of the same
-        entry fails its filter), all marked with one claim id that finds the ones this call won."""
-        now = utcnow()
-        query = {"channel": channel, "batch": batch, **self._claimable(now)}
-        ids = [d["_id"] async for d in self.store.outbox.find(query, {"_id": 1}).sort("order", 1).limit(size)]
+    async def _due_in_batch(self, channel: str, batch: str, size: int) -> list[Any]:
+        query = {"channel": channel, "batch": batch, **self._claimable(utcnow())}
+        return [d["_id"] async for d in self.store.outbox.find(query, {"_id": 1}).sort("order", 1).limit(size)]
+
+    async def _still_written(self, channel: str, batch: str) -> bool:
+        """Entries of the batch were written in the last ``batch_gather_s``: more are likely coming."""
+        newest = await self.store.outbox.find_one({"channel": channel, "batch": batch, "status": "pending"},
+                                                  {"created_at": 1}, sort=[("order", -1)])
+        since = utcnow() - timedelta(seconds=self.settings.batch_gather_s)
+        return newest is not None and as_utc(newest["created_at"]) > since
+
+    async def _claim_batch(self, ids: list[Any]) -> list[dict[str, Any]]:
+        """Claim these entries of a batch: each one atomically (another sender's claim of the same entry fails
+        its filter), all marked with one claim id that finds the ones this call won."""
         if not ids:
             return []
+        now = utcnow()
         claim = ObjectId()
         await self.store.outbox.update_many(
             {"_id": {"$in": ids}, **self._claimable(now)},
