@@ -2,6 +2,7 @@
 
 * :func:`yes_or_no` — "ναι", "nai", "σωστά", "ok", "exactly" → True; "όχι", "oxi", "λάθος", "no" → False;
   anything else (an address, a question) → None. NLU's ``affirm``/``deny`` count only when the words say nothing.
+* :func:`skips` — "skip", "continue without", "συνέχεια", "χωρίς", "δεν έχω", "xoris": go on without this.
 * :func:`place_kind` — is a typed answer to "where?" a place (``"place"``: a street word, a number, a known area
   or sight), a shrug (``"unsure"``: "ξέρω γω", "dunno"), keyboard noise (``"gibberish"``), or cannot tell
   (``"maybe"``)?
@@ -41,6 +42,24 @@ _AROUND = frozenset({
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
+
+
+_SKIP = frozenset({
+    "skip", "continue", "without", "next", "later", "carry", "proceed",
+    "συνεχεια", "συνεχισε", "συνεχιστε", "συνεχιζουμε", "συνεχιζω", "χωρισ", "παραλειψη", "προσπερασε", "επομενο",
+    "synexeia", "sinexeia", "synexise", "sinexise", "xoris", "xwris", "choris", "epomeno",
+})
+_SKIP_PHRASES = ("δεν εχω", "δεν μπορω", "den exw", "den exo", "den mporw", "den mporo", "i can t", "i cannot",
+                 "i don t have", "no gps", "not now")
+
+
+def skips(text: str) -> bool:
+    """A short answer that means "go on without it" (an optional step: the pin, a photo)."""
+    words = _words(text)
+    if not words or len(words) > 6:
+        return False
+    joined = " ".join(words)
+    return any(w in _SKIP for w in words) or any(p in joined for p in _SKIP_PHRASES)
 
 
 def yes_or_no(text: str, nlu: NluResult | None = None, *, min_confidence: float = 0.6) -> bool | None:

@@ -6,6 +6,9 @@ The flow (state in the conversation document, so a restart or another instance c
    category is stated with a button to change it; when NLU is unsure the category buttons are shown instead.
 2. the place: a shared pin (must lie inside the municipality) or typed street/area (a known place outside the
    municipality is refused); a ``location`` entity in the first message is offered back for confirmation.
+   A typed address goes to the geocoder (when configured) and comes back as a pin to confirm; otherwise (no
+   geocoder, not found, declined) the text is kept and the spot on the map is asked for once (``pin`` step:
+   the location button, or "continue without" / "skip" / "δεν έχω" — never blocking).
    With a pin, an open ticket of the same category nearby is offered to follow instead of a new one.
 3. optional photos (≤ 10 MB each), 4. an optional call-back phone, asked only after a consent button,
 5. a summary with Submit / Edit / Cancel.
@@ -19,7 +22,6 @@ tickets or shows one by reference — only to the conversation that filed (or fo
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -27,15 +29,16 @@ from typing import Any
 from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
-from bot.boundary import Municipality, municipality
-from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
+from bot.tickets import phones
+from bot.tickets.boundary import Municipality, municipality
+from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
-from handlers.answers import place_from_entities, place_kind, yes_or_no
+from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from nlu.chania_text import normalize
 
@@ -63,8 +66,6 @@ _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are"
                              "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
                              "poia"})
 
-_PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
-
 # "why was it rejected?": answered with the last status and its note, whatever NLU made of it
 WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
                "γιατί την απορρίψατε", "giati aporrifthike", "why was it rejected", "why was my report rejected",
@@ -89,24 +90,6 @@ def place_label(place: str, lang: str) -> str:
     if lang == "en" and has_greek(place):
         return f"“{greek_to_latin(place)}” ({place})"
     return f"«{place}»" if lang == "el" else f"“{place}”"
-
-
-def normalise_phone(text: str) -> str | None:
-    """A phone number in international form (+30… for Greek numbers written without a prefix), or None."""
-    s = (text or "").strip()
-    if not _PHONE_RE.match(s):
-        return None
-    digits = re.sub(r"\D", "", s)
-    international = s.startswith("+")
-    if digits.startswith("00"):
-        digits, international = digits[2:], True
-    if not international and len(digits) == 10 and digits[0] in "26":  # Greek landline 2…, mobile 69…
-        return "+30" + digits
-    if not international and len(digits) == 12 and digits.startswith("30"):  # Telegram shares 3069…
-        return "+" + digits
-    if international and 8 <= len(digits) <= 15:
-        return "+" + digits
-    return None
 
 
 def _point(slots: dict[str, Any]) -> GeoPoint | None:
@@ -179,6 +162,8 @@ class ComplaintsHandler:
             return await self._phone_answer(turn, slots, replies, text)
 
         # a step answered with buttons: accept yes / no in words, a corrected category, else point at the buttons
+        if step == "pin" and skips(text):
+            return await self._act(turn, slots, "nopin", None, replies)
         intent = turn.nlu.intent if not turn.low_confidence else None
         if step == "category" and intent in self.categories:
             slots["category"] = intent
@@ -191,7 +176,10 @@ class ComplaintsHandler:
             action = _WORD_ACTIONS.get((step, "affirm" if said else "deny"))
             if action is not None:
                 return await self._act(turn, slots, action[0], action[1], replies)
-        replies.append(Reply(t("complaints.use_buttons")))
+        if step == "pin":  # a yes, or words: say how to send the spot, or go on without it
+            replies.append(Reply(t("complaints.pin_how", button=t("complaints.no_pin"))))
+        else:
+            replies.append(Reply(t("complaints.use_buttons")))
         return await self._proceed(turn, slots, replies, step=step)
 
     async def resume_prompt(self, turn: Turn) -> list[Reply]:
@@ -245,6 +233,8 @@ class ComplaintsHandler:
             "consent": None,
             "phone": None,
             "place_tries": 0,
+            "pin_done": False,
+            "pin_reason": None,
             "second_category": None,
         }
 
@@ -273,6 +263,8 @@ class ComplaintsHandler:
             return "location"
         if slots.get("geo") and not slots.get("geo_done") and not slots.get("point"):
             return "geo_confirm"
+        if not slots.get("point") and not slots.get("pin_done"):
+            return "pin"  # a typed address only (no geocoder, not found, declined): ask for the spot, once
         await self._check_duplicates(turn, slots)
         if slots.get("dup") and not slots.get("dup_declined"):
             return "duplicate"
@@ -338,6 +330,12 @@ class ComplaintsHandler:
                           location=Pin(name=geo["name"][:100], lat=geo["lat"], lon=geo["lon"]),
                           buttons=(b(slots, t("complaints.geo_yes"), "geoyes"),
                                    b(slots, t("complaints.geo_no"), "geono")))]
+        if step == "pin":
+            reason = slots.get("pin_reason")
+            key = {"not_found": "complaints.geo_not_found", "declined": "complaints.geo_declined"}.get(
+                reason or "", "complaints.ask_pin")
+            return [Reply(t(key, place=place_label(slots.get("address") or "", t.lang)),
+                          buttons=(b(slots, t("complaints.no_pin"), "nopin"),), request_location=True)]
         if step == "duplicate":
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
@@ -401,11 +399,13 @@ class ComplaintsHandler:
         nlu = turn.nlu
         if turn.low_confidence or nlu.intent not in _INTERRUPTING or step == "description":
             return False
-        if step in ("location", "phone"):
+        if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
             words = normalize(text).split()
             if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
                 return True
+            if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
+                return False
             if nlu.intent in _ANSWERS_TO_WHERE or nlu.entity("location") or any(ch.isdigit() for ch in text):
                 return False
         return True
@@ -415,7 +415,9 @@ class ComplaintsHandler:
         t = turn.texts
         if point is not None:
             if not self.area.contains(point):
-                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+                flow = turn.conversation.flow
+                again = "pin" if flow is not None and flow.step == "pin" else "location"  # the address stays
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step=again)
             slots["point"] = {"lat": point.lat, "lon": point.lon}
         elif text is not None:
             if self.area.outside_place_named(text):
@@ -430,16 +432,17 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies)
 
     async def _locate(self, turn: Turn, slots: dict[str, Any]) -> list[Reply]:
-        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed; not found: the text is kept and
-        a pin asked for. Without a geocoder nothing changes: the text is the place."""
+        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed. Not found, or no geocoder: the
+        text is kept and the next step (``pin``) asks for the spot on the map, which the person may skip."""
         geocoder = geocoder_of(turn.services)
         slots["geo"], slots["geo_done"] = None, False
+        slots["pin_done"], slots["pin_reason"] = False, None
         if geocoder is None or not slots.get("address") or slots.get("point"):
             return []
         place = await geocoder.locate(slots["address"], turn.lang)
         if place is None:
-            return [Reply(turn.texts("complaints.geo_not_found", place=place_label(slots["address"], turn.lang)),
-                          request_location=True)]
+            slots["pin_reason"] = "not_found"  # the pin step says so
+            return []
         slots["geo"] = {"lat": place.point.lat, "lon": place.point.lon, "name": place.display_name}
         return []
 
@@ -482,7 +485,7 @@ class ComplaintsHandler:
         if turn.nlu.intent == "deny" and not turn.inbound.contact_phone:
             slots["consent"], slots["phone"] = False, None
             return await self._proceed(turn, slots, replies)
-        phone = normalise_phone(text)
+        phone = phones.normalise(text)
         if phone is None:
             return await self._proceed(turn, slots, [*replies, Reply(turn.texts("complaints.bad_phone"))],
                                        step="phone")
@@ -518,8 +521,9 @@ class ComplaintsHandler:
             slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
             slots["geo_done"] = True
         elif action == "geono":
-            slots["geo_done"] = True
-            replies = [*replies, Reply(t("complaints.geo_declined"), request_location=True)]
+            slots["geo_done"], slots["pin_reason"] = True, "declined"
+        elif action == "nopin":
+            slots["pin_done"] = True
         elif action == "noplace":
             slots["suggested_place"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
@@ -552,7 +556,8 @@ class ComplaintsHandler:
         elif what == "description":
             return await self._proceed(turn, slots, replies, step="description")
         elif what == "place":
-            slots["point"] = slots["address"] = slots["geo"] = None
+            slots["point"] = slots["address"] = slots["geo"] = slots["pin_reason"] = None
+            slots["pin_done"] = False
         elif what == "photos":
             slots["photos_done"] = False
         elif what == "phone":
@@ -710,7 +715,7 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "location", "geo_confirm", "duplicate", "photos", "phone_consent", "phone",
+_STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
                     "summary", "edit", "description"})
 
 # yes / no typed (or said) at a button step: the button it stands for
@@ -720,6 +725,7 @@ _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("phone_consent", "deny"): ("consent", "n"),
     ("geo_confirm", "affirm"): ("geoyes", None),
     ("geo_confirm", "deny"): ("geono", None),
+    ("pin", "deny"): ("nopin", None),
     ("duplicate", "affirm"): ("follow", None),
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from bot import audit
 from bot.models import Button, Document, Reply
 from bot.privacy import downloads, erase, export, subjects
 from bot.privacy.registry import DataSubject
 from bot.services import Services
 from bot.settings import Settings
+from bot.staff import audit
 from handlers.base import FlowState, Outcome, Turn
 from handlers.registry import plain
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date, get_day_names
@@ -36,10 +36,19 @@ from babel.dates import format_date, get_day_names
 from bot.geo import haversine_m
 from bot.guide import sights
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
-from bot.guide.hours import WEEKDAYS, DayAnswer, Opening, holiday_name, opening_on, today_in_athens
+from bot.guide.hours import (
+    WEEKDAYS,
+    DayAnswer,
+    NowAnswer,
+    Opening,
+    holiday_name,
+    opening_now,
+    opening_on,
+    today_in_athens,
+)
 from bot.guide.photos import photo_path
 from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
-from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
+from bot.models import Button, GeoPoint, Pin, Reply, as_utc
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
 
@@ -175,7 +184,8 @@ class TourismHandler:
         conv = turn.conversation
         if conv.last_location is None or conv.last_location_at is None or not in_guide_area(conv.last_location):
             return None
-        return conv.last_location if _now() - as_utc(conv.last_location_at) <= self.location_max_age else None
+        age = as_utc(turn.inbound.received_at) - as_utc(conv.last_location_at)  # both stamped by the pipeline
+        return conv.last_location if age <= self.location_max_age else None
 
     def _has_stale_location(self, turn: Turn) -> bool:
         last = turn.conversation.last_location
@@ -310,8 +320,8 @@ class TourismHandler:
             if value is not None:
                 lines.append(t(f"tourism.info_{field}", text=value(lang)))
         if poi.opening is not None:
-            today = opening_on(poi.opening, today_in_athens(_now()))
-            lines.append(t("tourism.hours_today", text=self._day_text(turn, today)))
+            now = opening_now(poi.opening, turn.services.clock())
+            lines.append(t("tourism.hours_today", text=self._now_text(turn, now)))
         lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus.service if poi.bus else 'none'}")))
         if practical.hours is not None or practical.tickets is not None or poi.opening is not None:
             lines.append(t("tourism.info_check"))
@@ -377,11 +387,17 @@ class TourismHandler:
                 lines.append(t("tourism.info_hours", text=poi.practical.hours(lang)))
             lines.append(t("tourism.info_check"))
             return Outcome([Reply("\n".join(lines), buttons=buttons)], flow=_keep_or_end(turn, self.name))
-        today = today_in_athens(_now())
+        now = turn.services.clock()
+        today = today_in_athens(now)
         day = asked_day(turn.inbound.text or "", today) or today
-        answer = opening_on(poi.opening, day)
         shown_day = format_date(day, "EEEE d MMMM", locale=lang)
-        lines = [t("tourism.hours_title", name=name, day=shown_day), self._day_text(turn, answer)]
+        if day == today:  # "is it open?" asked today is about now: open now, not yet, or closed for the day
+            current = opening_now(poi.opening, now)
+            answer = current.today
+            lines = [t("tourism.hours_title_today", name=name, day=shown_day), self._now_text(turn, current)]
+        else:
+            answer = opening_on(poi.opening, day)
+            lines = [t("tourism.hours_title", name=name, day=shown_day), self._day_text(turn, answer)]
         if answer.reason in ("out_of_season", "weekday"):
             lines += ["", *self._seasons_text(turn, poi.opening)]
         if not answer.verified:
@@ -407,6 +423,38 @@ class TourismHandler:
         if answer.reason == "weekday":
             return t("tourism.hours_closed_weekday")
         return t("tourism.hours_out_of_season")
+
+    @classmethod
+    def _now_text(cls, turn: Turn, now: NowAnswer) -> str:
+        """Today's answer at this moment: "open now until 16:00 (last entry 15:30)", "opens at 08:30", "closed now
+        (it closed at 16:00; opens again tomorrow 08:30–16:00)", or the day's reason for being closed."""
+        t, today = turn.texts, now.today
+        if now.state in ("always_open", "closed_today"):
+            text = cls._day_text(turn, today)
+            if now.next_open is not None:
+                text += " " + t("tourism.hours_opens_again", next=cls._next_text(turn, now.next_open))
+            return text
+        assert today.open is not None and today.close is not None
+        times = {"open": f"{today.open:%H:%M}", "close": f"{today.close:%H:%M}",
+                 "last_entry": f"{today.last_entry:%H:%M}" if today.last_entry is not None else ""}
+        with_last = "_last_entry" if today.last_entry is not None else ""
+        if now.state == "open":
+            return t(f"tourism.hours_now_open{with_last}", **times)
+        if now.state == "not_yet_open":
+            return t(f"tourism.hours_now_not_yet_open{with_last}", **times)
+        key = "tourism.hours_now_last_entry_passed" if now.state == "last_entry_passed" else "tourism.hours_now_closed"
+        if now.next_open is None:
+            return t(f"{key}_no_next", **times)
+        return t(key, next=cls._next_text(turn, now.next_open), **times)
+
+    @staticmethod
+    def _next_text(turn: Turn, day: DayAnswer) -> str:
+        """``tomorrow 08:30–16:00`` or ``Monday 7 December, 09:00–15:30``: the next day a sight opens."""
+        assert day.open is not None and day.close is not None
+        times = {"open": f"{day.open:%H:%M}", "close": f"{day.close:%H:%M}"}
+        if (day.day - timedelta(days=1)) == today_in_athens(turn.services.clock()):
+            return turn.texts("tourism.hours_next_tomorrow", **times)
+        return turn.texts("tourism.hours_next_day", day=format_date(day.day, "EEEE d MMMM", locale=turn.lang), **times)
 
     @staticmethod
     def _seasons_text(turn: Turn, opening: Opening) -> list[str]:
@@ -450,10 +498,6 @@ class TourismHandler:
 
 
 # ---------------------------------------------------------------------- helpers
-def _now() -> datetime:
-    return utcnow()
-
-
 def in_guide_area(point: GeoPoint) -> bool:
     """Is a shared location inside the guide's area (the regional unit of Chania, as the catalogue's bounds)?"""
     return BBOX_LAT[0] <= point.lat <= BBOX_LAT[1] and BBOX_LON[0] <= point.lon <= BBOX_LON[1]

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 from bot.alerts import broadcast, notices
 from bot.alerts.subscriptions import CONSENT_VERSION
 from bot.models import utcnow
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service
 from tests.test_alerts_chat import press

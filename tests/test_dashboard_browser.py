@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from bot import tickets
-from bot.categories import categories
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
+from bot.tickets.categories import categories
 from tests.fixtures.dashboard import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -319,7 +319,7 @@ async def test_annotator_marks_an_entity_by_dragging_over_the_text_and_corrects_
         page: Any, staff_service: Any) -> None:
     """A resident's message goes through the real NLU; in the review queue an annotator drags over a street name,
     marks it as a place, corrects the intent and saves: the label has the span, the phone number never showed."""
-    from bot.staff import create_staff
+    from bot.staff.accounts import create_staff
 
     said = "Στη Χαλέπα τα βράδια δεν βλέπουμε πού πατάμε, πάρτε με στο 6912345678"
     await staff_service.say(7771, said)

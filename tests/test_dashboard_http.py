@@ -16,10 +16,10 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot import staff as staff_accounts
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
+from bot.staff import accounts as staff_accounts
 from tests.fixtures.dashboard import PASSWORD, Dashboard
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD
 from tests.fixtures.service import free_port
 

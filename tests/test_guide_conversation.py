@@ -1,17 +1,19 @@
 """The visitor's answers (issue 9), as a visitor sees them: Telegram webhook → real Rasa → guide → fake Bot API.
 
-The clock of the guide is set to Saturday 5 December 2026, 12:00 in Athens, so the day asked about is known:
-"on Monday" is Monday 7 December (the museums' winter timetables in data/pois.yaml).
+The service's clock (``Services.clock``) is set to Saturday 5 December 2026, 12:00 in Athens, so the day asked about
+is known: "on Monday" is Monday 7 December (the museums' winter timetables in data/pois.yaml). The "open now"
+tests set it to other moments of a Monday, a Tuesday and Christmas Day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-import handlers.tourism
 from bot.geo import haversine_m
 from bot.guide.catalogue import KINDS, Catalogue
 from bot.i18n import Texts
@@ -24,9 +26,15 @@ CATALOGUE = Catalogue.load()
 EL, EN = Texts("el"), Texts("en")
 
 
-@pytest.fixture(autouse=True)
-def saturday(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handlers.tourism, "_now", lambda: SATURDAY_NOON)
+@pytest.fixture
+async def service(make_service: Callable[..., Any]) -> Service:
+    svc: Service = await make_service()
+    set_clock(svc, SATURDAY_NOON)
+    return svc
+
+
+def set_clock(service: Service, now: datetime) -> None:
+    service.runtime.services.clock = lambda: now
 
 
 async def ask(service: Service, user: int, text: str | None = None, *, lang: str = "el",
@@ -74,12 +82,12 @@ def asks_for_location(calls: list[Any]) -> bool:
      "Open 09:00–15:30. Last entry 15:00."),
     ("είναι ανοιχτό το ναυτικό μουσείο τη Δευτέρα;", "el", "Ναυτικό Μουσείο Κρήτης — Δευτέρα 7 Δεκεμβρίου",
      "Ανοιχτό 09:00–15:30. Τελευταία είσοδος 15:00."),
-    ("What time does the archaeological museum close?", "en", "Archaeological Museum of Chania — Saturday 5 December",
-     "Open 08:30–15:30. Last entry 15:10."),
-    ("τι ώρα κλείνει το αρχαιολογικό μουσείο;", "el", "Αρχαιολογικό Μουσείο Χανίων — Σάββατο 5 Δεκεμβρίου",
-     "Ανοιχτό 08:30–15:30. Τελευταία είσοδος 15:10."),
-    ("ti ora kleinei to arxaiologiko mouseio?", "el", "Αρχαιολογικό Μουσείο Χανίων — Σάββατο 5 Δεκεμβρίου",
-     "Ανοιχτό 08:30–15:30."),
+    ("What time does the archaeological museum close?", "en",
+     "Archaeological Museum of Chania — today, Saturday 5 December", "Open now until 15:30 (last entry 15:10)."),
+    ("τι ώρα κλείνει το αρχαιολογικό μουσείο;", "el", "Αρχαιολογικό Μουσείο Χανίων — σήμερα, Σάββατο 5 Δεκεμβρίου",
+     "Ανοιχτό τώρα, έως τις 15:30 (τελευταία είσοδος 15:10)."),
+    ("ti ora kleinei to arxaiologiko mouseio?", "el", "Αρχαιολογικό Μουσείο Χανίων — σήμερα, Σάββατο 5 Δεκεμβρίου",
+     "Ανοιχτό τώρα, έως τις 15:30"),
 ])
 async def test_opening_hours_are_computed_for_the_asked_day(service: Service, text: str, lang: str, heading: str,
                                                             hours: str) -> None:
@@ -102,6 +110,73 @@ async def test_a_closed_day_says_so_and_gives_the_season_s_days(service: Service
     assert "Archaeological Museum of Chania — Tuesday 8 December" in said
     assert EN("tourism.hours_closed_weekday") in said
     assert "1 November – 31 March: Wed, Thu, Fri, Sat, Sun, Mon 08:30–15:30" in said
+
+
+
+# ---------------------------------------------------------------------- asked today: open now, not yet, closed now
+def athens(month: int, day: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(2026, month, day, hh, mm, tzinfo=ZoneInfo("Europe/Athens"))
+
+
+@pytest.mark.parametrize("now,text,lang,heading,line", [
+    # Monday 7 December: the maritime museum's winter hours are every day 09:00-15:30, last entry 15:00
+    (athens(12, 7, 7, 30), "είναι ανοιχτό το Ναυτικό Μουσείο;", "el",
+     "Ναυτικό Μουσείο Κρήτης — σήμερα, Δευτέρα 7 Δεκεμβρίου",
+     "Δεν άνοιξε ακόμη: ανοίγει σήμερα στις 09:00, έως τις 15:30 (τελευταία είσοδος 15:00)."),
+    (athens(12, 7, 12, 0), "einai anoixto to nautiko mouseio?", "el",
+     "Ναυτικό Μουσείο Κρήτης — σήμερα, Δευτέρα 7 Δεκεμβρίου",
+     "Ανοιχτό τώρα, έως τις 15:30 (τελευταία είσοδος 15:00)."),
+    (athens(12, 7, 18, 43), "είναι ανοιχτό το Ναυτικό Μουσείο;", "el",
+     "Ναυτικό Μουσείο Κρήτης — σήμερα, Δευτέρα 7 Δεκεμβρίου",
+     "Κλειστό τώρα (έκλεισε στις 15:30· ξανανοίγει αύριο 09:00–15:30)."),
+    (athens(12, 7, 18, 43), "ειναι ανοιχτο το ναυτικο μουσειο;", "el",
+     "Ναυτικό Μουσείο Κρήτης — σήμερα, Δευτέρα 7 Δεκεμβρίου",
+     "Κλειστό τώρα (έκλεισε στις 15:30· ξανανοίγει αύριο 09:00–15:30)."),
+    (athens(12, 7, 18, 43), "Is the maritime museum open?", "en",
+     "Maritime Museum of Crete — today, Monday 7 December",
+     "Closed now (it closed at 15:30; opens again tomorrow 09:00–15:30)."),
+    (athens(12, 7, 8, 0), "Is the maritime museum open now?", "en",
+     "Maritime Museum of Crete — today, Monday 7 December",
+     "Not open yet: opens today at 09:00, until 15:30 (last entry 15:00)."),
+    (athens(12, 7, 10, 15), "is the maritime museum open today?", "en",
+     "Maritime Museum of Crete — today, Monday 7 December", "Open now until 15:30 (last entry 15:00)."),
+    # the archaeological museum: winter Wed-Mon 08:30-15:30, last entry 15:10, closed on Tuesdays
+    (athens(12, 7, 15, 20), "Is the archaeological museum still open?", "en",
+     "Archaeological Museum of Chania — today, Monday 7 December",
+     "Open until 15:30, but the last entry was at 15:10: too late to go in today "
+     "(opens again Wednesday 9 December, 08:30–15:30)."),
+    (athens(12, 8, 11, 0), "είναι ανοιχτό το αρχαιολογικό μουσείο;", "el",
+     "Αρχαιολογικό Μουσείο Χανίων — σήμερα, Τρίτη 8 Δεκεμβρίου",
+     "Κλειστό αυτή την ημέρα της εβδομάδας. Ξανανοίγει αύριο 08:30–15:30."),
+    (athens(12, 7, 18, 43), "ανοίγει αύριο το αρχαιολογικό μουσείο;", "el",
+     "Αρχαιολογικό Μουσείο Χανίων — Τρίτη 8 Δεκεμβρίου", "Κλειστό αυτή την ημέρα της εβδομάδας."),
+    (athens(12, 7, 18, 43), "ΕΙΝΑΙ ΑΝΟΙΧΤΟ ΤΟ ΑΡΧΑΙΟΛΟΓΙΚΟ ΜΟΥΣΕΙΟ;", "el",
+     "Αρχαιολογικό Μουσείο Χανίων — σήμερα, Δευτέρα 7 Δεκεμβρίου",
+     "Κλειστό τώρα (έκλεισε στις 15:30· ξανανοίγει Τετάρτη 9 Δεκεμβρίου, 08:30–15:30)."),
+    (athens(12, 8, 11, 0), "Is the archaeological museum open?", "en",
+     "Archaeological Museum of Chania — today, Tuesday 8 December",
+     "Closed on that day of the week. Opens again tomorrow 08:30–15:30."),
+    # Christmas Day and Boxing Day are closed days of the maritime museum
+    (athens(12, 25, 10, 0), "Is the maritime museum open today?", "en",
+     "Maritime Museum of Crete — today, Friday 25 December",
+     "Closed: public holiday (Christmas Day). Opens again Sunday 27 December, 09:00–15:30."),
+])
+async def test_asked_today_the_answer_is_about_now(service: Service, now: datetime, text: str, lang: str,
+                                                   heading: str, line: str) -> None:
+    set_clock(service, now)
+    calls = await ask(service, 7120, text, lang=lang, calls=2)
+    said = texts_of(calls)
+    assert f"🕘 {heading}\n{line}" in said
+    assert Texts(lang)("tourism.hours_unverified") in said  # type: ignore[arg-type]
+
+
+async def test_a_sight_s_card_says_whether_it_is_open_now(service: Service) -> None:
+    set_clock(service, athens(12, 7, 18, 43))
+    said = texts_of(await ask(service, 7121, button="tour:info:maritime_museum", lang="en", calls=2))
+    assert EN("tourism.hours_today", text="Closed now (it closed at 15:30; opens again tomorrow 09:00–15:30).") in said
+    set_clock(service, athens(12, 7, 12, 0))
+    said = texts_of(await ask(service, 7122, button="tour:info:maritime_museum", lang="el", calls=2))
+    assert EL("tourism.hours_today", text="Ανοιχτό τώρα, έως τις 15:30 (τελευταία είσοδος 15:00).") in said
 
 
 # ---------------------------------------------------------------------- near X, swim in X

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.channels.webchat import COOKIE
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service, free_port
 from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message

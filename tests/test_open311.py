@@ -16,7 +16,9 @@ import pytest
 
 from bot import tickets
 from bot.models import Attachment, utcnow
+from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
+from tests.fakes.nominatim import FakeNominatim
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -292,6 +294,50 @@ async def test_paging_with_page_and_page_size(open311: Open311Server) -> None:
 
 
 # ---------------------------------------------------------------- filing requests
+
+async def public_text(server: Open311Server, reference: str) -> tuple[dict[str, Any], str]:
+    """The request as the public reads it: the JSON document, and the XML body as text."""
+    [req] = await both(server, f"{V2}/requests/{reference}", "service_requests")
+    _, _, xml_body = await server.get(f"{V2}/requests/{reference}.xml")
+    return req, xml_body.decode()
+
+
+async def test_names_in_descriptions_do_not_reach_the_public(open311: Open311Server) -> None:
+    greek = await open311.ticket("complaint_lighting",
+                                 "Με λένε Μαρία Σηφάκη και η λάμπα στην Τσουδερών δεν ανάβει εδώ και μέρες")
+    lower = await open311.ticket("complaint_waste", "λέγομαι γιώργος παπαδάκης, οι κάδοι στη Χαλέπα ξεχειλίζουν")
+    english = await open311.ticket("complaint_roads", "My name is John Smith. Pothole outside number 12",
+                                   language="en")
+    for ticket, private, public in (
+            (greek, ("Μαρία", "Σηφάκη"), ("Με λένε", "η λάμπα στην Τσουδερών δεν ανάβει")),
+            (lower, ("γιώργος", "παπαδάκης"), ("λέγομαι", "οι κάδοι στη Χαλέπα ξεχειλίζουν")),
+            (english, ("John", "Smith"), ("My name is", "Pothole outside number 12"))):
+        req, xml = await public_text(open311, ticket["reference"])
+        for word in private:
+            assert word not in req["description"] and word not in xml, (word, req["description"])
+        for words in public:
+            assert words in req["description"] and words in xml
+        assert MASKS["name"] in req["description"]
+
+
+async def test_the_reporters_own_name_is_masked_wherever_it_appears(open311: Open311Server) -> None:
+    key = await open311.key()
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, first_name="Γιώργος", last_name="Παπαδάκης",
+        description="Ο Γιώργος Παπαδάκης από τον 3ο όροφο είδε την κολόνα σβηστή· ρωτήστε τον κ. ΠΑΠΑΔΑΚΗ"))
+    assert code == 200
+    [created] = json.loads(body)
+    reference = created["service_request_id"]
+    await tickets.change_status(open311.services, reference, "in_progress", actor="staff:op",
+                                note="Ενημερώσαμε τον κ. Παπαδάκη, το συνεργείο έρχεται")
+    req, xml = await public_text(open311, reference)
+    for form in ("Γιώργος", "Παπαδάκης", "ΠΑΠΑΔΑΚΗ", "Παπαδάκη"):
+        assert form not in req["description"] and form not in (req["status_notes"] or "") and form not in xml, form
+    assert "από τον 3ο όροφο είδε την κολόνα σβηστή" in req["description"]
+    assert req["status_notes"].endswith("το συνεργείο έρχεται")
+    ticket = await open311.store.tickets.find_one({"reference": reference})
+    assert ticket["description"].startswith("Ο Γιώργος Παπαδάκης")  # the staff's own record keeps the words
+
 
 def _form(key: str, **fields: Any) -> dict[str, Any]:
     return {"api_key": key, "service_code": "CHA-LIGHT", "lat": str(SPLANTZIA.lat), "long": str(SPLANTZIA.lon),
@@ -581,12 +627,10 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         await runner.cleanup()
 
 
-async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(open311: Open311Server) -> None:
+async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(
+        open311: Open311Server, nominatim: FakeNominatim) -> None:
     from bot.tickets.geocoding import EXTRA, Geocoder
-    from tests.fakes.nominatim import FakeNominatim
 
-    nominatim = FakeNominatim()
-    await nominatim.start()
     nominatim.add("χάληδων 20", SPLANTZIA.lat, SPLANTZIA.lon, "Χάληδων, Χανιά, Ελλάς")
     open311.services.extras[EXTRA] = Geocoder(nominatim.url, "chania-bot-tests", open311.store, min_delay_s=0.0)
     try:
@@ -608,4 +652,3 @@ async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused
         assert [r.params["q"] for r in nominatim.requests] == ["Χάληδων 20, Χανιά", "Οδός Άγνωστη 1, Χανιά"]
     finally:
         await open311.services.extras.pop(EXTRA).close()
-        await nominatim.stop()

@@ -198,7 +198,7 @@ async def test_many_lanes_waiting_on_one_channel_go_in_order_at_the_rate() -> No
 
 
 async def test_staff_see_dead_letters_and_send_one_again(make_service) -> None:  # type: ignore[no-untyped-def]
-    from bot.staff import create_staff
+    from bot.staff.accounts import create_staff
     from tests.fixtures.dashboard import PASSWORD, StaffClient
 
     service = await make_service(public_url=None, staff_map_tiles_url=None)  # http: the session cookie is not Secure

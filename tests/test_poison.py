@@ -19,7 +19,7 @@ import pytest
 from bot import conversations
 from bot.i18n import Texts
 from bot.models import utcnow
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service
 

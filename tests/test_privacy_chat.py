@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot import stats, tickets
+from bot import tickets
 from bot.alerts import subscriptions
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from bot.privacy.erase import ERASED
 from bot.services import Services
+from bot.staff import stats
 from tests.fakes.telegram import Call
 from tests.fixtures.service import Service
 from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message

@@ -529,6 +529,37 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
     assert problems == []
 
 
+async def press_when_offered(ws: Any, label: str, client_id: str) -> dict[str, Any]:
+    """Read replies until one offers the button ``label``, press it; the reply that offered it."""
+    reply = (await receive(ws, "reply"))["reply"]
+    while label not in [b["label"] for b in reply.get("buttons", [])]:
+        reply = (await receive(ws, "reply"))["reply"]
+    button = next(b for b in reply["buttons"] if b["label"] == label)
+    await ws.send_json({"type": "button", "id": client_id, "payload": button["payload"]})
+    return reply
+
+
+@pytest.mark.rasa
+async def test_e2e_without_a_geocoder_the_pin_is_asked_with_the_pages_location_control(service: Service) -> None:
+    session, ws = await _open(service, accept_language="el")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    for n, text in enumerate(("Ξεχειλίζουν οι κάδοι στη Χάληδων 10", "ναι")):
+        await ws.send_json({"type": "message", "id": f"e2e-pin-00000{n}", "text": text})
+        await service.idle()
+    ask = (await receive(ws, "reply"))["reply"]
+    while EL("complaints.no_pin") not in [b["label"] for b in ask.get("buttons", [])]:
+        ask = (await receive(ws, "reply"))["reply"]
+    assert ask["text"] == EL("complaints.ask_pin", place="«Χάληδων 10»") and ask["request_location"] is True
+    assert [b["label"] for b in ask["buttons"]] == [EL("complaints.no_pin")]  # the page adds "📍 use my location"
+    await ws.send_json({"type": "location", "id": "e2e-pin-000009", "lat": 35.5160, "lon": 24.0170})
+    assert (await receive(ws, "reply"))["reply"]["text"] == EL("complaints.ask_photo", max_mb=10)
+    conv = await service.store.conversations.find_one({"_id": f"webchat:{chat_id_for(session)}"})
+    slots = conv["flow"]["slots"]
+    assert slots["address"] == "Χάληδων 10" and slots["point"] == {"lat": 35.5160, "lon": 24.0170}
+    await ws.close()
+
+
 @pytest.mark.rasa
 async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: Service) -> None:
     _session, ws = await _open(service, accept_language="en")
@@ -539,11 +570,8 @@ async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: 
     for frame in frames:
         await ws.send_json(frame)
         await service.idle()
-    photo = (await receive(ws, "reply"))["reply"]
-    while EN("complaints.skip_photo") not in [b["label"] for b in photo.get("buttons", [])]:
-        photo = (await receive(ws, "reply"))["reply"]
-    skip = next(b for b in photo["buttons"] if b["label"] == EN("complaints.skip_photo"))
-    await ws.send_json({"type": "button", "id": "e2e-ph-000003", "payload": skip["payload"]})
+    await press_when_offered(ws, EN("complaints.no_pin"), "e2e-ph-00000a")
+    await press_when_offered(ws, EN("complaints.skip_photo"), "e2e-ph-000003")
     consent = (await receive(ws, "reply"))["reply"]
     yes = next(b for b in consent["buttons"] if b["label"] == EN("complaints.consent_yes"))
     await ws.send_json({"type": "button", "id": "e2e-ph-000004", "payload": yes["payload"]})
@@ -610,6 +638,7 @@ async def test_e2e_photo_upload_reaches_the_report_and_is_served_without_exif(se
                         "text": "The bins on Chalidon street are overflowing"})
     await ws.send_json({"type": "message", "id": "e2e-up-000002", "text": "yes"})
     await service.idle()
+    await press_when_offered(ws, EN("complaints.no_pin"), "e2e-up-00000a")
     reply = (await receive(ws, "reply"))["reply"]
     while reply["text"] != EN("complaints.ask_photo", max_mb=10):
         reply = (await receive(ws, "reply"))["reply"]

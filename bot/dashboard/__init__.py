@@ -5,7 +5,7 @@ from ``/staff/static`` (Chart.js and Leaflet vendored with their licences): it w
 internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/staff`` only. Texts in
 ``data/i18n/staff/{el,en}.yaml`` (Greek by default); times shown in Europe/Athens.
 
-Pages (roles in :data:`bot.staff.PERMISSIONS`):
+Pages (roles in :data:`bot.staff.accounts.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
 letters with retry) · ``/staff/tickets`` (filters,
@@ -63,7 +63,7 @@ from bot.dashboard.views import (
 from bot.events import EventBus
 from bot.intake.centres import ensure_seeded
 from bot.services import Services
-from bot.staff import ensure_demo_admin
+from bot.staff.accounts import ensure_demo_admin
 
 __all__ = ["ensure_demo_admin", "setup_dashboard"]
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.categories import categories
-from bot.staff import StaffMember
+from bot.staff.accounts import StaffMember
 from bot.tickets import CHANNELS, LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
+from bot.tickets.categories import categories
 from nlu.chania_text import normalize
 
 MAX_SEARCH = 100

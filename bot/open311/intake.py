@@ -22,13 +22,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot import tickets
-from bot.boundary import municipality
-from bot.categories import Attribute, Category, categories
 from bot.i18n import Texts
-from bot.intake import phones
 from bot.models import GeoPoint, Language
 from bot.open311.keys import ApiKey
 from bot.services import Services
+from bot.tickets import phones
+from bot.tickets.boundary import municipality
+from bot.tickets.categories import Attribute, Category, categories
 from bot.tickets.geocoding import geocoder_of
 
 MAX_ADDRESS = 300

@@ -16,13 +16,13 @@ from typing import Any
 
 from bson import ObjectId
 
-from bot.categories import categories
 from bot.i18n import Texts
 from bot.models import as_utc, utcnow
-from bot.privacy.registry import REGISTRY, DataSubject
+from bot.privacy.registry import REGISTRY, DataSubject, filed_by
 from bot.settings import Settings
 from bot.store import Store
 from bot.tickets import local_time
+from bot.tickets.categories import categories
 
 INTERNAL_FIELDS = frozenset({"seq", "claimed_at", "claim", "lease"})
 SKIPPED_COLLECTIONS = frozenset({"downloads"})  # the export files themselves
@@ -75,7 +75,7 @@ async def export_subject(store: Store, subject: DataSubject, settings: Settings)
         docs = await store.db[entry.name].find(entry.find(subject)).to_list(None)
         if entry.name == "tickets":
             for doc in sorted(docs, key=lambda d: d["reference"]):
-                if doc.get("conversation_id") in ids or doc["reference"] in subject.references:
+                if filed_by(subject, doc):
                     data["tickets_filed"].append(_filed_ticket(doc))
                 else:
                     data["tickets_followed"].append(_followed_ticket(doc, ids))

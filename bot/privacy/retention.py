@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import audit
 from bot.models import as_utc, utcnow
 from bot.privacy.registry import CLOSED_STATUSES, REGISTRY, PersonalDataCollection, RetentionRule
 from bot.settings import Settings
+from bot.staff import audit
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ class Call:
     token: str
     at: float = field(default_factory=time.time)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field → (file name, content)
+    result: Any = None  # what the fake answered (a sent message carries its message_id)
 
     @property
     def chat_id(self) -> str | None:
@@ -50,6 +51,7 @@ class FakeBotApi:
         self._retry_after: int | None = None
         self.delay_s = 0.0
         self._mid = itertools.count(1000)
+        self._own: set[tuple[str, int]] = set()  # (chat, message id) of the messages the bot sent: editable
         self._changed = asyncio.Condition()
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -123,10 +125,17 @@ class FakeBotApi:
             if status == 429:
                 answer["parameters"] = {"retry_after": self._retry_after}
             return web.json_response(answer, status=status)
-        self.calls.append(Call(method, body, request.match_info["token"], files=files))
+        edited = (str(body.get("chat_id")), int(body.get("message_id") or 0))
+        if method == "editMessageText" and edited not in self._own:
+            self.refused.append(Call(method, body, request.match_info["token"]))
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: message to edit not found"}, status=400)
+        call = Call(method, body, request.match_info["token"], files=files)
+        self.calls.append(call)
+        call.result = await self._result(method, body)
         async with self._changed:
             self._changed.notify_all()
-        return web.json_response({"ok": True, "result": await self._result(method, body)})
+        return web.json_response({"ok": True, "result": call.result})
 
     async def _result(self, method: str, body: dict[str, Any]) -> Any:
         now = int(time.time())
@@ -138,6 +147,7 @@ class FakeBotApi:
             msg: dict[str, Any] = {"message_id": next(self._mid), "date": now,
                                    "chat": {"id": int(body.get("chat_id", 0)), "type": "private"},
                                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"}}
+            self._own.add((str(body.get("chat_id")), msg["message_id"]))
             if method == "sendMessage":
                 msg["text"] = body.get("text", "")
             if method == "sendDocument":
@@ -205,13 +215,15 @@ class UpdateFactory:
         return self.message(user_id, contact={"phone_number": phone, "first_name": "Μαρία", "user_id": user_id},
                             **kw)
 
-    def callback(self, user_id: int, data: str, *, language_code: str | None = "el") -> dict[str, Any]:
+    def callback(self, user_id: int, data: str, *, language_code: str | None = "el",
+                 message_id: int | None = None) -> dict[str, Any]:
+        """A tap on an inline button; ``message_id`` is the bot's message that carried it (a fresh id if not given)."""
         return {
             "update_id": next(self._update_id),
             "callback_query": {
                 "id": f"{user_id}{next(self._message_id)}",
                 "from": self.user(user_id, language_code),
-                "message": {"message_id": next(self._message_id), "date": int(time.time()),
+                "message": {"message_id": message_id or next(self._message_id), "date": int(time.time()),
                             "chat": {"id": user_id, "type": "private"},
                             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"},
                             "text": "…"},

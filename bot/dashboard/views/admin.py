@@ -6,8 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import audit as audit_log
-from bot.categories import categories
 from bot.dashboard.core import (
     PREFIX,
     SESSION_TOKEN,
@@ -20,7 +18,8 @@ from bot.dashboard.core import (
     staff_of,
 )
 from bot.dashboard.core import record as audit
-from bot.staff import (
+from bot.staff import audit as audit_log
+from bot.staff.accounts import (
     ROLES,
     StaffError,
     create_staff,
@@ -31,6 +30,7 @@ from bot.staff import (
     unlock,
     update_staff,
 )
+from bot.tickets.categories import categories
 
 AUDIT_LIMIT = 200
 

@@ -17,18 +17,18 @@ from markupsafe import Markup
 
 from bot import tickets as ticket_service
 from bot.alerts.areas import alert_areas
-from bot.boundary import municipality
-from bot.categories import categories
 from bot.dashboard import photos
 from bot.dashboard.core import CONFIG, PREFIX, error_page, render, requires, services_of, staff_of
 from bot.dashboard.core import record as audit
 from bot.dashboard.i18n import texts_for
 from bot.i18n import Texts
 from bot.intake import centres as centre_store
-from bot.intake import phones, status_link
+from bot.intake import status_link
 from bot.models import LANGUAGES, GeoPoint
 from bot.settings import Settings
-from bot.tickets import MAX_DESCRIPTION, parse_reference
+from bot.tickets import MAX_DESCRIPTION, parse_reference, phones
+from bot.tickets.boundary import municipality
+from bot.tickets.categories import categories
 
 MAX_NAME = 100
 MAX_ADDRESS = 300

@@ -13,7 +13,6 @@ from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import tickets as ticket_service
-from bot.categories import categories
 from bot.dashboard import photos, reasons
 from bot.dashboard.core import (
     CONFIG,
@@ -35,6 +34,7 @@ from bot.privacy.redaction import redact_text
 from bot.settings import Settings
 from bot.store import shapes
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
+from bot.tickets.categories import categories
 from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)

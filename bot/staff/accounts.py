@@ -30,9 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.categories import categories
 from bot.models import Language, as_utc, utcnow
 from bot.store import Store
+from bot.tickets.categories import categories
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -371,7 +371,7 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
                                  timeout_s=settings.store_timeout_s)
         try:
             member = await create_staff(store, name, role, departments, password)
-            from bot import audit
+            from bot.staff import audit
 
             await audit.record(store, "cli", "staff.create", target=name,
                                details={"role": member.role, "departments": list(member.departments)})
