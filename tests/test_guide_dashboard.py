@@ -18,7 +18,7 @@ from PIL import Image
 
 from bot.channels.webchat import COOKIE
 from bot.staff.accounts import create_staff
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.service import Service, free_port
 from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message
 
@@ -34,15 +34,8 @@ async def service(make_service: Any) -> Service:
 
 
 async def staff(service: Service, username: str) -> StaffClient:
-    """Logged in to the full service, whose PUBLIC_URL is https: its cookies are Secure, so the client treats the
-    loopback address as a secure origin (as browsers treat 127.0.0.1)."""
-    client = StaffClient(service.url, username)
-    await client.session.close()
-    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
-                                                                        treat_as_secure_origin=[service.url]))
-    status, _, _ = await client.login()
-    assert status == 303
-    return client
+    """Logged in to the full service (PUBLIC_URL https: Secure cookies)."""
+    return await staff_login(service.url, username)
 
 
 async def press(service: Service, user: int, payload: str, *, lang: str = "en") -> list[Any]:
