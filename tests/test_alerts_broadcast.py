@@ -13,7 +13,7 @@ from bot.alerts import broadcast, notices
 from bot.alerts.subscriptions import CONSENT_VERSION
 from bot.models import utcnow
 from bot.staff.accounts import create_staff
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
 from tests.fixtures.viber import signed, text_message, unsubscribed
@@ -30,10 +30,7 @@ async def no_nlu_service(make_service: Any) -> Service:
 
 async def broadcaster(service: Service, username: str = "bc") -> StaffClient:
     await create_staff(service.store, username, "broadcaster", [], PASSWORD)
-    client = StaffClient(service.url, username)
-    status, _, _ = await client.login()
-    assert status == 303
-    return client
+    return await staff_login(service.url, username)
 
 
 async def publish(client: StaffClient, *, kind: str, areas: list[str], title_el: str, body_el: str,
