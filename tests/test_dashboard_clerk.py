@@ -50,10 +50,10 @@ def inbound_items(page: str) -> list[str]:
     return re.findall(r'<li class="msg in".*?</li>', page, re.S)
 
 
-async def staff_client(service: Any) -> StaffClient:
-    """An operator logged in to the full service, whose PUBLIC_URL is https: its cookies are Secure, so the
-    client treats the loopback address as a secure origin (as browsers treat 127.0.0.1)."""
-    client = StaffClient(service.url, "operator")
+async def staff_client(service: Any, username: str = "operator") -> StaffClient:
+    """A staff member (the operator) logged in to the full service, whose PUBLIC_URL is https: its cookies are
+    Secure, so the client treats the loopback address as a secure origin (as browsers treat 127.0.0.1)."""
+    client = StaffClient(service.url, username)
     await client.session.close()
     client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
                                                                         treat_as_secure_origin=[service.url]))
