@@ -30,14 +30,21 @@ def office_hours(services: Services) -> OfficeHours:
 
 
 def signature_name(member: Any) -> str:
-    """The name residents see for a staff member: the display name, else the username capitalised."""
-    name = (getattr(member, "display_name", "") or "").strip()
-    return name or str(member.username).capitalize()
+    """The name residents see for a staff member: the display name the admin or the member set; "" when none
+    (never the login: it is half of a credential and means nothing to a resident)."""
+    return (getattr(member, "display_name", "") or "").strip()
+
+
+def signature(member: Any, language: str) -> str:
+    """"Μαρία — Δήμος Χανίων"; without a display name the generic "Υπάλληλος του Δήμου Χανίων"."""
+    t = Texts(_lang(language))
+    name = signature_name(member)
+    return t("handoff.signature", name=name) if name else t("handoff.staff_unnamed")
 
 
 def sign(text: str, member: Any, language: str) -> str:
-    """A staff reply as the resident reads it: the text, then "Μαρία — Δήμος Χανίων"."""
-    return f"{text}\n\n{Texts(_lang(language))('handoff.signature', name=signature_name(member))}"
+    """A staff reply as the resident reads it: the text, then the signature."""
+    return f"{text}\n\n{signature(member, language)}"
 
 
 def _lang(language: Any) -> Any:
@@ -69,8 +76,9 @@ async def staff_joined(services: Services, conversation_id: str, member: Any) ->
         return False
     if not doc.get("paused"):
         t = Texts(_lang(doc.get("language")))
-        await services.outbox.send_to(conversation_id, [Reply(t("handoff.staff_joined",
-                                                                name=signature_name(member)))])
+        name = signature_name(member)
+        joined = t("handoff.staff_joined", name=name) if name else t("handoff.staff_joined_unnamed")
+        await services.outbox.send_to(conversation_id, [Reply(joined)])
     return True
 
 

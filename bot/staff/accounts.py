@@ -83,7 +83,7 @@ class StaffMember:
     departments: tuple[str, ...] = ()
     active: bool = True
     language: Language = "el"
-    display_name: str = ""  # the name residents see on staff replies ("Μαρία"); empty: the username
+    display_name: str = ""  # the name residents see on staff replies ("Μαρία"); empty: the generic signature
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime | None = None
@@ -228,11 +228,15 @@ async def count_staff(store: Store) -> int:
 
 
 async def update_staff(store: Store, username: str, *, role: str, departments: list[str] | tuple[str, ...],
-                       active: bool) -> StaffMember:
+                       active: bool, display_name: str | None = None) -> StaffMember:
+    """Role, departments, active, and the display name when given."""
     the_role, depts = validate_role(role, list(departments))
+    changes: dict[str, Any] = {"role": the_role, "departments": list(depts), "active": active}
+    if display_name is not None:
+        changes["display_name"] = validate_display_name(display_name)
     doc = await store.staff.find_one_and_update(
         {"username": normalise_username(username)},
-        {"$set": {"role": the_role, "departments": list(depts), "active": active}},
+        {"$set": changes},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:
@@ -254,9 +258,12 @@ async def set_password(store: Store, username: str, password: str) -> None:
 MAX_DISPLAY_NAME = 40
 
 
-def validate_display_name(name: str) -> str:
-    """A first name or short name shown to residents; letters, spaces, dots, hyphens and apostrophes."""
+def validate_display_name(name: str, *, required: bool = False) -> str:
+    """A first name or short name shown to residents; letters, spaces, dots, hyphens and apostrophes. An admin
+    creating or editing an account must give one (``required``): residents never see the login."""
     name = " ".join((name or "").split())
+    if required and not name:
+        raise StaffError("no_display_name", "a display name is required")
     if len(name) > MAX_DISPLAY_NAME or any(not (c.isalpha() or c in " .-'") for c in name):
         raise StaffError("bad_display_name", f"display name: up to {MAX_DISPLAY_NAME} letters, spaces, . - '")
     return name
