@@ -323,6 +323,8 @@ class ComplaintsHandler:
             tries = slots.get("place_tries") or 0
             key = "complaints.ask_location" if not tries else ("complaints.place_again" if tries == 1
                                                               else "complaints.place_still")
+            if tries and slots.get("place_here"):
+                key = "complaints.place_here"
             return [Reply(t(key), request_location=True)]
         if step == "geo_confirm":
             geo = slots["geo"]
@@ -422,8 +424,8 @@ class ComplaintsHandler:
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and place_kind(text, turn.nlu) != "place":
-                return await self._ask_place_again(turn, slots, replies)
+            if slots.get("place_tries") and (kind := place_kind(text, turn.nlu)) != "place":
+                return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
             slots["address"] = text[:MAX_ADDRESS]
@@ -455,12 +457,16 @@ class ComplaintsHandler:
                 return await self._act(turn, slots, "place", None, replies)
             if said is False:
                 return await self._act(turn, slots, "noplace", None, replies)
-        if place_kind(text, turn.nlu) in ("unsure", "gibberish"):
-            return await self._ask_place_again(turn, slots, replies)
+        kind = place_kind(text, turn.nlu)
+        if kind in ("unsure", "gibberish", "here"):
+            return await self._ask_place_again(turn, slots, replies, here=kind == "here")
         return None
 
-    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply]) -> Outcome:
+    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], *,
+                               here: bool = False) -> Outcome:
+        """Asks for the place once more; ``here`` ("εδώ", "στο σπίτι μου") asks for the location button first."""
         slots["place_tries"] = (slots.get("place_tries") or 0) + 1
+        slots["place_here"] = here
         slots["suggested_place"] = None
         return await self._proceed(turn, slots, replies, step="location")
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bot.i18n import Texts
+from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
-from tests.fixtures.viber import location_message, message_callback, signed, text_message
+from tests.fixtures.viber import location_message, text_message
 
 pytestmark = pytest.mark.rasa
 EL, EN = Texts("el"), Texts("en")
@@ -117,17 +118,10 @@ async def test_cancel_stores_nothing_and_old_buttons_are_inert(rasa_server: Any,
 async def test_a_visitor_on_viber_subscribes_around_a_shared_location(rasa_server: Any, fake_viber: Any,
                                                                       service: Service) -> None:
     uid = "alerts-viber-user=="
-
-    def to_user() -> list[dict[str, Any]]:
-        return [c.body for c in fake_viber.calls_to("send_message") if c.body.get("receiver") == uid]
+    visitor = ViberPerson(service, fake_viber, uid, "en")
 
     async def send(message: dict[str, Any]) -> list[dict[str, Any]]:
-        before = len(to_user())
-        body, headers = signed(message_callback(message, user_id=uid, language="en"))
-        async with service.http.post(service.viber_url, data=body, headers=headers) as resp:
-            assert resp.status == 200
-        await service.idle()
-        return to_user()[before:]
+        return [c.body for c in await visitor.send(message)]
 
     def press_viber(payload: str) -> dict[str, Any]:
         return text_message(f"btn:{payload}")

@@ -21,26 +21,11 @@ from handlers.base import KEEP, Conversation, FlowState, Turn
 from handlers.complaints import MAX_PHOTO_BYTES, create_handler
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
-from tests.fixtures.store import open_test_store
 
 HARBOUR = GeoPoint(35.5197, 24.0180)
 KISSAMOS = GeoPoint(35.494, 23.654)
 EL, EN = Texts("el"), Texts("en")
 _ids = count(1)
-
-
-class RecordingOutbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
-        self.sent.append((conversation_id, list(replies)))
-
-
-@pytest.fixture
-async def services() -> Services:
-    store = await open_test_store(f"complaints_{next(_ids)}")
-    return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 
 class Chat:

@@ -3,35 +3,17 @@ the fake Bot API recording what the person sees. Each test is a few exchanges, i
 
 from __future__ import annotations
 
-import html
-
 import pytest
 
 from bot import tickets
 from bot.i18n import Texts
+from tests.fixtures.people import REF, TelegramPerson, finish
 from tests.fixtures.service import Service
-from tests.test_complaints_webhooks import REF, TelegramPerson
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
 
-
-def seen(person: TelegramPerson) -> str:
-    """What the person reads (Telegram gets HTML-escaped text)."""
-    return html.unescape(person.text)
-
-
-async def finish(person: TelegramPerson, t: Texts, *, pin_asked: bool = True) -> str:
-    """No pin (a typed address without a geocoder asks for one), no photo, no phone, submit: the reference."""
-    if pin_asked:
-        await person.press(t("complaints.no_pin"))
-    await person.press(t("complaints.skip_photo"))
-    await person.press(t("complaints.consent_no"))
-    await person.press(t("complaints.submit"))
-    ref = REF.search(person.text)
-    assert ref, person.text
-    return ref.group(0)
 
 
 # ------------------------------------------------------------------------------------- yes / no at "Is it at X?"
@@ -52,14 +34,14 @@ async def test_greek_yes_confirms_the_place_with_its_house_number(service: Servi
 async def test_english_yes_confirms_and_the_place_is_in_latin_script(service: Service, word: str) -> None:
     john = TelegramPerson(service, 9102, lang="en")
     await john.say("The street light on Apokoronou 25 is out")
-    assert seen(john).count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
+    assert john.seen.count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
     await john.say(word)
     assert john.texts == [EN("complaints.ask_pin", place="“Apokoronou 25” (Αποκορώνου 25)"),
                           EN("system.location_below")]
     await john.press(EN("complaints.no_pin"))
     await john.press(EN("complaints.skip_photo"))
     await john.press(EN("complaints.consent_no"))
-    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in seen(john)
+    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in john.seen
 
 
 @pytest.mark.parametrize(("lang", "word"), [("el", "όχι"), ("el", "oxi"), ("en", "no")])
@@ -84,10 +66,10 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
     nikos = TelegramPerson(service, 9104, lang=lang)
     await nikos.say("Ξεχείλισε ο κάδος και βρωμάει" if lang == "el" else "The bin is overflowing and it stinks")
     await nikos.say(text)
-    assert seen(nikos) == t("complaints.place_again")  # not the welcome menu, not "Place: dunno"
+    assert nikos.seen == t("complaints.place_again")  # not the welcome menu, not "Place: dunno"
     assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
     await nikos.say("κάπου εκεί γύρω" if lang == "el" else "somewhere around there")
-    assert seen(nikos) == t("complaints.place_still")
+    assert nikos.seen == t("complaints.place_still")
     await nikos.say("Πλατεία Αγοράς" if lang == "el" else "Market square")
     place = "«Πλατεία Αγοράς»" if lang == "el" else "“Market square”"
     assert nikos.texts == [t("complaints.ask_pin", place=place), t("system.location_below")]
@@ -103,13 +85,13 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
 async def test_two_problems_file_the_first_and_offer_the_second_on_the_street_named(service: Service) -> None:
     anna = TelegramPerson(service, 9105, lang="en")
     await anna.say("rubbish on Νεάρχου and a pothole too")
-    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in anna.seen
     await anna.say("yes")
     first = await finish(anna, EN)
     offer = anna.last[-1].body["text"]
     assert offer == EN("complaints.offer_second", category="Rubbish and cleaning")
     await anna.press(EN("complaints.file_second"))
-    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in anna.seen
     await anna.say("yes")
     second = await finish(anna, EN)
     store = service.runtime.services
@@ -142,7 +124,7 @@ async def test_why_was_it_rejected_gives_the_last_status_and_its_note(service: S
     assert ticket is not None
     rejected_on = tickets.local_time(ticket["history"][-1]["at"]).strftime("%d/%m/%Y")
     await sofia.say(text)
-    assert seen(sofia).splitlines() == [
+    assert sofia.seen.splitlines() == [
         t("complaints.why_status", ref=ref, status=t("tickets.status.rejected"), date=rejected_on),
         t("complaints.why_note", note="Ο χώρος είναι ιδιωτικός")]
 
@@ -159,8 +141,8 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     ref = REF.search(giorgos.text)
     assert ref
     await giorgos.press_payload(submit)
-    assert seen(giorgos) == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
-    assert "κλείσει" not in seen(giorgos)
+    assert giorgos.seen == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
+    assert "κλείσει" not in giorgos.seen
     await giorgos.press(EL("complaints.stale_details", ref=ref.group(0)))
-    assert seen(giorgos).startswith(f"Αναφορά {ref.group(0)}")
+    assert giorgos.seen.startswith(f"Αναφορά {ref.group(0)}")
     assert await service.store.tickets.count_documents({}) == 1

@@ -5,9 +5,7 @@ is asked for, in the person's language, with the location button and "continue w
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,8 +15,7 @@ from bot.geo import EARTH_RADIUS_M
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from tests.fakes.nominatim import FakeNominatim
-from tests.test_complaints_webhooks import TelegramPerson
-from tests.test_conversation_complaints import finish
+from tests.fixtures.people import TelegramPerson, finish
 
 pytestmark = pytest.mark.rasa
 
@@ -26,20 +23,10 @@ EL, EN = Texts("el"), Texts("en")
 KISSAMOU_40 = GeoPoint(35.5135, 24.0105)
 
 
-@pytest.fixture
-async def nominatim() -> AsyncIterator[FakeNominatim]:
-    fake = FakeNominatim()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
 
 async def _service(make_service: Any, nominatim: FakeNominatim) -> Any:
     return await make_service(geocoder_url=nominatim.url, geocoder_min_delay_s=0.0)
 
-
-def seen(person: TelegramPerson) -> str:
-    return html.unescape(person.text)
 
 
 async def test_found_address_is_confirmed_with_a_pin_and_checked_for_duplicates(make_service: Any,
@@ -58,7 +45,7 @@ async def test_found_address_is_confirmed_with_a_pin_and_checked_for_duplicates(
     assert (float(venue.body["latitude"]), float(venue.body["longitude"])) == pytest.approx(
         (KISSAMOU_40.lat, KISSAMOU_40.lon))
     await eleni.say("ναι")
-    assert other["reference"] in seen(eleni) and "15 μ." in seen(eleni)  # the duplicate check ran on the point
+    assert other["reference"] in eleni.seen and "15 μ." in eleni.seen  # the duplicate check ran on the point
     await eleni.press(EL("complaints.new_anyway"))
     ref = await finish(eleni, EL, pin_asked=False)  # the pin came from the geocoder
     ticket = await tickets.get_ticket(service.runtime.services, ref)

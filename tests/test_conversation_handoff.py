@@ -4,7 +4,6 @@ answers, reads signed replies, hears that the bot is back and decides about a re
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +14,9 @@ import pytest
 from bot.i18n import Texts
 from bot.staff.accounts import create_staff, set_display_name
 from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import Service
-from tests.test_complaints_webhooks import HARBOUR, TelegramPerson
+from tests.test_complaints_webhooks import HARBOUR
 
 pytestmark = pytest.mark.rasa
 
@@ -26,9 +26,6 @@ ATHENS = ZoneInfo("Europe/Athens")
 HTTP = {"public_url": None}
 ALWAYS = {"office_days": "mon-sun", "office_hours": "00:00-24:00"}
 
-
-def seen(person: TelegramPerson) -> str:
-    return html.unescape(person.text)
 
 
 def today_is_a_holiday() -> bool:
@@ -122,7 +119,7 @@ async def test_take_over_signed_replies_hand_back_and_the_held_report(make_servi
     assert sent_count(service, 9203) == before  # the bot is silent while staff answer
     await maria.post("/staff/conversations/telegram%3A9203/reply", {"text": "Θα περάσει συνεργείο σήμερα."})
     nikos.last = await sent_after(service, 9203, before, 1)
-    assert seen(nikos) == "Θα περάσει συνεργείο σήμερα.\n\nΜαρία — Δήμος Χανίων"
+    assert nikos.seen == "Θα περάσει συνεργείο σήμερα.\n\nΜαρία — Δήμος Χανίων"
 
     before = sent_count(service, 9203)
     await maria.post("/staff/conversations/telegram%3A9203/hand-back")

@@ -24,6 +24,7 @@ from bot.models import GeoPoint
 from bot.services import Services
 from bot.store import open_store
 from tests.fixtures.dashboard import PASSWORD, Dashboard, RecordingOutbox, StaffClient, dashboard_settings
+from tests.fixtures.people import button_payload
 
 EL, EN = Texts("el"), Texts("en")
 HARBOUR = GeoPoint(35.5197, 24.0180)
@@ -35,15 +36,6 @@ async def press_and_wait(service: Any, uid: int, update: dict[str, Any]) -> list
     assert resp.status == 200
     await service.idle()
     return service.fake_telegram.sent(uid, "sendMessage")[before:]
-
-
-def payload_of(calls: list[Any], label: str) -> str:
-    for call in calls:
-        for row in (call.reply_markup or {}).get("inline_keyboard", []):
-            for button in row:
-                if button["text"] == label:
-                    return button["callback_data"]
-    raise AssertionError(f"no button {label!r} in {[c.body.get('text') for c in calls]}")
 
 
 def inbound_items(page: str) -> list[str]:
@@ -68,7 +60,7 @@ async def test_transcript_shows_the_label_pressed_and_intents_only_where_nlu_rea
     await press_and_wait(service, uid, service.tg.message(uid, "Δεν ανάβει η λάμπα"))  # no place: the bot asks
     asked_pin = await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # the answer
     no_photo = EL("complaints.no_pin")  # the next question's button: "continue without a pin"
-    payload = payload_of(asked_pin, no_photo)
+    payload = button_payload(asked_pin, no_photo)
     assert payload != no_photo  # a payload, not a label: the page must show the label
     await press_and_wait(service, uid, service.tg.callback(uid, payload))
     stored = await service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "button": payload})

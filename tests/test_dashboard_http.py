@@ -552,10 +552,32 @@ async def test_stats_page_counts(dashboard: Dashboard) -> None:
     assert abs(float(hours["lighting"]) - 30) < 0.2 and abs(float(hours["water"]) - 4) < 0.2
     msgs = re.findall(r'<tr data-channel="(\w+)" data-language="(\w+)">.*?class="in">(\d+)<', html, re.S)
     assert sorted(msgs) == [("telegram", "el", "1"), ("viber", "en", "2")]
+    languages = re.findall(r'<tr data-channel="\w+" data-language="\w+"><td>[^<]*</td><td>([^<]*)</td>', html)
+    assert sorted(languages) == ["Αγγλικά", "Ελληνικά"]  # names from the staff catalogue, not "el" / "en"
     assert "33,3% (1 από 3 μηνύματα)" in html
     data = json.loads(re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', html,
                                 re.S).group(1))
     assert len(data["labels"]) == 4 and sum(data["opened"]) == 3 and sum(data["resolved"]) == 2
+
+
+async def test_waiting_queue_names_the_language_and_survives_a_broken_waiting_time(dashboard: Dashboard) -> None:
+    await seed_conversation(dashboard.store, "telegram:71", language="en", text="I want to talk to a person")
+    await seed_conversation(dashboard.store, "viber:72", text="θέλω να μιλήσω με υπάλληλο")
+    await dashboard.store.conversations.update_one({"_id": "telegram:71"},
+                                                   {"$set": {"waiting_since": utcnow() - timedelta(minutes=7)}})
+    await dashboard.store.conversations.update_one({"_id": "viber:72"},  # a hand-edited document
+                                                   {"$set": {"waiting_since": "yesterday"}})
+    op = await dashboard.login("op", "operator")
+    for lang, english, minutes in (("el", "Αγγλικά", "7 λεπ."), ("en", "English", "7 min")):
+        await op.post("/staff/language", {"lang": lang, "next": "/staff/monitor"})
+        status, html, _ = await op.get("/staff/monitor")
+        assert status == 200
+        queue = html[html.index('id="waiting-list"'):html.index('id="waiting-empty"')]
+        items = {m.group(1): text_of(m.group(2)).strip() for m in re.finditer(r'<li data-id="([^"]+)"[^>]*>(.*?)</li>',
+                                                                      queue, re.S)}
+        assert items["telegram:71"].split(" · ")[:3] == [minutes, "Telegram", english]
+        assert items["viber:72"].split(" · ")[0] == "—"  # the waiting time unknown, the page still opens
+        assert re.search(r'id="waiting-count"[^>]*>2</span>', html)  # the number; "waiting" is the heading's
 
 
 async def test_interface_is_greek_by_default_and_english_on_request(dashboard: Dashboard) -> None:

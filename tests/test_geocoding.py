@@ -5,7 +5,6 @@ municipality, and failures that never block."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from itertools import count, pairwise
 
 import pytest
@@ -18,13 +17,6 @@ from tests.fakes.nominatim import FakeNominatim
 _ids = count(1)
 KISSAMOU = (35.5135, 24.0105)
 
-
-@pytest.fixture
-async def nominatim() -> AsyncIterator[FakeNominatim]:
-    fake = FakeNominatim()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _geocoder(fake: FakeNominatim, min_delay_s: float = 0.0) -> Geocoder:

@@ -18,6 +18,7 @@ from bot import tickets
 from bot.models import Attachment, utcnow
 from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
+from tests.fakes.nominatim import FakeNominatim
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -626,12 +627,10 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         await runner.cleanup()
 
 
-async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(open311: Open311Server) -> None:
+async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(
+        open311: Open311Server, nominatim: FakeNominatim) -> None:
     from bot.tickets.geocoding import EXTRA, Geocoder
-    from tests.fakes.nominatim import FakeNominatim
 
-    nominatim = FakeNominatim()
-    await nominatim.start()
     nominatim.add("χάληδων 20", SPLANTZIA.lat, SPLANTZIA.lon, "Χάληδων, Χανιά, Ελλάς")
     open311.services.extras[EXTRA] = Geocoder(nominatim.url, "chania-bot-tests", open311.store, min_delay_s=0.0)
     try:
@@ -653,4 +652,3 @@ async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused
         assert [r.params["q"] for r in nominatim.requests] == ["Χάληδων 20, Χανιά", "Οδός Άγνωστη 1, Χανιά"]
     finally:
         await open311.services.extras.pop(EXTRA).close()
-        await nominatim.stop()

@@ -7,6 +7,7 @@ conversation through the whole service is at the bottom.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections.abc import AsyncIterator
@@ -693,3 +694,86 @@ async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
     entry = collection("webchat_photos")
     found = entry.find(DataSubject(conversation_ids=frozenset({"webchat:a"})))
     assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"
+
+
+async def _chat_page(p: Any, service: Service, *, locale: str, geolocation: bool = False) -> tuple[Any, Any, list[str]]:
+    """Debian's Chromium on a phone-sized page of the web chat; script errors and CSP violations collected."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (test.sh installs it)"
+    browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    extra: dict[str, Any] = {"geolocation": {"latitude": 35.5160, "longitude": 24.0170},
+                             "permissions": ["geolocation"]} if geolocation else {}
+    context = await browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, **extra)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    await page.goto(f"{service.url}/chat")
+    return browser, page, problems
+
+
+async def _say(page: Any, text: str) -> None:
+    await page.locator("#text").fill(text)
+    await page.keyboard.press("Enter")
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_a_pasted_text_over_the_limit_is_cut_and_the_page_says_so(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="en-US")
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')")
+        await page.locator("#text").focus()
+        await page.keyboard.insert_text("The street light on Chalidon street is out. " * 60)  # a paste, 2,640
+        assert len(await page.locator("#text").input_value()) == 2000  # the field's maxlength cut it
+        assert await page.locator("#status").inner_text() == EN("webchat.cut_for_length", max=2000)
+        await page.keyboard.press("Enter")
+        await page.wait_for_selector(".msg.in:not(.pending):not(.failed)")
+        await service.idle()
+        await browser.close()
+    assert problems == []
+    typed = await service.store.messages.find_one({"direction": "in", "text": {"$regex": "^The street light"}})
+    assert typed is not None and len(typed["text"]) == 2000 - 1  # what was sent: the cut text (trimmed)
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_pin_from_the_page_then_a_photo_dropped_on_the_chat(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    photo = base64.b64encode(_jpeg((320, 240))).decode()
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=True)
+        await page.wait_for_selector(f"#status:has-text('{EL('webchat.connected')}')")
+        await _say(page, "Ξεχείλισε ο κάδος στη Χάληδων 10")
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.yes_place')}')")
+        await _say(page, "ναι")
+        # no geocoder: the spot on the map is asked for, with "continue without" and the page's location control
+        ask = page.locator(".msg.out", has_text=EL("complaints.ask_pin", place="«Χάληδων 10»"))
+        await ask.wait_for()
+        assert await ask.locator("button").all_inner_texts() == [EL("complaints.no_pin"), EL("webchat.use_location")]
+        await ask.get_by_role("button", name=EL("webchat.use_location")).click()
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.ask_photo', max_mb=10)[:40]}')")
+        # a photo dragged from the desktop and dropped on the chat: a real drop event with a File in it
+        await page.dispatch_event("#chat", "dragover", {"dataTransfer": await page.evaluate_handle(
+            "() => new DataTransfer()")})
+        assert await page.locator("#status").inner_text() == EL("webchat.photo_drop")
+        assert "dropping" in (await page.get_attribute("#chat", "class") or "")
+        dropped = await page.evaluate_handle(
+            """(b64) => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                          const dt = new DataTransfer();
+                          dt.items.add(new File([bytes], "pothole.jpg", {type: "image/jpeg"}));
+                          return dt; }""", photo)
+        await page.dispatch_event("#chat", "drop", {"dataTransfer": dropped})
+        await page.wait_for_selector(f".msg.in:not(.pending):not(.failed):has-text('{EL('webchat.photo_sent')}')")
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.photo_added', count=1)[:30]}')")
+        assert "dropping" not in (await page.get_attribute("#chat", "class") or "")
+        await service.idle()
+        await browser.close()
+    assert problems == []
+    conv = await service.store.conversations.find_one({"channel": "webchat"})
+    slots = conv["flow"]["slots"]
+    assert slots["address"] == "Χάληδων 10" and slots["point"] == {"lat": 35.5160, "lon": 24.0170}
+    (kept,) = slots["photos"]
+    assert kept["url"].startswith("/chat/photos/")
+    assert await service.store.webchat_photos.count_documents({}) == 1

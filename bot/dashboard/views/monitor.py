@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -80,6 +81,21 @@ def conversation_query(f: dict[str, str], low_confidence: float) -> dict[str, An
     return q
 
 
+def waiting_rows(docs: list[dict[str, Any]], now: datetime) -> list[tuple[dict[str, Any], int | None, str]]:
+    """The waiting queue as (conversation, minutes waited, ISO time waited since), through the shapes coercion: a
+    ``waiting_since`` that is not a time (an old or hand-edited document) shows as "—", never breaks the page."""
+    rows = []
+    for doc in docs:
+        conv = shapes.conversation(doc)
+        since = conv["waiting_since"]
+        if since is None:
+            rows.append((conv, None, ""))
+            continue
+        since = as_utc(since)
+        rows.append((conv, max(0, int((now - since).total_seconds() // 60)), since.isoformat()))
+    return rows
+
+
 @requires("monitor")
 async def monitor(request: web.Request) -> web.StreamResponse:
     store = services_of(request).store
@@ -90,9 +106,7 @@ async def monitor(request: web.Request) -> web.StreamResponse:
     rows = [shapes.conversation(doc) async for doc in cursor]
     intents = sorted({i for i in await store.conversations.distinct("last_intent") if isinstance(i, str)}
                      | ({f["intent"]} if f["intent"] else set()))
-    now = utcnow()
-    waiting = [(doc, max(0, int((now - since).total_seconds() // 60)), since.isoformat())
-               for doc in await handoff.waiting_queue(store) for since in [as_utc(doc["waiting_since"])]]
+    waiting = waiting_rows(await handoff.waiting_queue(store), utcnow())
     return render(request, "monitor.html", {
         "rows": rows, "filters": f, "intents": intents, "channels": MONITOR_CHANNELS, "languages": LANGUAGES,
         "low_confidence": config.low_confidence, "limit": MONITOR_LIMIT, "waiting": waiting,

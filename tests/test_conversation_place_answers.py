@@ -1,0 +1,83 @@
+"""Answers to "where?" as residents type them on a phone (QA, session 2): a chatty yes, "here", a Greeklish street
+the lookup tables do not know. The real app over the Telegram webhook, the real Rasa server, the fake Bot API
+recording what the person reads."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from bot import tickets
+from bot.i18n import Texts
+from bot.models import GeoPoint
+from tests.fixtures.service import Service
+from tests.test_complaints_webhooks import REF, TelegramPerson
+
+pytestmark = pytest.mark.rasa
+
+EL, EN = Texts("el"), Texts("en")
+HALEPA = GeoPoint(35.5185, 24.0400)
+
+
+def seen(person: TelegramPerson) -> str:
+    return html.unescape(person.text)
+
+
+async def file_it(person: TelegramPerson, t: Texts) -> str:
+    """No photo, no phone, submit: the reference."""
+    await person.press(t("complaints.skip_photo"))
+    await person.press(t("complaints.consent_no"))
+    await person.press(t("complaints.submit"))
+    ref = REF.search(person.text)
+    assert ref, person.text
+    return ref.group(0)
+
+
+async def test_a_chatty_greek_yes_keeps_the_street_and_its_number(service: Service) -> None:
+    maria = TelegramPerson(service, 9301)
+    await maria.say("καλησπερα, εχει μια τεραστια λακκουβα στην τζανακακη μπροστα απο το 25, σχεδον επεσα με το "
+                    "μηχανακι")
+    assert EL("complaints.confirm_place", place="«Τζανακάκη 25»") in maria.texts
+    await maria.say("ναι ρε φιλε εκει σου λεω")
+    assert maria.texts[0] == EL("complaints.ask_pin", place="«Τζανακάκη 25»")  # confirmed, not a new "place"
+    await maria.press(EL("complaints.no_pin"))
+    ref = await file_it(maria, EL)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Τζανακάκη 25"
+
+
+async def test_an_english_yes_with_words_around_it_confirms(service: Service) -> None:
+    john = TelegramPerson(service, 9302, lang="en")
+    await john.say("There is a huge pothole on Chalidon 10, nearly fell off my bike")
+    assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in seen(john)
+    await john.say("yes mate that's the one, thanks")
+    assert john.texts[0] == EN("complaints.ask_pin", place="“Chalidon 10” (Χάληδων 10)")
+
+
+@pytest.mark.parametrize(("lang", "here"), [("el", "εδώ"), ("el", "στο σπιτι μου"), ("el", "ΕΔΩ ΚΟΝΤΑ"),
+                                            ("el", "sth geitonia mou"), ("en", "right here")])
+async def test_here_asks_for_the_location_button_and_is_never_the_place(service: Service, lang: str,
+                                                                        here: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    nikos = TelegramPerson(service, 9303, lang=lang)
+    await nikos.say("δεν αναβει η λαμπα του δρομου" if lang == "el" else "the street light is out")
+    await nikos.say(here)
+    assert seen(nikos) == t("complaints.place_here")
+    assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
+    conv = await nikos.conversation()
+    assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
+    await nikos.share_location(HALEPA)
+    assert nikos.texts[0] == t("complaints.ask_photo", max_mb=10)
+    ref = await file_it(nikos, t)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and not ticket.get("address")
+    assert ticket["location"]["coordinates"] == [HALEPA.lon, HALEPA.lat]
+
+
+async def test_a_greeklish_street_with_a_number_is_offered_as_the_place(service: Service) -> None:
+    eleni = TelegramPerson(service, 9304)
+    await eleni.say("trexei nero apo to pezodromio stin Kalergon 12 edo kai mera, xanetai poly nero")
+    assert EL("complaints.confirm_place", place="«Kalergon 12»") in eleni.texts  # not "where is it?" again
+    await eleni.say("nai")
+    assert eleni.texts[0] == EL("complaints.ask_pin", place="«Kalergon 12»")
