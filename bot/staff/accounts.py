@@ -87,6 +87,7 @@ class StaffMember:
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime | None = None
+    intake_centre: str = ""  # the day centre of this clerk's last assisted intake: the next one starts there
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -119,6 +120,7 @@ class StaffMember:
             failed_logins=int(doc.get("failed_logins") or 0),
             locked_until=_aware(doc.get("locked_until")),
             created_at=_aware(doc.get("created_at")),
+            intake_centre=str(doc.get("intake_centre") or ""),
         )
 
 
@@ -267,6 +269,11 @@ def validate_display_name(name: str, *, required: bool = False) -> str:
     if len(name) > MAX_DISPLAY_NAME or any(not (c.isalpha() or c in " .-'") for c in name):
         raise StaffError("bad_display_name", f"display name: up to {MAX_DISPLAY_NAME} letters, spaces, . - '")
     return name
+
+
+async def set_intake_centre(store: Store, username: str, centre: str) -> None:
+    """Remember the centre of this clerk's intake, for the next one."""
+    await store.staff.update_one({"username": normalise_username(username)}, {"$set": {"intake_centre": centre}})
 
 
 async def set_display_name(store: Store, username: str, display_name: str) -> None:
