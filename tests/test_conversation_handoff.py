@@ -13,7 +13,7 @@ import pytest
 
 from bot.i18n import Texts
 from bot.staff.accounts import create_staff, set_display_name
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import Service
 from tests.test_complaints_webhooks import HARBOUR
@@ -35,9 +35,7 @@ def today_is_a_holiday() -> bool:
 async def operator(service: Service, name: str = "maria", display: str = "Μαρία") -> StaffClient:
     await create_staff(service.store, name, "operator", [], PASSWORD)
     await set_display_name(service.store, name, display)
-    staff = StaffClient(service.url, name)
-    assert (await staff.login())[0] == 303
-    return staff
+    return await staff_login(service.url, name)
 
 
 async def waiting_since(service: Service, uid: int) -> Any:

@@ -12,9 +12,8 @@ from PIL import Image
 
 from bot.models import Attachment, Inbound
 from bot.staff.accounts import create_staff
-from tests.fixtures.dashboard import PASSWORD
+from tests.fixtures.dashboard import PASSWORD, staff_login
 from tests.fixtures.service import TELEGRAM_TOKEN
-from tests.test_dashboard_clerk import staff_client
 
 HALEPA = (35.51120, 24.03310)  # Ελευθερίου Βενιζέλου, Χαλέπα (inside the neighbourhood of data/alert_areas.geojson)
 
@@ -36,7 +35,7 @@ async def test_a_location_and_a_photo_sent_during_a_take_over_show_as_map_link_a
                                                                               "Χανιά, Περιφέρεια Κρήτης, Ελλάδα"})
     await service.telegram(service.tg.message(uid, "θελω να μιλησω με υπαλληλο"))
     await service.idle()
-    client = await staff_client(service)
+    client = await staff_login(service.url, "operator")
     try:
         _, page, _ = await client.get(f"/staff/conversations/telegram%3A{uid}")
         _, page, _ = await client.post(f"/staff/conversations/telegram%3A{uid}/take-over", {})
@@ -84,7 +83,7 @@ async def test_a_location_and_a_photo_sent_during_a_take_over_show_as_map_link_a
     async with service.http.get(service.url + src, allow_redirects=False) as got:
         assert got.status == 303 and got.headers["Location"].startswith("/staff/login")
     await create_staff(service.store, "fotismos", "department", ["lighting"], PASSWORD)
-    dept = await staff_client(service, "fotismos")
+    dept = await staff_login(service.url, "fotismos")
     try:
         assert (await dept.get(src))[0] == 403
     finally:

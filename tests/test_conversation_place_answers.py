@@ -4,24 +4,19 @@ recording what the person reads."""
 
 from __future__ import annotations
 
-import html
-
 import pytest
 
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint
+from tests.fixtures.people import REF, TelegramPerson
 from tests.fixtures.service import Service
-from tests.test_complaints_webhooks import REF, TelegramPerson
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
 HALEPA = GeoPoint(35.5185, 24.0400)
 
-
-def seen(person: TelegramPerson) -> str:
-    return html.unescape(person.text)
 
 
 async def file_it(person: TelegramPerson, t: Texts) -> str:
@@ -50,7 +45,7 @@ async def test_a_chatty_greek_yes_keeps_the_street_and_its_number(service: Servi
 async def test_an_english_yes_with_words_around_it_confirms(service: Service) -> None:
     john = TelegramPerson(service, 9302, lang="en")
     await john.say("There is a huge pothole on Chalidon 10, nearly fell off my bike")
-    assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in seen(john)
+    assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in john.seen
     await john.say("yes mate that's the one, thanks")
     assert john.texts[0] == EN("complaints.ask_pin", place="“Chalidon 10” (Χάληδων 10)")
 
@@ -63,7 +58,7 @@ async def test_here_asks_for_the_location_button_and_is_never_the_place(service:
     nikos = TelegramPerson(service, 9303, lang=lang)
     await nikos.say("δεν αναβει η λαμπα του δρομου" if lang == "el" else "the street light is out")
     await nikos.say(here)
-    assert seen(nikos) == t("complaints.place_here")
+    assert nikos.seen == t("complaints.place_here")
     assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
     conv = await nikos.conversation()
     assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None

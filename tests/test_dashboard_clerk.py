@@ -23,7 +23,14 @@ from bot.intake import status_link
 from bot.models import GeoPoint
 from bot.services import Services
 from bot.store import open_store
-from tests.fixtures.dashboard import PASSWORD, Dashboard, RecordingOutbox, StaffClient, dashboard_settings
+from tests.fixtures.dashboard import (
+    Dashboard,
+    RecordingOutbox,
+    StaffClient,
+    dashboard_settings,
+    new_ticket,
+    staff_login,
+)
 from tests.fixtures.people import button_payload
 
 EL, EN = Texts("el"), Texts("en")
@@ -42,16 +49,9 @@ def inbound_items(page: str) -> list[str]:
     return re.findall(r'<li class="msg in".*?</li>', page, re.S)
 
 
-async def staff_client(service: Any, username: str = "operator") -> StaffClient:
-    """A staff member (the operator) logged in to the full service, whose PUBLIC_URL is https: its cookies are
-    Secure, so the client treats the loopback address as a secure origin (as browsers treat 127.0.0.1)."""
-    client = StaffClient(service.url, username)
-    await client.session.close()
-    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
-                                                                        treat_as_secure_origin=[service.url]))
-    status, _, _ = await client.login(PASSWORD)
-    assert status == 303
-    return client
+async def staff_client(service: Any) -> StaffClient:
+    """The operator logged in to the full service (PUBLIC_URL https: Secure cookies)."""
+    return await staff_login(service.url, "operator")
 
 
 async def test_transcript_shows_the_label_pressed_and_intents_only_where_nlu_read(staff_service_stub_nlu: Any,
@@ -116,13 +116,6 @@ async def test_an_answer_to_the_bots_question_shows_no_intent(staff_service_stub
 
 
 # ---------------------------------------------------------------- tickets
-
-async def new_ticket(d: Dashboard, **kw: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"category": "complaint_lighting", "description": "Σβηστή λάμπα στην Αποκορώνου",
-                            "channel": "telegram", "language": "el", "conversation_id": "telegram:4242"}
-    args.update(kw)
-    return await tickets.create_ticket(d.services, **args)
-
 
 async def seed_conversation(d: Dashboard, conv_id: str, language: str) -> None:
     channel, chat = conv_id.split(":")

@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from pydantic import SecretStr
 
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
 from bot.staff import accounts as staff_accounts
-from tests.fixtures.dashboard import PASSWORD, Dashboard
+from tests.fakes.telegram_files import FakeTelegramFiles
+from tests.fixtures.dashboard import PASSWORD, Dashboard, new_ticket
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 HARBOUR = GeoPoint(35.5197, 24.0180)
@@ -45,13 +45,6 @@ async def seed_conversation(store: Any, cid: str = "telegram:4242", *, text: str
                 "entities": [{"entity": "location", "value": "Αποκορώνου", "start": 0, "end": 10}]},
     })
     return doc
-
-
-async def new_ticket(d: Dashboard, **kw: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"category": "complaint_lighting", "description": "Σβηστή λάμπα στην Αποκορώνου",
-                            "channel": "telegram", "language": "el", "conversation_id": "telegram:4242"}
-    args.update(kw)
-    return await tickets.create_ticket(d.services, **args)
 
 
 def text_of(html: str) -> str:
@@ -661,30 +654,10 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
     """Telegram photos are file ids: the service asks the Bot API (a fake on loopback here) for the file and passes
     it on only when it really is an image; a Viber URL on another host is never fetched."""
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
-    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}
-    asked: list[str] = []
-
-    async def get_file(request: web.Request) -> web.Response:
-        asked.append(request.query["file_id"])
-        found = files.get(request.query["file_id"])
-        if found is None:
-            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
-        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": found[0]}})
-
-    async def download(request: web.Request) -> web.Response:
-        body = next(b for p, b in files.values() if p == request.match_info["path"])
-        return web.Response(body=body, content_type="application/octet-stream")
-
-    fake = web.Application()
-    fake.router.add_get("/bot{token}/getFile", get_file)
-    fake.router.add_get("/file/bot{token}/{path:.+}", download)
-    runner = web.AppRunner(fake)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
+                                    "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}).start()
     dashboard.services.settings = dashboard.services.settings.model_copy(
-        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     d2 = Dashboard(dashboard.services, dashboard.bus, dashboard.outbox)
     await d2.start()
     try:
@@ -704,12 +677,12 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
         _, html, _ = await op.get(f"/staff/tickets/{v['reference']}")
         assert "/photos/" not in html and "attacker.example" not in html
         assert (await op.get(f"/staff/tickets/{v['reference']}/photos/0"))[0] == 502
-        assert asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
+        assert fake.asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
         dept = await d2.login("dept", "department", ("water",))
         assert (await dept.get(f"/staff/tickets/{t['reference']}/photos/0"))[0] == 403
     finally:
         await d2.close()
-        await runner.cleanup()
+        await fake.stop()
 
 
 def test_csp_allows_only_the_configured_map_tile_host() -> None:

@@ -19,6 +19,7 @@ from bot.models import Attachment, utcnow
 from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
 from tests.fakes.nominatim import FakeNominatim
+from tests.fakes.telegram_files import FakeTelegramFiles
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -583,36 +584,18 @@ async def test_text_that_xml_cannot_carry_still_gives_readable_documents(open311
 async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311Server) -> None:
     """A Telegram photo is a file id: the service fetches it from the Bot API (a fake on loopback) and passes it on
     only when it is approved and really an image."""
-    from aiohttp import web
     from pydantic import SecretStr
 
     jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 1500
-    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}
-    asked: list[str] = []
-
-    async def get_file(request: web.Request) -> web.Response:
-        asked.append(request.query["file_id"])
-        path, _ = files[request.query["file_id"]]
-        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": path}})
-
-    async def download(request: web.Request) -> web.Response:
-        return web.Response(body=next(b for p, b in files.values() if p == request.match_info["path"]))
-
-    fake = web.Application()
-    fake.router.add_get("/bot{token}/getFile", get_file)
-    fake.router.add_get("/file/bot{token}/{path:.+}", download)
-    runner = web.AppRunner(fake)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
+                                    "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}).start()
     open311.services.settings = open311.services.settings.model_copy(
-        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     try:
         ticket = await open311.ticket(photos=[Attachment(file_id="AgAD-ok", size=1504),
                                               Attachment(file_id="AgAD-html")])
         ref = ticket["reference"]
-        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and asked == []  # not approved: not even asked
+        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and fake.asked == []  # not approved: not even asked
         for index in (0, 1):
             await open311.store.tickets.update_one({"reference": ref}, {"$set": {f"photos.{index}.approved": True}})
         code, headers, body = await open311.get(f"{V2}/media/{ref}/0")
@@ -622,9 +605,9 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         assert req["media_url"] == f"http://bot.example.test{V2}/media/{ref}/0"
         await open311.store.tickets.update_one({"reference": ref}, {"$set": {"private": True}})
         assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404  # a private ticket's photos are not public
-        assert asked == ["AgAD-ok", "AgAD-html"]
+        assert fake.asked == ["AgAD-ok", "AgAD-html"]
     finally:
-        await runner.cleanup()
+        await fake.stop()
 
 
 async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(

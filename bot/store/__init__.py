@@ -84,6 +84,8 @@ class Store:
         await self.outbox.create_index([("status", ASCENDING), ("order", ASCENDING)], name="live")
         await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
                                         ("order", ASCENDING)], name="by_chat")
+        await self.outbox.create_index([("batch", ASCENDING), ("status", ASCENDING), ("order", ASCENDING)],
+                                       name="by_batch")  # broadcast batches (bot/outbox/)
         await self.events.create_index([("at", ASCENDING)], name="recent")
         await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
         await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
