@@ -793,4 +793,6 @@ async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Das
     assert [r.text for r in replies] == [el("handoff.bot_back"), el("handoff.continue_report")]
     assert [b.payload for b in replies[1].buttons] == ["human:continue", "human:drop"]
     conv = await dashboard.store.conversations.find_one({"_id": "telegram:90"})
-    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow}}
+    # held since the take-over: what the resident sent staff from then on is offered to the report (QA F14)
+    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow,
+                                                                           "since": conv["paused_at"]}}
