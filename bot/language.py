@@ -20,7 +20,10 @@ _GREEKLISH = frozenset(
 _ENGLISH = frozenset(
     "the a an is are was were there here this that it of in on at to for from with my our your i we you they "
     "what where when how which who can could would please thanks thank hello hi not no yes and or but near "
-    "street road light rubbish bin water see beach museum data forget erase delete privacy".split()
+    "street road light rubbish bin water see beach museum data forget erase delete privacy "
+    # a visitor's words ("tell me about Balos": "me" alone reads as Greeklish "με")
+    "tell about show give get go do does open close time bus boat ferry eat food visit swim far beaches museums "
+    "gorge sights today tomorrow".split()
 )
 
 

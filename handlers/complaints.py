@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot import tickets
@@ -199,7 +200,7 @@ class ComplaintsHandler:
         t = turn.texts
         replies: list[Reply] = []
         sure = intent is not None and not turn.low_confidence
-        slots = self._new_slots(intent if sure else None)
+        slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
@@ -216,9 +217,10 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies)
 
     @staticmethod
-    def _new_slots(category: str | None) -> dict[str, Any]:
+    def _new_slots(category: str | None, started_at: datetime) -> dict[str, Any]:
         return {
             "nonce": secrets.token_hex(4),
+            "started_at": started_at,  # the report's messages, for staff who may not read the whole chat
             "description": "",
             "category": category,
             "low_confidence": category is None,
@@ -599,6 +601,7 @@ class ComplaintsHandler:
             photos=slots.get("photos") or (),
             citizen={"phone": slots["phone"]} if slots.get("consent") and slots.get("phone") else None,
             report_nonce=slots.get("nonce"),
+            report_started_at=slots.get("started_at"),
         )
         cat = self.categories[ticket["category"]]
         dept = self.categories.department(cat.department)
@@ -623,7 +626,7 @@ class ComplaintsHandler:
             return Outcome([Reply(t("complaints.stale_unknown"))], flow=KEEP)
         if turn.conversation.flow is not None and turn.conversation.flow.name == FLOW:
             return Outcome([Reply(t("complaints.one_at_a_time")), *await self.resume_prompt(turn)], flow=KEEP)
-        slots = self._new_slots(category)
+        slots = self._new_slots(category, turn.inbound.received_at)
         slots["description"] = first.get("description") or ""
         slots["suggested_place"] = first.get("address")
         if first.get("location"):

@@ -14,8 +14,10 @@ from bot.alerts.subscriptions import CONSENT_VERSION
 from bot.models import utcnow
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
+from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
-from tests.test_alerts_chat import press
+from tests.fixtures.viber import signed, text_message, unsubscribed
+from tests.test_alerts_chat import EL, press
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -345,4 +347,40 @@ async def test_an_account_not_allowed_to_broadcast_gets_its_viber_messages_sent_
     doc = await notices.collection(service.store).find_one({})
     assert await broadcast.report(service.runtime.services, doc["_id"]) == {"queued": 0, "sent": 6, "failed": 0,
                                                                              "blocked": 0}
+    await client.close()
+
+
+async def test_greek_residents_on_viber_subscribe_in_the_chat_get_the_broadcast_and_one_who_left_is_unsubscribed(
+        make_service: Any, fake_viber: Any) -> None:
+    """As residents use it: they write "ειδοποιησεις" (unaccented) in Viber and press the buttons; the notice reaches
+    them in one broadcast call, in Greek; one then leaves the Viber chat and the next notice counts them blocked."""
+    service = await no_nlu_service(make_service)
+    people = [ViberPerson(service, fake_viber, f"ViberChalepa{n}==", "el") for n in range(3)]
+    for person in people:
+        shown = await person.say("ειδοποιησεις")
+        assert shown and shown[0].body["text"] == EL("alerts.intro")
+        for payload in ("alr:area:chalepa", "alr:areas_done", "alr:kinds_done", "alr:confirm"):
+            await person.send(text_message(f"btn:{payload}"))
+        assert person.text.startswith("Έγινε!")
+    client = await broadcaster(service, "bc11")
+    await publish(client, kind="water", areas=["chalepa"], title_el="Διακοπή νερού στη Χαλέπα",
+                  body_el="Από τις 09:00 έως τις 13:00 λόγω βλάβης.")
+    await delivered(service)
+    [call] = fake_viber.calls_to("broadcast_message")
+    assert sorted(call.body["broadcast_list"]) == sorted(p.uid for p in people)
+    assert call.body["text"].startswith("📢 Διακοπή νερού στη Χαλέπα\nΑπό τις 09:00") and "Χαλέπα" in call.body["text"]
+
+    body, headers = signed(unsubscribed(user_id=people[0].uid))  # she leaves the bot's chat in Viber
+    async with service.http.post(service.viber_url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+    await publish(client, kind="water", areas=["chalepa"], title_el="Αποκατάσταση υδροδότησης",
+                  body_el="Το νερό επανήλθε.")
+    await delivered(service)
+    second = fake_viber.calls_to("broadcast_message")[1]
+    assert sorted(second.body["broadcast_list"]) == sorted(p.uid for p in people[1:])  # not sent to her
+    latest = await notices.collection(service.store).find_one({}, sort=[("created_at", -1)])
+    assert await broadcast.report(service.runtime.services, latest["_id"]) == {"queued": 0, "sent": 2, "failed": 0,
+                                                                                "blocked": 1}
+    assert await broadcast.unsubscribe_blocked(service.runtime.services) == 1
+    assert await service.store.db["alert_subscriptions"].find_one({"_id": f"viber:{people[0].uid}"}) is None
     await client.close()

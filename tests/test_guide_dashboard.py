@@ -9,6 +9,7 @@ import io
 import os
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -128,8 +129,9 @@ async def test_structured_hours_edited_in_the_dashboard_are_the_bots_answer(serv
              'close: "14:00"}]\nverified: true')
     status, _, _ = await client.post("/staff/guide/war_museum", edit_form(page) | {"opening": hours})
     assert status == 303
+    service.runtime.services.clock = lambda: datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # 12:00 in Athens
     text = said(await press(service, 9102, "tour:info:war_museum"))
-    assert "🕘 Today: Open 10:00–14:00." in text
+    assert "🕘 Today: Open now until 14:00." in text
     await client.close()
 
 
@@ -166,6 +168,25 @@ async def test_unverified_fields_are_listed_and_ticked_one_by_one(service: Servi
     assert doc is not None and "position_verified" not in doc  # True is the default: stored as the file writes it
     status, _, _ = await client.post("/staff/guide/old_harbour/verify", {"field": "nonsense"})
     assert status == 400
+    await client.close()
+
+
+async def test_the_boats_are_on_the_list_to_check_and_kept_through_an_edit(service: Service) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide")
+    row = page[page.index('id="check-balos"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-field="bus"' in row and 'data-field="boat"' in row  # the seasonal KTEL bus and the boats
+    _, html, _ = await client.get("/staff/guide/balos")
+    form = edit_form(html) | {"description_en": "The famous lagoon, edited."}
+    status, _, _ = await client.post("/staff/guide/balos", form)
+    assert status == 303
+    doc = await service.store.sights.find_one({"_id": "balos"})
+    assert doc is not None and doc["boat"]["board_at"] == "kissamos_port"  # the form has no boat fields: kept
+    status, _, _ = await client.post("/staff/guide/balos/verify", {"field": "boat"})
+    assert status == 303
+    doc = await service.store.sights.find_one({"_id": "balos"})
+    assert doc is not None and doc["boat"]["verified"] is True and doc["bus"].get("verified") is not True
     await client.close()
 
 

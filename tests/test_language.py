@@ -16,6 +16,10 @@ from bot.language import choose, detect
     ("The street light on Αποκορώνου street is out since Monday", "en"),
     ("Η λάμπα στην Apokoronou street δεν ανάβει", "el"),
     ("where is the nearest beach?", "en"),
+    ("tell me about Balos", "en"),
+    ("show me museums", "en"),
+    ("pes mou gia to Balo", "el"),
+    ("thelo na pao sto Elafonisi avrio", "el"),
     ("12345", None),
     ("", None),
 ])

@@ -51,7 +51,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -464,7 +464,8 @@ class Outbox:
             return True
         try:
             with self.times.measure("send", stages):
-                ids = await adapter.send(entry["chat_id"], [Reply.from_doc(entry["reply"])])
+                reply = replace(Reply.from_doc(entry["reply"]), message_key=str(entry["_id"]))
+                ids = await adapter.send(entry["chat_id"], [reply])
         except SendError as exc:
             return await self._failed(entry, exc)
         except Exception as exc:  # a bug in an adapter must not stop the lane

@@ -100,10 +100,13 @@ async def create_ticket(
     citizen: Mapping[str, Any] | None = None,
     actor: str = "citizen",
     report_nonce: str | None = None,
+    report_started_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Store a new ticket (status ``new``) with the next reference number and return the document.
 
-    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made."""
+    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made.
+    ``report_started_at`` is when that flow began: the ticket's page shows staff of a department the messages of
+    this report only, not the person's whole chat."""
     cat = all_categories().get(category)
     if cat is None:
         raise ValueError(f"unknown category {category!r}")
@@ -129,6 +132,7 @@ async def create_ticket(
         "notes": [],
         "duplicate_of": None,
         "report_nonce": report_nonce,
+        "report_started_at": as_utc(report_started_at) if report_started_at else None,
         "created_at": now,
         "updated_at": now,
     }
