@@ -21,7 +21,8 @@ retried. The transcript document follows: ``queued`` → ``sent`` | ``failed`` |
 
 Order: the entries of one chat are sent one after another in the order they were written (``order``), across
 instances too: an entry is claimed only by the chat's lane, which waits while an earlier entry is being sent or
-waits for its retry. Rate limits (``limits.py``) pace each chat and each channel.
+waits for its retry. Rate limits (``limits.py``) pace each chat and each channel. A broadcast batch's entry (below)
+is the exception: it goes with its batch, not in its chat's order (an area alert does not answer anything).
 
 Exactly once: an entry is claimed by one sender at a time and marked ``sent`` right after the platform answers.
 The one window left is a crash between the platform accepting a message and that mark: after the lease the entry
