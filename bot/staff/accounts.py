@@ -332,7 +332,7 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
     The password comes from ``password``, else the ``CHANIA_STAFF_PASSWORD`` environment variable, else a prompt
     (typed twice, not echoed)."""
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     try:
         name = validate_username(username)
@@ -367,8 +367,7 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
 
     async def run() -> StaffMember:
         assert settings.mongodb_uri is not None
-        store = await open_store(settings.mongodb_uri.get_secret_value(), settings.mongodb_db,
-                                 timeout_s=settings.store_timeout_s)
+        store = await open_configured_store(settings)
         try:
             member = await create_staff(store, name, role, departments, password)
             from bot.staff import audit
