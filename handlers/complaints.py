@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -201,6 +202,22 @@ class ComplaintsHandler:
         intro = Reply(f"{turn.texts('complaints.resume')}\n{first.text}", buttons=first.buttons,
                       request_location=first.request_location, request_contact=first.request_contact)
         return [intro, *prompts[1:]]
+
+    async def take_shared(self, turn: Turn, location: GeoPoint | None,
+                          attachments: Sequence[Attachment]) -> Outcome | None:
+        """After a staff hand-back: what the resident sent staff during the take-over, for the held report (now the
+        running flow) as if sent now — the photos, and the location when the report has no place yet. ``None`` when
+        none of it applies (handlers/handoff.py then simply offers the report again)."""
+        flow = turn.conversation.flow
+        if flow is None or flow.name != FLOW:
+            return None
+        if flow.slots.get("point") or flow.slots.get("address"):
+            location = None
+        if location is None and not attachments:
+            return None
+        shared = replace(turn.inbound, text="", button=None, contact_phone=None, location=location,
+                         attachments=tuple(attachments))
+        return await self.continue_flow(replace(turn, inbound=shared))
 
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:

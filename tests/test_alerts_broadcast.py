@@ -384,3 +384,21 @@ async def test_greek_residents_on_viber_subscribe_in_the_chat_get_the_broadcast_
     assert await broadcast.unsubscribe_blocked(service.runtime.services) == 1
     assert await service.store.db["alert_subscriptions"].find_one({"_id": f"viber:{people[0].uid}"}) is None
     await client.close()
+
+
+async def test_two_instances_on_one_store_send_a_viber_broadcast_once_to_each_person(make_service: Any,
+                                                                                fake_viber: Any) -> None:
+    a = await no_nlu_service(make_service)
+    b = await make_service(store=a.store, nlu_url="http://127.0.0.1:9", nlu_token="unused", public_url=None)
+    langs = await seed_viber(a, 1200, areas=["akrotiri"], kinds=["civil_protection"])
+    fake_viber.delay_s = 0.2  # calls overlap: both instances claim from the same batch
+    client = await broadcaster(a, "bc12")
+    await publish(client, kind="civil_protection", areas=["akrotiri"], title_el="Καύσωνας",
+                  body_el="Θερμοκρασίες έως 42 °C.")
+    await client.close()
+    await delivered(a)
+    await b.runtime.services.outbox.idle()
+    calls = broadcast_receivers(fake_viber)
+    assert all(len(receivers) <= 300 for receivers in calls)
+    assert sorted(r for receivers in calls for r in receivers) == sorted(langs)  # each once, whoever sent it
+    assert {uid: len(fake_viber.received(uid)) for uid in langs} == dict.fromkeys(langs, 1)

@@ -777,3 +777,41 @@ async def test_e2e_browser_pin_from_the_page_then_a_photo_dropped_on_the_chat(se
     (kept,) = slots["photos"]
     assert kept["url"].startswith("/chat/photos/")
     assert await service.store.webchat_photos.count_documents({}) == 1
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_a_reconnect_while_a_reply_is_in_flight_shows_it_once(service: Service) -> None:
+    """The reply is queued (in the history) but not yet pushed when the socket drops: the new socket's history has
+    it, and then the live frame brings it again. The page shows it once (the message id)."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    adapter = service.runtime.adapters["webchat"]
+    send, gate, held = adapter.send, asyncio.Event(), asyncio.Event()
+
+    async def held_back(chat_id: str, replies: Any) -> list[str]:
+        held.set()
+        await gate.wait()
+        return await send(chat_id, replies)
+
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="en-US")
+        await page.wait_for_selector(f".msg.out:has-text('{EN('system.welcome')[:40]}')")  # the greeting
+        await service.idle()
+        adapter.send = held_back  # type: ignore[method-assign]
+        await _say(page, "help")
+        await asyncio.wait_for(held.wait(), 30)  # the reply is queued and in the transcript, not pushed yet
+        for ws in list(adapter._sockets.get(page_chat_id := next(iter(adapter._sockets)), ())):
+            await ws.close()  # the network drops; the page reconnects by itself and gets the history
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.offline')}')")
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')", timeout=10_000)
+        help_text = EN("system.help")[:6]  # "I can:"
+        await page.wait_for_selector(f".msg.out:has-text('{help_text}')")  # from the history
+        adapter.send = send  # type: ignore[method-assign]
+        gate.set()  # the live frame goes out now
+        await service.idle()
+        await _say(page, "thank you very much")  # frames come in order: its answer shown, the help frame was read
+        await page.locator(".msg.out", has_text=EN("system.you_are_welcome")).wait_for()
+        assert await page.locator(".msg.out", has_text=help_text).count() == 1
+        assert await page.locator(".msg.in", has_text="help").count() == 1
+        await browser.close()
+    assert problems == [] and page_chat_id

@@ -14,14 +14,17 @@ Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
 ``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
 
-    {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "sender": ...,
-                                      "reply": {...}}]}
-    {"type": "reply", "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null,
-                                "image", "request_location"}}
+    {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "id": ...,
+                                      "sender": ..., "reply": {...}}]}
+    {"type": "reply", "id": "<stored message id>",
+     "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null, "image",
+               "request_location"}}
     {"type": "ack", "id": ..., "duplicate": false}
     {"type": "error", "id": ... | null, "code": "invalid" | "too_long" | "unavailable" | "slow_down",
      "message": "<text in the page's language>"}
 
+A reply's ``id`` is its stored message's: a reconnect while a reply is on its way brings it in the history and
+then in its live frame; the page shows it once.
 ``unavailable`` (database down) and ``slow_down`` mean "not taken, send it again later"; the page does that by itself.
 """
 
@@ -431,7 +434,8 @@ class WebChatAdapter:
                     log.warning("webchat: unreadable stored reply", extra={"message_id": str(doc.get("_id"))})
                     continue
                 labels = {b.payload: b.label for b in reply.buttons} or labels
-                items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
+                items.append({"direction": "out", "id": str(doc.get("_id")), "sender": doc.get("sender", "bot"),
+                              "reply": reply_frame(reply)})
             elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
                 item: dict[str, Any] = {"direction": "in", "text": doc.get("text") or ""}
                 if doc.get("button"):
@@ -456,7 +460,7 @@ class WebChatAdapter:
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
         open the replies wait in the store (history). The web chat has no platform message ids."""
-        frames = [{"type": "reply", "reply": reply_frame(reply)} for reply in replies]
+        frames = [{"type": "reply", "id": reply.message_key, "reply": reply_frame(reply)} for reply in replies]
         if self.bus is None:
             await self._push(chat_id, frames)
         else:

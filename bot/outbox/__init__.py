@@ -21,7 +21,8 @@ retried. The transcript document follows: ``queued`` → ``sent`` | ``failed`` |
 
 Order: the entries of one chat are sent one after another in the order they were written (``order``), across
 instances too: an entry is claimed only by the chat's lane, which waits while an earlier entry is being sent or
-waits for its retry. Rate limits (``limits.py``) pace each chat and each channel.
+waits for its retry. Rate limits (``limits.py``) pace each chat and each channel. A broadcast batch's entry (below)
+is the exception: it goes with its batch, not in its chat's order (an area alert does not answer anything).
 
 Exactly once: an entry is claimed by one sender at a time and marked ``sent`` right after the platform answers.
 The one window left is a crash between the platform accepting a message and that mark: after the lease the entry
@@ -51,7 +52,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -464,7 +465,8 @@ class Outbox:
             return True
         try:
             with self.times.measure("send", stages):
-                ids = await adapter.send(entry["chat_id"], [Reply.from_doc(entry["reply"])])
+                reply = replace(Reply.from_doc(entry["reply"]), message_key=str(entry["_id"]))
+                ids = await adapter.send(entry["chat_id"], [reply])
         except SendError as exc:
             return await self._failed(entry, exc)
         except Exception as exc:  # a bug in an adapter must not stop the lane

@@ -6,7 +6,8 @@ Telegram allows a bot about 30 messages per second overall and about one per sec
 ``send_message`` and answers status 12 (tooManyRequests) when over it. Viber's ``broadcast_message`` (up to 300
 receivers a call) is limited to 500 requests in any 10 seconds
 (https://creators.viber.com/docs/bots-api/resources/messaging/broadcast-message): 45 a second with bursts of 45 is
-at most 45 + 10 x 45 = 495 calls in any 10 s. The web chat has no platform behind it.
+at most 45 + 10 x 45 = 495 calls in any 10 s. Several instances each keep their own schedules: together they may go
+over, and the platform's rate-limit answers (429, status 12) are retried. The web chat has no platform behind it.
 """
 
 from __future__ import annotations
