@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +97,13 @@ def place_label(place: str, lang: str) -> str:
 def _point(slots: dict[str, Any]) -> GeoPoint | None:
     p = slots.get("point")
     return GeoPoint(p["lat"], p["lon"]) if p else None
+
+
+def _is_question(text: str) -> bool:
+    """Ends with a question mark (Greek ";" too) or starts with a question word."""
+    text = text.strip()
+    words = normalize(text).split()
+    return text.endswith(_QUESTION_MARKS) or bool(words and words[0] in _QUESTION_WORDS)
 
 
 class ComplaintsHandler:
@@ -194,6 +202,22 @@ class ComplaintsHandler:
         intro = Reply(f"{turn.texts('complaints.resume')}\n{first.text}", buttons=first.buttons,
                       request_location=first.request_location, request_contact=first.request_contact)
         return [intro, *prompts[1:]]
+
+    async def take_shared(self, turn: Turn, location: GeoPoint | None,
+                          attachments: Sequence[Attachment]) -> Outcome | None:
+        """After a staff hand-back: what the resident sent staff during the take-over, for the held report (now the
+        running flow) as if sent now — the photos, and the location when the report has no place yet. ``None`` when
+        none of it applies (handlers/handoff.py then simply offers the report again)."""
+        flow = turn.conversation.flow
+        if flow is None or flow.name != FLOW:
+            return None
+        if flow.slots.get("point") or flow.slots.get("address"):
+            location = None
+        if location is None and not attachments:
+            return None
+        shared = replace(turn.inbound, text="", button=None, contact_phone=None, location=location,
+                         attachments=tuple(attachments))
+        return await self.continue_flow(replace(turn, inbound=shared))
 
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:
@@ -405,8 +429,7 @@ class ComplaintsHandler:
             return False
         if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
-            words = normalize(text).split()
-            if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
+            if _is_question(text):
                 return True
             if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
                 return False
@@ -426,7 +449,11 @@ class ComplaintsHandler:
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and (kind := place_kind(text, turn.nlu)) != "place":
+            kind = place_kind(text, turn.nlu)
+            if kind != "place" and _is_question(text):  # "τι ώρα κλείνει το δημαρχείο;" is no address
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.place_question"))],
+                                           step="location")
+            if slots.get("place_tries") and kind != "place":
                 return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]

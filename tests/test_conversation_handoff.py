@@ -130,6 +130,41 @@ async def test_take_over_signed_replies_hand_back_and_the_held_report(make_servi
     await maria.close()
 
 
+async def test_a_location_and_photo_sent_to_staff_go_to_the_held_report(make_service: Any) -> None:
+    """QA F14: after hand-back and «continue», the bot asked «Πού βρίσκεται το πρόβλημα;» again although the
+    resident had sent the location (and a photo) to the clerk during the take-over."""
+    service = await make_service(**ALWAYS, **HTTP)
+    eleni = TelegramPerson(service, 9205)
+    await eleni.say("Πλημμύρισε το υπόγειό μου από το φρεάτιο")
+    assert (await eleni.conversation())["flow"]["step"] == "location"
+    maria = await operator(service)
+    await maria.post("/staff/conversations/telegram%3A9205/take-over")
+    await eleni.share_location(HARBOUR)
+    await eleni.photo(90_000)
+    assert eleni.last == []  # staff hold the chat: the bot is silent
+    before = sent_count(service, 9205)
+    await maria.post("/staff/conversations/telegram%3A9205/hand-back")
+    eleni.last = await sent_after(service, 9205, before, 2)
+    assert eleni.texts == [EL("handoff.bot_back"), EL("handoff.continue_report")]
+    await eleni.press(EL("handoff.continue_yes"))
+    assert eleni.texts[0] == "Συνεχίζουμε την αναφορά σας. Πρόσθεσα σε αυτήν το σημείο και τη φωτογραφία που " \
+                             "στείλατε στον υπάλληλο."
+    assert EL("complaints.ask_location") not in eleni.text  # not asked again
+    flow = (await eleni.conversation())["flow"]
+    assert flow["name"] == "complaints" and flow["step"] != "location"
+    assert flow["slots"]["point"] == {"lat": HARBOUR.lat, "lon": HARBOUR.lon}
+    assert [p["size"] for p in flow["slots"]["photos"]] == [90_000]
+    # a second take-over later offers nothing of the first one again
+    before = sent_count(service, 9205)
+    await maria.post("/staff/conversations/telegram%3A9205/take-over")
+    await maria.post("/staff/conversations/telegram%3A9205/hand-back")
+    eleni.last = await sent_after(service, 9205, before, 3)
+    await eleni.press(EL("handoff.continue_yes"))
+    assert eleni.texts[0].startswith(EL("complaints.resume"))
+    assert len((await eleni.conversation())["flow"]["slots"]["photos"]) == 1
+    await maria.close()
+
+
 async def test_after_hand_back_the_held_report_can_be_dropped(make_service: Any) -> None:
     service = await make_service(**ALWAYS, **HTTP)
     john = TelegramPerson(service, 9204, lang="en")

@@ -394,3 +394,42 @@ async def test_admin_keeps_the_centre_list(intake_dashboard: Dashboard) -> None:
     assert status == 400
     assert (await d.store.db["intake_centres"].find_one({"_id": "kapi-galatas"}))["active"] is False
     assert await d.store.audit.find_one({"action": "centre.update", "target": "kapi-galatas"})
+
+
+async def test_clerk_finds_an_intake_by_the_persons_name_or_the_receipts_digits(intake_dashboard: Dashboard) -> None:
+    """QA F10: an elderly resident comes back without the receipt and says her name, or reads out "000005"."""
+    d = intake_dashboard
+    clerk = await d.login("eleni.kapi", "operator")
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert "selected>" not in form_page.split('id="intake-centre"')[1].split("</select>")[0]  # no centre yet
+    halepa = {**INTAKE, "name": "Ευαγγελία Παπαδάκη", "phone": "", "centre": "kapi-chalepa",
+              "category": "complaint_roads", "address": "Ελευθερίου Βενιζέλου 45, Χαλέπα",
+              "description": "Σπασμένες πλάκες στο πεζοδρόμιο μπροστά στο ΚΑΠΗ."}
+    refs = []
+    for fields in (INTAKE, halepa):
+        status, _, resp = await post_intake(clerk, fields)
+        assert status == 303
+        refs.append(re.fullmatch(r"/staff/intake/(CHA-\d{4}-(\d{6}))/receipt", resp.headers["Location"]).groups())
+    (markaki, _), (papadaki, papadaki_seq) = refs
+    # the next intake starts at the centre of her last one (per account)
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert '<option value="kapi-chalepa" selected>' in form_page
+    other = await d.login("maria", "operator")
+    _, form_page, _ = await other.get("/staff/intake")
+    assert '<option value="kapi-chalepa" selected>' not in form_page
+
+    async def found(q: str, who: StaffClient = clerk) -> list[str]:
+        status, page, _ = await who.get("/staff/tickets", params={"q": q})
+        assert status == 200
+        return re.findall(r'<a href="/staff/tickets/(CHA-\d{4}-\d{6})">', page)
+
+    for said in ("Παπαδάκη", "παπαδακη", "ΠΑΠΑΔΑΚΗ", "Ευαγγελία Παπαδάκη", papadaki_seq, str(int(papadaki_seq))):
+        assert await found(said) == [papadaki], said
+    assert await found("Μαρκάκη") == [markaki]
+    assert await found("45") == [papadaki]  # a bare number also finds the house number in the address
+    assert await found("999999") == []
+    # the existing visibility rules: a department that does not own the ticket finds nothing by the name
+    lighting = await d.login("fotismos", "department", ("lighting",))
+    roads = await d.login("dromoi", "department", ("technical",))
+    assert await found("Παπαδάκη", lighting) == [] and await found(papadaki_seq, lighting) == []
+    assert await found("παπαδακη", roads) == [papadaki]

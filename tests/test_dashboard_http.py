@@ -201,24 +201,28 @@ async def test_disabling_an_account_ends_its_sessions(dashboard: Dashboard) -> N
     admin = await dashboard.login("boss", "admin")
     op = await dashboard.login("op", "operator")
     assert (await op.get("/staff/monitor"))[0] == 200
-    status, _, _ = await admin.post("/staff/admin/staff/op", {"role": "operator"})  # "active" unchecked
+    # "active" unchecked
+    status, _, _ = await admin.post("/staff/admin/staff/op", {"role": "operator", "display_name": "Όλγα"})
     assert status == 303
     status, _, resp = await op.get("/staff/monitor", allow_redirects=False)
     assert status == 303 and resp.headers["Location"].startswith("/staff/login")
-    status, _, _ = await admin.post("/staff/admin/staff/boss", {"role": "operator", "active": "1"})
+    status, _, _ = await admin.post("/staff/admin/staff/boss", {"role": "operator", "active": "1",
+                                                                 "display_name": "Βασίλης"})
     assert status == 303 and (await staff_accounts.get_staff(dashboard.store, "boss")).role == "admin"
 
 
 async def test_admin_creates_accounts_with_validation(dashboard: Dashboard) -> None:
     admin = await dashboard.login("boss", "admin")
     status, _, _ = await admin.post("/staff/admin/staff", {"username": "kapi.nea.chora", "role": "operator",
-                                                           "password": "kapi-password-2026"})
+                                                           "password": "kapi-password-2026", "display_name": "Ελένη"})
     assert status == 303
     status, html, _ = await admin.post("/staff/admin/staff", {"username": "deh", "role": "department",
-                                                              "password": "long enough password"})
+                                                              "password": "long enough password",
+                                                              "display_name": "Γιώργος"})
     assert status == 400 and "τουλάχιστον μία υπηρεσία" in html
     status, html, _ = await admin.post("/staff/admin/staff", {"username": "kapi.nea.chora", "role": "operator",
-                                                              "password": "kapi-password-2026"})
+                                                              "password": "kapi-password-2026",
+                                                              "display_name": "Ελένη"})
     assert status == 400 and "υπάρχει ήδη" in html
     c = dashboard.client("kapi.nea.chora")
     assert (await c.login("kapi-password-2026"))[0] == 303
@@ -326,7 +330,8 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is True
     (conv_id, replies, sender), = dashboard.outbox.sent  # the resident is told who answers now (issue 9)
     assert (conv_id, sender) == ("telegram:5", "bot")
-    assert [r.text for r in replies] == [Texts("el")("handoff.staff_joined", name="Op")]
+    # an account with no display name is the generic "staff of the municipality", never its login (QA F15)
+    assert [r.text for r in replies] == ["Υπάλληλος του Δήμου Χανίων μπήκε στη συνομιλία και θα σας απαντήσει τώρα."]
     dashboard.outbox.sent.clear()
 
     status, html, _ = await op.get(base)
@@ -335,7 +340,7 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     assert status == 303 and "done=reply_sent" in resp.headers["Location"]
     (conv_id, replies, sender), = dashboard.outbox.sent
     assert conv_id == "telegram:5" and sender == "staff:op"
-    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο.\n\nOp — Δήμος Χανίων"]  # signed
+    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο.\n\nΥπάλληλος του Δήμου Χανίων"]
     status, html, _ = await op.get(base)
     assert "Καλημέρα, είμαι η Μαρία από τον Δήμο." in html and "Προσωπικό: op" in html
 
@@ -740,6 +745,41 @@ async def test_display_name_signs_staff_replies(dashboard: Dashboard) -> None:
     assert await dashboard.store.audit.find_one({"action": "account.display_name", "target": "maria.k"})
 
 
+async def test_admin_gives_each_account_the_name_residents_see(dashboard: Dashboard) -> None:
+    """QA F15: a clerk created at /staff/admin/staff signed to residents with her login ("Eleni.kapi")."""
+    await seed_conversation(dashboard.store, "telegram:81")
+    admin = await dashboard.login("boss", "admin")
+    _, html, _ = await admin.get("/staff/admin/staff")
+    assert 'name="display_name" required' in html
+    new = {"username": "eleni.kapi", "role": "operator", "password": "kapi-password-2026"}
+    status, html, _ = await admin.post("/staff/admin/staff", new | {"display_name": "   "})
+    assert status == 400 and "Γράψτε το όνομα που θα βλέπουν οι πολίτες" in html
+    assert 'value="eleni.kapi"' in html  # what was typed is kept
+    assert await staff_accounts.get_staff(dashboard.store, "eleni.kapi") is None
+    assert (await admin.post("/staff/admin/staff", new | {"display_name": "Ελένη"}))[0] == 303
+    _, html, _ = await admin.get("/staff/admin/staff")
+    assert "<td>eleni.kapi</td><td>Ελένη</td>" in html
+
+    clerk = dashboard.client("eleni.kapi")
+    assert (await clerk.login("kapi-password-2026"))[0] == 303
+    await clerk.post("/staff/conversations/telegram%3A81/take-over")
+    await clerk.post("/staff/conversations/telegram%3A81/reply", {"text": "Καλησπέρα, σας ακούω."})
+    texts = [r.text for _, rs, _ in dashboard.outbox.sent for r in rs]
+    assert texts == ["Ο/Η Ελένη μπήκε στη συνομιλία και θα σας απαντήσει τώρα.",
+                     "Καλησπέρα, σας ακούω.\n\nΕλένη — Δήμος Χανίων"]
+    assert not any("eleni" in t.casefold() for t in texts)
+
+    # the edit form changes it (and requires it too)
+    _, html, _ = await admin.get("/staff/admin/staff/eleni.kapi")
+    assert 'name="display_name" required maxlength="40" value="Ελένη"' in html
+    status, html, _ = await admin.post("/staff/admin/staff/eleni.kapi", {"role": "operator", "active": "1",
+                                                                         "display_name": ""})
+    assert status == 400 and "Γράψτε το όνομα" in html
+    assert (await admin.post("/staff/admin/staff/eleni.kapi", {"role": "operator", "active": "1",
+                                                               "display_name": "Ελένη Κ."}))[0] == 303
+    assert (await staff_accounts.get_staff(dashboard.store, "eleni.kapi")).display_name == "Ελένη Κ."
+
+
 async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Dashboard) -> None:
     await seed_conversation(dashboard.store, "telegram:90")
     flow = {"name": "complaints", "step": "photos", "slots": {"nonce": "ab12cd34", "category": "complaint_waste"}}
@@ -753,4 +793,6 @@ async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Das
     assert [r.text for r in replies] == [el("handoff.bot_back"), el("handoff.continue_report")]
     assert [b.payload for b in replies[1].buttons] == ["human:continue", "human:drop"]
     conv = await dashboard.store.conversations.find_one({"_id": "telegram:90"})
-    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow}}
+    # held since the take-over: what the resident sent staff from then on is offered to the report (QA F14)
+    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow,
+                                                                           "since": conv["paused_at"]}}

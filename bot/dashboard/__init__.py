@@ -115,6 +115,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/conversations/{conversation_id}/photos/{message_id}/{index:\\d{1,2}}", monitor.message_photo)
     r.add_get("/failed", failed.failed_list)
     r.add_post("/failed/{message_id}/retry", failed.retry)
 

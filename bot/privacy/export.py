@@ -109,7 +109,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
             channel = texts(f"privacy.export.channels.{channel}")
         lines.append(texts("privacy.export.conversation", channel=channel,
                            since=since.strftime("%d/%m/%Y") if since else "—"))
-    lines.append(texts("privacy.export.messages", n=len(data["messages"])))
+    lines.append(texts.plural("privacy.export.messages", len(data["messages"])))
     for t in data["tickets_filed"]:
         cat = categories().get(t.get("category") or "")
         lines.append(texts("privacy.export.ticket_filed", ref=t["reference"], category=cat.name(texts.lang) if cat
@@ -117,8 +117,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
     for t in data["tickets_followed"]:
         lines.append(texts("privacy.export.ticket_followed", ref=t["reference"],
                            status=texts(f"tickets.status.{t['status']}")))
-    n_staff = len(data["staff_access"])
-    lines.append(texts("privacy.export.staff_access_one" if n_staff == 1 else "privacy.export.staff_access", n=n_staff))
+    lines.append(texts.plural("privacy.export.staff_access", len(data["staff_access"])))
     others = [k for k in data if k not in ("generated_at", "controller", "data_protection_officer", "conversations",
                                            "messages", "tickets_filed", "tickets_followed", "staff_access")]
     for name in (n for n in others if data[n] and n not in PLUMBING):  # other features' data, in words

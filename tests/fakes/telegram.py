@@ -4,6 +4,7 @@ Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands
 ``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500;
 ``fail_next(n, status=429, retry_after=2)`` answers flood control as the Bot API does, ``status=403`` "bot was
 blocked by the user". ``delay_s`` holds every send that long before recording and answering it.
+``files[file_id] = bytes`` makes ``getFile`` know a file and serves it at ``/file/bot<token>/<file_path>``.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ class FakeBotApi:
         self._mid = itertools.count(1000)
         self._own: set[tuple[str, int]] = set()  # (chat, message id) of the messages the bot sent: editable
         self._changed = asyncio.Condition()
+        self.files: dict[str, bytes] = {}  # file_id → content, for getFile and the file endpoint
         self.runner: web.AppRunner | None = None
         self.url = ""
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get(r"/file/bot{token}/photos/{file_id}", self._file)
         app.router.add_post(r"/bot{token}/{method}", self._handle)
         app.router.add_get(r"/bot{token}/{method}", self._handle)
         self.runner = web.AppRunner(app, access_log=None)
@@ -72,6 +75,7 @@ class FakeBotApi:
             await self.runner.cleanup()
 
     def reset(self) -> None:
+        self.files.clear()
         self.calls.clear()
         self.refused.clear()
         self.updates.clear()
@@ -102,12 +106,18 @@ class FakeBotApi:
                 ) from None
         return self.sent(chat_id, method)
 
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["file_id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.content_type == "application/json":
             body = await request.json()
         else:
-            body = dict(await request.post())
+            body = dict(request.query) | dict(await request.post())  # a GET's parameters are in its query
         files = {k: (v.filename, v.file.read()) for k, v in body.items() if isinstance(v, web.FileField)}
         body = {k: (v if not isinstance(v, web.FileField) else "<file>") for k, v in body.items()}
         sending = method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation")
@@ -163,6 +173,12 @@ class FakeBotApi:
             if not pending:
                 await asyncio.sleep(0.2)
             return pending
+        if method == "getFile":
+            file_id = str(body.get("file_id") or "")
+            if file_id not in self.files:
+                return None
+            return {"file_id": file_id, "file_unique_id": "AgAD", "file_size": len(self.files[file_id]),
+                    "file_path": f"photos/{file_id}"}
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True

@@ -17,9 +17,11 @@ from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import handoff
+from bot.dashboard import photos
 from bot.dashboard.core import (
     BUS,
     CONFIG,
+    PHOTO_HTTP,
     PREFIX,
     error_page,
     render,
@@ -27,9 +29,11 @@ from bot.dashboard.core import (
     see_other,
     services_of,
     staff_of,
+    texts_of,
     url_quote,
 )
 from bot.dashboard.core import record as audit
+from bot.dashboard.shared_media import with_media
 from bot.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.store import shapes
 from bot.tickets import CHANNELS, tickets_of_conversation
@@ -124,12 +128,36 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
         [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
     messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
+    messages = await with_media(messages, services.store, services.settings, texts_of(request).lang)
     tickets = [shapes.ticket(t) for t in await tickets_of_conversation(services, conv["_id"], limit=10)]
     await audit(request, "conversation.view", target=conv["_id"])
     return render(request, "conversation.html", {
         "conv": conv, "messages": messages, "tickets": tickets, "max_reply": MAX_REPLY,
         "low_confidence": request.config_dict[CONFIG].low_confidence,
     })
+
+
+@requires("monitor")
+async def message_photo(request: web.Request) -> web.StreamResponse:
+    """A photo the resident sent in this conversation, fetched by the service (the staff's browser loads no
+    platform URL); a web-chat upload is already served by this service and is redirected to."""
+    conv_id = request.match_info["conversation_id"]
+    doc = await services_of(request).store.messages.find_one(
+        {"_id": request.match_info["message_id"], "conversation_id": conv_id, "direction": "in"})
+    index = int(request.match_info["index"])
+    attachments = shapes.message(doc).get("attachments") if doc is not None else []
+    if index >= len(attachments) or attachments[index].get("kind") != "photo":
+        return error_page(request, 404, "errors.not_found")
+    photo = attachments[index]
+    if (local := photos.local_url(photo)) is not None:
+        raise web.HTTPSeeOther(local)
+    try:
+        data, kind = await photos.fetch(request.config_dict[PHOTO_HTTP], photo, doc.get("channel"),
+                                        services_of(request).settings)
+    except photos.PhotoUnavailable as exc:
+        log.info("photo unavailable", extra={"conversation_id": conv_id, "reason": str(exc)})
+        return error_page(request, 502, "errors.photo_unavailable")
+    return web.Response(body=data, content_type=kind)
 
 
 def _publish_state(request: web.Request, conv_id: str, paused: bool) -> None:
@@ -190,8 +218,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 def _event_payload(event: dict[str, Any]) -> dict[str, Any]:
     """Only the fields the pages use, as JSON-safe values."""
-    keys = ("type", "conversation_id", "channel", "direction", "sender", "text", "intent", "confidence",
-            "language", "created_at", "paused", "attachments", "has_location", "by")
+    keys = ("type", "conversation_id", "message_id", "channel", "direction", "sender", "text", "intent",
+            "confidence", "language", "created_at", "paused", "attachments", "photos", "has_location", "location",
+            "by")
     return {k: event[k] for k in keys if k in event}
 
 
