@@ -169,7 +169,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return export_main()
     if args.command == "create-staff":
-        from bot.staff import cli_create_staff
+        from bot.staff.accounts import cli_create_staff
 
         return cli_create_staff(args.username, args.role, args.departments, os.environ.get("CHANIA_STAFF_PASSWORD"))
     if args.command == "retention":

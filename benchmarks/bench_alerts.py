@@ -1,12 +1,18 @@
 """Benchmark: one area notice to N subscribers (default 10,000) through the real service in this process.
 
-    .venv/bin/python benchmarks/bench_alerts.py [-n 10000] [--limit 30] [--seconds 20]
+    .venv/bin/python benchmarks/bench_alerts.py [-n 10000] [--limit 30] [--seconds 20] [--viber 10000]
+                                                [--no-broadcast]
 
 Starts the app (demo store, no NLU needed) against a fake Bot API on loopback that enforces Telegram's limit the
 way Telegram does (about ``--limit`` messages per second per bot; above it a 429 with ``retry_after``), seeds N
 subscribers, then prints: the time to queue the notice (one outbox entry per subscriber), the send rate held over
 ``--seconds`` seconds against the limit and how many 429s it drew, and the process's memory (peak RSS before and
 after queuing, and at the end). Sending all 10,000 at 30/s takes about 5.5 minutes: ``--seconds 0`` waits for all.
+
+``--viber N`` adds N Viber subscribers (every fifth in English) and the fake Viber API of the tests
+(``tests/fixtures/viber.py``), keeping Viber's broadcast limit (above 500 calls in 10 s: status 12): it prints the
+calls made (``broadcast_message``, ``send_message``), the time until every Viber subscriber had the notice and the
+rate. ``--no-broadcast`` sends the Viber entries one by one with ``send_message`` instead, for comparison.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ from bot.alerts import broadcast, notices  # noqa: E402
 from bot.alerts.areas import alert_areas  # noqa: E402
 from bot.alerts.subscriptions import CONSENT_VERSION  # noqa: E402
 from bot.app import RUNTIME, create_app  # noqa: E402
+from bot.channels.viber import ViberAdapter  # noqa: E402
 from bot.models import utcnow  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, free_port  # noqa: E402
+from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, VIBER_TOKEN, free_port  # noqa: E402
+from tests.fixtures.viber import FakeViberApi  # noqa: E402
 
 
 def _rss_mib() -> float:
@@ -79,25 +87,45 @@ class LimitedBotApi:
         self.url = f"http://127.0.0.1:{port}"
 
 
-async def main(n: int, limit: float, seconds: float) -> None:
+async def seed_viber(store: Any, n: int, now: Any) -> None:
+    uids = [f"VbR{i:06d}==" for i in range(1, n + 1)]
+    await store.conversations.insert_many([
+        {"_id": f"viber:{u}", "channel": "viber", "user_id": u, "chat_id": u, "language": "en" if i % 5 == 0 else "el",
+         "paused": False, "last_activity": now} for i, u in enumerate(uids, 1)])
+    await store.db["alert_subscriptions"].insert_many([
+        {"_id": f"viber:{u}", "channel": "viber", "chat_id": u, "areas": ["chania"], "point": None, "radius_m": 1000,
+         "kinds": ["water"], "consent": {"given_at": now, "version": CONSENT_VERSION, "language": "el"}}
+        for u in uids])
+
+
+async def main(n: int, limit: float, seconds: float, viber: int, no_broadcast: bool) -> None:
     api = LimitedBotApi(limit)
     await api.start()
+    fake_viber = FakeViberApi()
+    await fake_viber.start()
+    fake_viber.broadcast_window = (500, 10.0)  # Viber's documented broadcast limit
+    if no_broadcast:
+        ViberAdapter.broadcast_size = 1  # the outbox then sends every Viber entry alone
     settings = Settings(_env_file=None, port=free_port(), public_url="https://bot.example.test",  # type: ignore[call-arg]
                         telegram_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
-                        telegram_api_url=api.url, mongodb_uri=None, log_level="WARNING")
+                        telegram_api_url=api.url, viber_token=VIBER_TOKEN if viber else None,
+                        viber_api_url=fake_viber.url, mongodb_uri=None, log_level="WARNING")
     app = await create_app(settings, nlu_url=f"http://127.0.0.1:{free_port()}", nlu_token="unused")  # noqa: S106
     rt = app[RUNTIME]  # not started yet: the outbox sends nothing while the notice is queued
     store = rt.store
     now = utcnow()
-    await store.conversations.insert_many([
-        {"_id": f"telegram:{i}", "channel": "telegram", "user_id": str(i), "chat_id": str(i),
-         "language": "en" if i % 5 == 0 else "el", "paused": False, "last_activity": now}
-        for i in range(1, n + 1)])
-    await store.db["alert_subscriptions"].insert_many([
-        {"_id": f"telegram:{i}", "channel": "telegram", "chat_id": str(i), "areas": ["chania"], "point": None,
-         "radius_m": 1000, "kinds": ["water"], "consent": {"given_at": now, "version": CONSENT_VERSION,
-                                                              "language": "el"}}
-        for i in range(1, n + 1)])
+    if n:
+        await store.conversations.insert_many([
+            {"_id": f"telegram:{i}", "channel": "telegram", "user_id": str(i), "chat_id": str(i),
+             "language": "en" if i % 5 == 0 else "el", "paused": False, "last_activity": now}
+            for i in range(1, n + 1)])
+        await store.db["alert_subscriptions"].insert_many([
+            {"_id": f"telegram:{i}", "channel": "telegram", "chat_id": str(i), "areas": ["chania"], "point": None,
+             "radius_m": 1000, "kinds": ["water"], "consent": {"given_at": now, "version": CONSENT_VERSION,
+                                                                  "language": "el"}}
+            for i in range(1, n + 1)])
+    if viber:
+        await seed_viber(store, viber, now)
     draft = notices.Draft(kind="water", areas=["old_town"], title_el="Διακοπή νερού", body_el="Βλάβη.",
                           title_en="Water cut", body_en="A fault.", valid_from=now,
                           valid_until=now + timedelta(hours=4))
@@ -114,19 +142,37 @@ async def main(n: int, limit: float, seconds: float) -> None:
     await runner.setup()  # starts the service, its outbox sender among it
     begin = time.monotonic()
     deadline = begin + seconds if seconds > 0 else float("inf")
-    while time.monotonic() < deadline and len(api.sent) < count:  # noqa: ASYNC110 - sampling a counter
-        await asyncio.sleep(0.5)
+    viber_done: float | None = None
+    while time.monotonic() < deadline and (len(api.sent) < n or viber_done is None):
+        if viber_done is None and len(fake_viber.deliveries) >= viber:
+            viber_done = time.perf_counter() - started  # the outbox sends while the notice is being queued
+        await asyncio.sleep(0.05 if viber_done is None else 0.5)
     elapsed = time.monotonic() - begin
-    steady = [t for t in api.sent if t - begin >= 2.0]  # after the first burst
-    steady_rate = len(steady) / max(0.001, elapsed - 2.0)
-    print(f"sent {len(api.sent)} of {count} in {elapsed:.1f} s: {len(api.sent) / elapsed:.1f}/s overall, "
-          f"{steady_rate:.1f}/s after the first 2 s, against a limit of {limit:g}/s; 429s drawn: {api.refused}")
+    if viber:
+        got = len(fake_viber.deliveries)
+        took = viber_done if viber_done is not None else time.perf_counter() - started
+        broadcasts, singles = len(fake_viber.calls_to("broadcast_message")), len(fake_viber.calls_to("send_message"))
+        print(f"viber: {got} of {viber} subscribers had the notice {took:.2f} s after queuing began "
+              f"({got / took:.0f}/s) in "
+              f"{broadcasts} broadcast_message and {singles} send_message calls; "
+              f"{fake_viber.rate_limited} answered tooManyRequests"
+              + (" (one by one: --no-broadcast)" if no_broadcast else ""))
+        times: dict[str, Any] = rt.outbox.times.summary()
+        bc, one = times["broadcast"], times["send"]
+        print(f"  time in the platform calls: broadcast {bc['n']} x {bc['mean_ms']} ms, send {one['n']} x "
+              f"{one['mean_ms']} ms (the rest is the in-process store)")
+    if n:
+        steady = [t for t in api.sent if t - begin >= 2.0]  # after the first burst
+        steady_rate = len(steady) / max(0.001, elapsed - 2.0)
+        print(f"telegram: sent {len(api.sent)} of {n} in {elapsed:.1f} s: {len(api.sent) / elapsed:.1f}/s overall, "
+              f"{steady_rate:.1f}/s after the first 2 s, against a limit of {limit:g}/s; 429s drawn: {api.refused}")
     print(f"peak RSS of the process: {_rss_mib():.0f} MiB")
     report: dict[str, Any] = await broadcast.report(rt.services, notice["_id"])
     print(f"delivery report: {report}")
     await runner.cleanup()
     if api.runner is not None:
         await api.runner.cleanup()
+    await fake_viber.close()
 
 
 if __name__ == "__main__":
@@ -134,5 +180,7 @@ if __name__ == "__main__":
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=30.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--viber", type=int, default=0, help="Viber subscribers as well (broadcast_message)")
+    parser.add_argument("--no-broadcast", action="store_true", help="send the Viber ones with send_message")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.limit, args.seconds))
+    asyncio.run(main(args.n, args.limit, args.seconds, args.viber, args.no_broadcast))

@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.categories import categories  # noqa: E402
 from bot.events import EventBus  # noqa: E402
 from bot.models import utcnow  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.staff import authenticate  # noqa: E402
+from bot.staff.accounts import authenticate  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.tickets import STATUSES, format_reference  # noqa: E402
+from bot.tickets.categories import categories  # noqa: E402
 from tests.fixtures.dashboard import PASSWORD, Dashboard, RecordingOutbox, dashboard_settings  # noqa: E402
 
 WORDS = ["λάμπα", "σκουπίδια", "λακκούβα", "διαρροή", "δέντρο", "σκύλος", "θόρυβος", "αυτοκίνητο", "Χαλέπα",

@@ -32,7 +32,7 @@ from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store, open_configured_store
 from bot.tickets.geocoding import setup_geocoding
 from handlers import alerts, complaints, handoff, privacy, tourism
 from handlers.conversation import ConversationHandler
@@ -71,8 +71,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=settings.max_concurrent_updates + 16))
     if store is None:
-        store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
-                                 settings.mongodb_db, timeout_s=settings.store_timeout_s)
+        store = await open_configured_store(settings)
     bus = EventBus(store=store, poll_s=settings.events_poll_s)
     nlu = NluClient(nlu_url, token, timeout_s=settings.nlu_timeout_s, session=http)
     adapters: dict[str, ChannelAdapter] = {}

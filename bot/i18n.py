@@ -1,6 +1,7 @@
 """The per-language text catalogues in `data/i18n/<lang>.yaml` (design.md section 6).
 
-Keys are dotted paths into the YAML (``complaints.ask_location``); values are ``str.format`` templates.
+Keys are dotted paths into the YAML (``complaints.ask_location``); values are ``str.format`` templates. A text that
+counts something has the plural forms as sub-keys (``one``, ``other``) and is used through :meth:`Texts.plural`.
 Every key must exist in every language: ``tests/test_i18n.py`` checks keys and placeholders match.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 
 from bot.models import LANGUAGES, Language
 
@@ -32,6 +34,15 @@ def load_flat(path: Path) -> dict[str, str]:
     flat: dict[str, str] = {}
     _flatten("", data, flat)
     return flat
+
+
+@cache
+def _locale(lang: Language) -> Locale:
+    return Locale.parse(lang)
+
+
+def _plural_form(lang: Language, n: int) -> str:
+    return _locale(lang).plural_form(abs(n))
 
 
 @cache
@@ -64,3 +75,9 @@ class Texts:
 
     def has(self, key: str) -> bool:
         return key in self._cat
+
+    def plural(self, key: str, n: int, **params: Any) -> str:
+        """The form of ``key`` for the number ``n``: ``key.one`` / ``key.other`` chosen by the language's CLDR
+        plural rule (babel), so Greek reads "1 μήνυμα", "2 μηνύματα" (and "0 μηνύματα")."""
+        form = _plural_form(self.lang, n)
+        return self(f"{key}.{form}" if self.has(f"{key}.{form}") else f"{key}.other", n=n, **params)

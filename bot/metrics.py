@@ -7,7 +7,8 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("nlu", "store", "handler", "send", "total", "overhead")  # overhead: total minus the NLU call, per message
+# overhead: total minus the NLU call, per message; broadcast: one platform call to many chats (bot/outbox/)
+STAGES = ("nlu", "store", "handler", "send", "broadcast", "total", "overhead")
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

@@ -55,6 +55,7 @@ class Inbound:
     language_hint: str | None = None
     contact_phone: str | None = None
     received_at: datetime = field(default_factory=utcnow)
+    button_message_id: str | None = None  # the platform's id of the message whose button was pressed
 
     @property
     def command(self) -> str | None:
@@ -78,6 +79,7 @@ class Inbound:
             "language_hint": self.language_hint,
             "contact_phone": self.contact_phone,
             "received_at": self.received_at,
+            "button_message_id": self.button_message_id,
         }
 
     @classmethod
@@ -95,6 +97,7 @@ class Inbound:
             language_hint=doc.get("language_hint"),
             contact_phone=doc.get("contact_phone"),
             received_at=as_utc(doc["received_at"]),
+            button_message_id=doc.get("button_message_id"),
         )
 
 
@@ -139,6 +142,12 @@ class Reply:
     request_location: bool = False
     request_contact: bool = False
     document: Document | None = None
+    # Replace the platform's message with this id (the one whose button was pressed) instead of sending a new one:
+    # a picker that changes with each tap stays one message. Telegram edits it; channels that cannot edit send anew.
+    edit: str | None = None
+    # The stored message's id (the outbox entry's, the transcript's ``_id``), set by the outbox when it sends and
+    # never stored in the reply: the web chat tells by it a reply it already showed from the history.
+    message_key: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -157,6 +166,7 @@ class Reply:
                  "token": self.document.token}
                 if self.document else None
             ),
+            "edit": self.edit,
         }
 
     @classmethod
@@ -172,6 +182,7 @@ class Reply:
             request_contact=bool(doc.get("request_contact")),
             document=Document(document["name"], document["url"], int(document.get("size") or 0),
                               document.get("token")) if document else None,
+            edit=doc.get("edit"),
         )
 
 

@@ -191,7 +191,7 @@ class Pipeline:
                 entries = self.outbox.entries(conv.id, conv.channel, conv.chat_id, replies, sender="bot",
                                               source=msg_id)
                 # the live monitor shows the message, then the replies
-                self._publish_in(conv, inbound, intent, nlu.confidence, label)
+                self._publish_in(conv, msg_id, inbound, intent, nlu.confidence, label)
                 await self.outbox.add(entries)
                 await self.store.messages.update_one({"_id": msg_id}, {"$set": done})
             if conv.after_turn:  # e.g. the erasure after /forget: once its confirmation has gone out
@@ -237,12 +237,16 @@ class Pipeline:
         for doc in [d async for d in cursor]:
             await self._process(doc["_id"], Inbound.from_doc(doc))
 
-    def _publish_in(self, conv: Any, inbound: Inbound, intent: str | None, confidence: float,
+    def _publish_in(self, conv: Any, msg_id: str, inbound: Inbound, intent: str | None, confidence: float,
                     label: str | None) -> None:
+        where = inbound.location
         self.bus.publish({
-            "type": "message", "conversation_id": conv.id, "channel": conv.channel, "direction": "in",
-            "text": inbound.text or (f"[{label}]" if label else ""), "button": inbound.button is not None,
-            "has_location": inbound.location is not None, "attachments": len(inbound.attachments),
+            "type": "message", "conversation_id": conv.id, "message_id": msg_id, "channel": conv.channel,
+            "direction": "in", "text": inbound.text or (f"[{label}]" if label else ""),
+            "button": inbound.button is not None, "has_location": where is not None,
+            "location": {"lat": where.lat, "lon": where.lon} if where is not None else None,
+            "attachments": len(inbound.attachments),
+            "photos": [i for i, a in enumerate(inbound.attachments) if a.kind == "photo"],
             "intent": intent, "confidence": confidence if intent else None,
             "language": conv.language, "paused": conv.paused, "created_at": inbound.received_at.isoformat(),
         })

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from bot.models import Reply
+from bot.models import Reply, utcnow
 from bot.settings import Settings
 from bot.store import Store
 
@@ -24,3 +26,6 @@ class Services:
     store: Store
     outbox: Outbox
     extras: dict[str, Any] = field(default_factory=dict)  # per-feature singletons (e.g. the POI catalogue)
+    # "Now" for answers that depend on the time of day (the guide's "open now"): an aware UTC datetime. Tests set it
+    # on a running app (``service.runtime.services.clock = lambda: ...``) to freeze the time of the question.
+    clock: Callable[[], datetime] = utcnow

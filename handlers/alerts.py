@@ -4,7 +4,8 @@ explicit consent, and can see, change or stop the subscription at any time.
 Reached by ``/alerts``, the words "ειδοποιήσεις" / "alerts" in any script, or the menu's button; ``/stop`` stops
 every subscription at once. Steps of the flow ``alerts``: ``areas`` (toggle buttons, a typed area name, or a shared
 location) → ``radius`` (after a location) → ``kinds`` → ``confirm`` (what is kept, and the consent button). The
-subscription is written only at "I agree" (:mod:`bot.alerts.subscriptions`).
+subscription is written only at "I agree" (:mod:`bot.alerts.subscriptions`). A tap on the picker changes the
+picker itself (Telegram edits the message in place) rather than posting a new keyboard each time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.alerts.kinds import KINDS
 from bot.alerts.subscriptions import DEFAULT_RADIUS_M, RADII_M, Subscription
 from bot.i18n import Texts
 from bot.models import Button, GeoPoint, Reply
-from handlers.base import Conversation, FlowState, Outcome, Turn
+from handlers.base import Conversation, FlowState, Outcome, Turn, in_place
 
 FLOW = "alerts"
 PREFIX = "alr"
@@ -104,31 +105,31 @@ class AlertsHandler:
         if verb == "area" and self.areas.get(arg) is not None:
             self._toggle(flow.slots, "areas", arg)
             flow.step = "areas"
-            return Outcome([self._areas_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._areas_prompt(t, flow))], flow=flow)
         if verb == "locate":
             flow.step = "areas"
             return Outcome([Reply(t("alerts.share_location"), request_location=True)], flow=flow)
         if verb == "radius" and arg.isdigit() and int(arg) in RADII_M:
             flow.slots["radius_m"] = int(arg)
             flow.step = "areas"
-            return Outcome([self._areas_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._areas_prompt(t, flow))], flow=flow)
         if verb == "unpoint":
             flow.slots["point"] = None
-            return Outcome([self._areas_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._areas_prompt(t, flow))], flow=flow)
         if verb == "areas_done":
             if not flow.slots.get("areas") and not flow.slots.get("point"):
                 return Outcome([Reply(t("alerts.pick_one_area")), self._areas_prompt(t, flow)], flow=flow)
             flow.step = "kinds"
-            return Outcome([self._kinds_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._kinds_prompt(t, flow))], flow=flow)
         if verb == "kind" and arg in KINDS:
             self._toggle(flow.slots, "kinds", arg)
             flow.step = "kinds"
-            return Outcome([self._kinds_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._kinds_prompt(t, flow))], flow=flow)
         if verb == "kinds_done":
             if not flow.slots.get("kinds"):
                 return Outcome([Reply(t("alerts.pick_one_kind")), self._kinds_prompt(t, flow)], flow=flow)
             flow.step = "confirm"
-            return Outcome([self._confirm_prompt(t, flow)], flow=flow)
+            return Outcome([in_place(turn, self._confirm_prompt(t, flow))], flow=flow)
         if verb == "confirm" and flow.step == "confirm":
             sub = self._subscription(conv, flow)
             await subscriptions.save(turn.services.store, sub, consent_language=turn.lang)

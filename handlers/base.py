@@ -16,7 +16,7 @@ Routing (``bot/pipeline.py``), in this order:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -95,6 +95,13 @@ class Turn:
     @property
     def low_confidence(self) -> bool:
         return (not self.nlu.ok) or self.nlu.confidence < self.services.settings.nlu_confidence_threshold
+
+
+def in_place(turn: Turn, reply: Reply) -> Reply:
+    """``reply`` replaces the message whose button was pressed, on channels that can edit (a picker whose ticks
+    change with each tap stays one message); a typed answer gets a new message as usual."""
+    button_message = turn.inbound.button_message_id
+    return replace(reply, edit=button_message) if button_message else reply
 
 
 class Handler(Protocol):

@@ -6,6 +6,9 @@ The flow (state in the conversation document, so a restart or another instance c
    category is stated with a button to change it; when NLU is unsure the category buttons are shown instead.
 2. the place: a shared pin (must lie inside the municipality) or typed street/area (a known place outside the
    municipality is refused); a ``location`` entity in the first message is offered back for confirmation.
+   A typed address goes to the geocoder (when configured) and comes back as a pin to confirm; otherwise (no
+   geocoder, not found, declined) the text is kept and the spot on the map is asked for once (``pin`` step:
+   the location button, or "continue without" / "skip" / "δεν έχω" — never blocking).
    With a pin, an open ticket of the same category nearby is offered to follow instead of a new one.
 3. optional photos (≤ 10 MB each), 4. an optional call-back phone, asked only after a consent button,
 5. a summary with Submit / Edit / Cancel.
@@ -22,20 +25,23 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
-from bot.boundary import Municipality, municipality
-from bot.categories import Categories, categories
 from bot.geo import haversine_m
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
+from bot.tickets import phones
+from bot.tickets.boundary import Municipality, municipality
+from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
-from handlers.answers import place_from_entities, place_kind, yes_or_no
+from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from nlu.chania_text import normalize
 
@@ -63,8 +69,6 @@ _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are"
                              "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
                              "poia"})
 
-_PHONE_RE = re.compile(r"^\+?[\d\s().-]{8,24}$")
-
 # "why was it rejected?": answered with the last status and its note, whatever NLU made of it
 WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
                "γιατί την απορρίψατε", "giati aporrifthike", "why was it rejected", "why was my report rejected",
@@ -91,27 +95,16 @@ def place_label(place: str, lang: str) -> str:
     return f"«{place}»" if lang == "el" else f"“{place}”"
 
 
-def normalise_phone(text: str) -> str | None:
-    """A phone number in international form (+30… for Greek numbers written without a prefix), or None."""
-    s = (text or "").strip()
-    if not _PHONE_RE.match(s):
-        return None
-    digits = re.sub(r"\D", "", s)
-    international = s.startswith("+")
-    if digits.startswith("00"):
-        digits, international = digits[2:], True
-    if not international and len(digits) == 10 and digits[0] in "26":  # Greek landline 2…, mobile 69…
-        return "+30" + digits
-    if not international and len(digits) == 12 and digits.startswith("30"):  # Telegram shares 3069…
-        return "+" + digits
-    if international and 8 <= len(digits) <= 15:
-        return "+" + digits
-    return None
-
-
 def _point(slots: dict[str, Any]) -> GeoPoint | None:
     p = slots.get("point")
     return GeoPoint(p["lat"], p["lon"]) if p else None
+
+
+def _is_question(text: str) -> bool:
+    """Ends with a question mark (Greek ";" too) or starts with a question word."""
+    text = text.strip()
+    words = normalize(text).split()
+    return text.endswith(_QUESTION_MARKS) or bool(words and words[0] in _QUESTION_WORDS)
 
 
 class ComplaintsHandler:
@@ -163,6 +156,9 @@ class ComplaintsHandler:
         if not text or (inbound.attachments and step not in ("location", "description")):
             # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
             return await self._proceed(turn, slots, replies, step=step)
+        pressed = self._typed_label(turn, step, slots, text)
+        if pressed is not None:  # "αλλαγη", "Submit", "συνεχεια χωρις σημειο": typed instead of tapped
+            return await self._act(turn, slots, pressed[0], pressed[1], replies)
         if step == "location":
             answered = await self._place_words(turn, slots, replies, text)
             if answered is not None:
@@ -179,6 +175,8 @@ class ComplaintsHandler:
             return await self._phone_answer(turn, slots, replies, text)
 
         # a step answered with buttons: accept yes / no in words, a corrected category, else point at the buttons
+        if step == "pin" and skips(text):
+            return await self._act(turn, slots, "nopin", None, replies)
         intent = turn.nlu.intent if not turn.low_confidence else None
         if step == "category" and intent in self.categories:
             slots["category"] = intent
@@ -191,7 +189,10 @@ class ComplaintsHandler:
             action = _WORD_ACTIONS.get((step, "affirm" if said else "deny"))
             if action is not None:
                 return await self._act(turn, slots, action[0], action[1], replies)
-        replies.append(Reply(t("complaints.use_buttons")))
+        if step == "pin":  # a yes, or words: say how to send the spot, or go on without it
+            replies.append(Reply(t("complaints.pin_how", button=t("complaints.no_pin"))))
+        else:
+            replies.append(Reply(t("complaints.use_buttons")))
         return await self._proceed(turn, slots, replies, step=step)
 
     async def resume_prompt(self, turn: Turn) -> list[Reply]:
@@ -206,12 +207,28 @@ class ComplaintsHandler:
                       request_location=first.request_location, request_contact=first.request_contact)
         return [intro, *prompts[1:]]
 
+    async def take_shared(self, turn: Turn, location: GeoPoint | None,
+                          attachments: Sequence[Attachment]) -> Outcome | None:
+        """After a staff hand-back: what the resident sent staff during the take-over, for the held report (now the
+        running flow) as if sent now — the photos, and the location when the report has no place yet. ``None`` when
+        none of it applies (handlers/handoff.py then simply offers the report again)."""
+        flow = turn.conversation.flow
+        if flow is None or flow.name != FLOW:
+            return None
+        if flow.slots.get("point") or flow.slots.get("address"):
+            location = None
+        if location is None and not attachments:
+            return None
+        shared = replace(turn.inbound, text="", button=None, contact_phone=None, location=location,
+                         attachments=tuple(attachments))
+        return await self.continue_flow(replace(turn, inbound=shared))
+
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:
         t = turn.texts
         replies: list[Reply] = []
         sure = intent is not None and not turn.low_confidence
-        slots = self._new_slots(intent if sure else None)
+        slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
@@ -228,9 +245,10 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies)
 
     @staticmethod
-    def _new_slots(category: str | None) -> dict[str, Any]:
+    def _new_slots(category: str | None, started_at: datetime) -> dict[str, Any]:
         return {
             "nonce": secrets.token_hex(4),
+            "started_at": started_at,  # the report's messages, for staff who may not read the whole chat
             "description": "",
             "category": category,
             "low_confidence": category is None,
@@ -245,6 +263,8 @@ class ComplaintsHandler:
             "consent": None,
             "phone": None,
             "place_tries": 0,
+            "pin_done": False,
+            "pin_reason": None,
             "second_category": None,
         }
 
@@ -273,6 +293,8 @@ class ComplaintsHandler:
             return "location"
         if slots.get("geo") and not slots.get("geo_done") and not slots.get("point"):
             return "geo_confirm"
+        if not slots.get("point") and not slots.get("pin_done"):
+            return "pin"  # a typed address only (no geocoder, not found, declined): ask for the spot, once
         await self._check_duplicates(turn, slots)
         if slots.get("dup") and not slots.get("dup_declined"):
             return "duplicate"
@@ -331,6 +353,8 @@ class ComplaintsHandler:
             tries = slots.get("place_tries") or 0
             key = "complaints.ask_location" if not tries else ("complaints.place_again" if tries == 1
                                                               else "complaints.place_still")
+            if tries and slots.get("place_here"):
+                key = "complaints.place_here"
             return [Reply(t(key), request_location=True)]
         if step == "geo_confirm":
             geo = slots["geo"]
@@ -338,6 +362,12 @@ class ComplaintsHandler:
                           location=Pin(name=geo["name"][:100], lat=geo["lat"], lon=geo["lon"]),
                           buttons=(b(slots, t("complaints.geo_yes"), "geoyes"),
                                    b(slots, t("complaints.geo_no"), "geono")))]
+        if step == "pin":
+            reason = slots.get("pin_reason")
+            key = {"not_found": "complaints.geo_not_found", "declined": "complaints.geo_declined"}.get(
+                reason or "", "complaints.ask_pin")
+            return [Reply(t(key, place=place_label(slots.get("address") or "", t.lang)),
+                          buttons=(b(slots, t("complaints.no_pin"), "nopin"),), request_location=True)]
         if step == "duplicate":
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
@@ -396,16 +426,29 @@ class ComplaintsHandler:
         return " · ".join(parts) or "—"
 
     # ================================================================= answers
+    def _typed_label(self, turn: Turn, step: str, slots: dict[str, Any], text: str) -> tuple[str, str | None] | None:
+        """The action of the current question's button whose label the person typed (any case, accents or none)."""
+        words = _label_words(text)
+        if not words:
+            return None
+        for reply in self._prompt_replies(turn, step, slots):
+            for button in reply.buttons:
+                if _label_words(button.label) == words:
+                    parts = button.payload.split(":")  # cmp:<nonce>:<action>[:<arg>]
+                    return parts[2], parts[3] if len(parts) > 3 else None
+        return None
+
     def _interrupts(self, turn: Turn, step: str) -> bool:
         """Is this message another kind of question rather than an answer to ``step``?"""
         nlu = turn.nlu
         if turn.low_confidence or nlu.intent not in _INTERRUPTING or step == "description":
             return False
-        if step in ("location", "phone"):
+        if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
-            words = normalize(text).split()
-            if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
+            if _is_question(text):
                 return True
+            if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
+                return False
             if nlu.intent in _ANSWERS_TO_WHERE or nlu.entity("location") or any(ch.isdigit() for ch in text):
                 return False
         return True
@@ -415,13 +458,19 @@ class ComplaintsHandler:
         t = turn.texts
         if point is not None:
             if not self.area.contains(point):
-                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
+                flow = turn.conversation.flow
+                again = "pin" if flow is not None and flow.step == "pin" else "location"  # the address stays
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step=again)
             slots["point"] = {"lat": point.lat, "lon": point.lon}
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and place_kind(text, turn.nlu) != "place":
-                return await self._ask_place_again(turn, slots, replies)
+            kind = place_kind(text, turn.nlu)
+            if kind != "place" and _is_question(text):  # "τι ώρα κλείνει το δημαρχείο;" is no address
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.place_question"))],
+                                           step="location")
+            if slots.get("place_tries") and kind != "place":
+                return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
             slots["address"] = text[:MAX_ADDRESS]
@@ -430,16 +479,17 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies)
 
     async def _locate(self, turn: Turn, slots: dict[str, Any]) -> list[Reply]:
-        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed; not found: the text is kept and
-        a pin asked for. Without a geocoder nothing changes: the text is the place."""
+        """A typed address on the map (bot/tickets/geocoding.py), to be confirmed. Not found, or no geocoder: the
+        text is kept and the next step (``pin``) asks for the spot on the map, which the person may skip."""
         geocoder = geocoder_of(turn.services)
         slots["geo"], slots["geo_done"] = None, False
+        slots["pin_done"], slots["pin_reason"] = False, None
         if geocoder is None or not slots.get("address") or slots.get("point"):
             return []
         place = await geocoder.locate(slots["address"], turn.lang)
         if place is None:
-            return [Reply(turn.texts("complaints.geo_not_found", place=place_label(slots["address"], turn.lang)),
-                          request_location=True)]
+            slots["pin_reason"] = "not_found"  # the pin step says so
+            return []
         slots["geo"] = {"lat": place.point.lat, "lon": place.point.lon, "name": place.display_name}
         return []
 
@@ -452,12 +502,16 @@ class ComplaintsHandler:
                 return await self._act(turn, slots, "place", None, replies)
             if said is False:
                 return await self._act(turn, slots, "noplace", None, replies)
-        if place_kind(text, turn.nlu) in ("unsure", "gibberish"):
-            return await self._ask_place_again(turn, slots, replies)
+        kind = place_kind(text, turn.nlu)
+        if kind in ("unsure", "gibberish", "here"):
+            return await self._ask_place_again(turn, slots, replies, here=kind == "here")
         return None
 
-    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply]) -> Outcome:
+    async def _ask_place_again(self, turn: Turn, slots: dict[str, Any], replies: list[Reply], *,
+                               here: bool = False) -> Outcome:
+        """Asks for the place once more; ``here`` ("εδώ", "στο σπίτι μου") asks for the location button first."""
         slots["place_tries"] = (slots.get("place_tries") or 0) + 1
+        slots["place_here"] = here
         slots["suggested_place"] = None
         return await self._proceed(turn, slots, replies, step="location")
 
@@ -482,7 +536,7 @@ class ComplaintsHandler:
         if turn.nlu.intent == "deny" and not turn.inbound.contact_phone:
             slots["consent"], slots["phone"] = False, None
             return await self._proceed(turn, slots, replies)
-        phone = normalise_phone(text)
+        phone = phones.normalise(text)
         if phone is None:
             return await self._proceed(turn, slots, [*replies, Reply(turn.texts("complaints.bad_phone"))],
                                        step="phone")
@@ -518,8 +572,9 @@ class ComplaintsHandler:
             slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
             slots["geo_done"] = True
         elif action == "geono":
-            slots["geo_done"] = True
-            replies = [*replies, Reply(t("complaints.geo_declined"), request_location=True)]
+            slots["geo_done"], slots["pin_reason"] = True, "declined"
+        elif action == "nopin":
+            slots["pin_done"] = True
         elif action == "noplace":
             slots["suggested_place"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
@@ -552,7 +607,8 @@ class ComplaintsHandler:
         elif what == "description":
             return await self._proceed(turn, slots, replies, step="description")
         elif what == "place":
-            slots["point"] = slots["address"] = slots["geo"] = None
+            slots["point"] = slots["address"] = slots["geo"] = slots["pin_reason"] = None
+            slots["pin_done"] = False
         elif what == "photos":
             slots["photos_done"] = False
         elif what == "phone":
@@ -588,6 +644,7 @@ class ComplaintsHandler:
             photos=slots.get("photos") or (),
             citizen={"phone": slots["phone"]} if slots.get("consent") and slots.get("phone") else None,
             report_nonce=slots.get("nonce"),
+            report_started_at=slots.get("started_at"),
         )
         cat = self.categories[ticket["category"]]
         dept = self.categories.department(cat.department)
@@ -612,7 +669,7 @@ class ComplaintsHandler:
             return Outcome([Reply(t("complaints.stale_unknown"))], flow=KEEP)
         if turn.conversation.flow is not None and turn.conversation.flow.name == FLOW:
             return Outcome([Reply(t("complaints.one_at_a_time")), *await self.resume_prompt(turn)], flow=KEEP)
-        slots = self._new_slots(category)
+        slots = self._new_slots(category, turn.inbound.received_at)
         slots["description"] = first.get("description") or ""
         slots["suggested_place"] = first.get("address")
         if first.get("location"):
@@ -710,7 +767,7 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "location", "geo_confirm", "duplicate", "photos", "phone_consent", "phone",
+_STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
                     "summary", "edit", "description"})
 
 # yes / no typed (or said) at a button step: the button it stands for
@@ -720,10 +777,15 @@ _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("phone_consent", "deny"): ("consent", "n"),
     ("geo_confirm", "affirm"): ("geoyes", None),
     ("geo_confirm", "deny"): ("geono", None),
+    ("pin", "deny"): ("nopin", None),
     ("duplicate", "affirm"): ("follow", None),
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),
 }
+
+
+def _label_words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalize(text))
 
 
 def _date(at: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import handoff
-from bot.models import Reply
+from bot.models import Attachment, GeoPoint, Reply, as_utc
 from handlers.answers import yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 
@@ -37,8 +37,11 @@ class HandoffHandler:
         if hours.is_open(now):
             return Outcome([Reply(t("handoff.waiting_open"))])
         when = handoff.when_text(t, hours.next_opening(now))
-        return Outcome([Reply(t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
-                                hours=services.settings.office_hours))])
+        text = t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
+                 hours=services.settings.office_hours)
+        if turn.conversation.flow is None:  # a report under way is offered again instead (handlers/base.py)
+            text += " " + t("handoff.meanwhile_report")
+        return Outcome([Reply(text)])
 
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow
@@ -66,8 +69,28 @@ class HandoffHandler:
             return Outcome([Reply(turn.texts(dropped))], flow=None)
         owner = self.registry.by_name.get(held.name) if self.registry else None
         turn.conversation.flow = held
+        take_shared = getattr(owner, "take_shared", None)
+        if take_shared is not None:  # a location or photos sent to staff meanwhile go to the report (QA F14)
+            since = flow.slots.get("since") if flow is not None else None
+            location, photos = await handoff.shared_with_staff(turn.services.store, turn.conversation.id,
+                                                               as_utc(since) if since else None)
+            taken = await take_shared(turn, location, photos) if location or photos else None
+            if taken is not None:
+                kept = turn.texts("handoff.shared_kept", what=self._what(turn, location, photos, held))
+                return Outcome([Reply(kept), *taken.replies], flow=taken.flow)
         replies = await owner.resume_prompt(turn) if owner is not None else []
         return Outcome(replies, flow=held)
+
+    @staticmethod
+    def _what(turn: Turn, location: GeoPoint | None, photos: list[Attachment], held: FlowState) -> str:
+        """"the location and the 2 photos" you sent — the location only when the report had no place yet."""
+        t = turn.texts
+        parts = []
+        if location is not None and not (held.slots.get("point") or held.slots.get("address")):
+            parts.append(t("handoff.shared_location"))
+        if photos:
+            parts.append(t.plural("handoff.shared_photos", len(photos)))
+        return t("handoff.shared_and").join(parts)
 
 
 def create_handler() -> HandoffHandler:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from bot import audit
+from bot.alerts import subscriptions
+from bot.alerts.areas import alert_areas
+from bot.i18n import Texts
 from bot.models import Button, Document, Reply
 from bot.privacy import downloads, erase, export, subjects
 from bot.privacy.registry import DataSubject
 from bot.services import Services
 from bot.settings import Settings
+from bot.staff import audit
 from handlers.base import FlowState, Outcome, Turn
 from handlers.registry import plain
 
@@ -134,10 +137,17 @@ class PrivacyHandler:
         messages = await store.messages.count_documents({"conversation_id": conv_id})
         filed = await store.tickets.distinct("reference", {"conversation_id": conv_id})
         followed = await store.tickets.count_documents({"followers.conversation_id": conv_id})
-        return Reply(t("privacy.forget.confirm", messages=messages, followed=followed,
-                       tickets=", ".join(sorted(filed)) or t("privacy.forget.no_tickets")),
-                     buttons=(Button(t("privacy.forget.yes"), f"{PREFIX}:forget_yes"),
-                              Button(t("privacy.forget.no"), f"{PREFIX}:forget_no")))
+        subscription = await subscriptions.get(store, conv_id)
+        lines = [t("privacy.forget.confirm"), t.plural("privacy.forget.confirm_messages", messages)]
+        if followed:
+            lines.append(t.plural("privacy.forget.confirm_followed", followed))
+        if subscription is not None:
+            lines.append(t("privacy.forget.confirm_alerts", areas=_subscribed_areas(subscription, t)))
+        if filed:
+            lines.append(t("privacy.forget.confirm_tickets", tickets=", ".join(sorted(filed))))
+        lines.append(t("privacy.forget.confirm_final"))
+        return Reply("\n".join(lines), buttons=(Button(t("privacy.forget.yes"), f"{PREFIX}:forget_yes"),
+                                               Button(t("privacy.forget.no"), f"{PREFIX}:forget_no")))
 
     async def forget(self, turn: Turn) -> Outcome:
         services, t = turn.services, turn.texts
@@ -147,16 +157,29 @@ class PrivacyHandler:
         await audit.record(store, "citizen", "privacy.erase", target=report.pseudonym,
                            details={"legal_basis": "GDPR art. 17", "route": turn.inbound.channel,
                                     **report.as_details()})
-        lines = [t("privacy.forget.done", messages=report.deleted["messages"], unfollowed=report.unfollowed),
-                 t("privacy.forget.kept", refs=", ".join(report.tickets_kept)) if report.tickets_kept
-                 else t("privacy.forget.nothing_kept"),
-                 t("privacy.forget.audit_kept")]
+        lines = [t.plural("privacy.forget.done", report.deleted["messages"])]
+        if report.unfollowed:
+            lines.append(t.plural("privacy.forget.done_unfollowed", report.unfollowed))
+        if report.deleted[subscriptions.collection(store).name]:
+            lines.append(t("privacy.forget.done_alerts"))
+        lines += [t("privacy.forget.kept", refs=", ".join(report.tickets_kept)) if report.tickets_kept
+                  else t("privacy.forget.nothing_kept"),
+                  t("privacy.forget.audit_kept")]
 
         async def sweep() -> None:  # what the turn itself stored after the erasure (this reply, the turn's fields)
             await erase.erase_subject(store, DataSubject(conversation_ids=subject.conversation_ids))
 
         turn.conversation.after_turn.append(sweep)
         return Outcome([Reply("\n".join(lines))], flow=None)
+
+
+def _subscribed_areas(subscription: subscriptions.Subscription, t: Texts) -> str:
+    """The areas of an alert subscription in words ("Χαλέπα, Σούδα"), or "around the place you sent"."""
+    catalogue = alert_areas()
+    names = [area.label(t.lang) for area_id in subscription.areas if (area := catalogue.get(area_id)) is not None]
+    if subscription.point is not None:
+        names.append(t("privacy.forget.alerts_near_you"))
+    return ", ".join(names) or t("privacy.forget.alerts_near_you")
 
 
 def create_handler(services: Services | None = None) -> PrivacyHandler:

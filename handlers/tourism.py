@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date, get_day_names
@@ -36,10 +36,19 @@ from babel.dates import format_date, get_day_names
 from bot.geo import haversine_m
 from bot.guide import sights
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
-from bot.guide.hours import WEEKDAYS, DayAnswer, Opening, holiday_name, opening_on, today_in_athens
+from bot.guide.hours import (
+    WEEKDAYS,
+    DayAnswer,
+    NowAnswer,
+    Opening,
+    holiday_name,
+    opening_now,
+    opening_on,
+    today_in_athens,
+)
 from bot.guide.photos import photo_path
-from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
-from bot.models import Button, GeoPoint, Pin, Reply, as_utc, utcnow
+from bot.guide.questions import asked_day, asks_food, asks_hours, asks_nearest, asks_way, names_museums, names_near
+from bot.models import Button, GeoPoint, Pin, Reply, as_utc
 from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
 
@@ -51,11 +60,15 @@ PAGE_SIZE = 5
 LOCATION_MAX_AGE = timedelta(hours=3)
 PLACE_MIN_SCORE = 90.0  # a place named inside a longer question ("beaches near Kissamos") must match closely
 MAX_LABEL = 32
+MAX_DETAIL_BUTTONS = 8  # "museums open on Monday": a details button for each of the first eight open ones
 WALK_RADIUS_M = 2500  # sights this close to the centre (straight line) are "in town": walking directions
 WALK_DETOUR = 1.3  # streets are not straight lines
 WALK_M_PER_MIN = 75  # 4.5 km/h
 
 WEEKDAY_INDEX = {day: i for i, day in enumerate(WEEKDAYS)}
+# Open-air sights without opening hours in the catalogue: "is Falasarna open?" is answered "at any time".
+OPEN_AIR = frozenset({Category.BEACH, Category.VILLAGE, Category.VIEWPOINT})
+OPEN_AIR_OPENING = Opening(always_open=True)
 
 ICONS: dict[Category, str] = {
     Category.BEACH: "🏖", Category.MUSEUM: "🏛", Category.ARCHAEOLOGICAL_SITE: "🏺",
@@ -124,8 +137,15 @@ class TourismHandler:
         if turn.inbound.location is not None and not in_guide_area(turn.inbound.location):
             return self._outside(turn)
         place = self._named_place(turn)
+        if asks_food(text):  # "where can I eat near the harbour?": the guide has no restaurants; say so
+            return self._no_food(turn, place)
         if place is not None and asks_hours(text) and intent != "tourist_transport":
             return self._hours(turn, place)
+        if place is not None and asks_way(text) and place.category is not Category.TRANSPORT_HUB:
+            return self._getting_to(turn, place)  # "πώς πάω στο φαράγγι;" even when the NLU says sight_info
+        if place is None and asks_hours(text) and (
+                intent in ("tourist_culture", "tourist_nature", "tourist_sight_info") or names_museums(text)):
+            return self._open_on(turn, "nature" if intent == "tourist_nature" else "culture")
         if turn.low_confidence:
             return self._info(turn, place) if place is not None else self._menu(turn)
         if place is not None and names_near(text) and intent in (*INTENT_KINDS, "tourist_sight_info"):
@@ -175,7 +195,8 @@ class TourismHandler:
         conv = turn.conversation
         if conv.last_location is None or conv.last_location_at is None or not in_guide_area(conv.last_location):
             return None
-        return conv.last_location if _now() - as_utc(conv.last_location_at) <= self.location_max_age else None
+        age = as_utc(turn.inbound.received_at) - as_utc(conv.last_location_at)  # both stamped by the pipeline
+        return conv.last_location if age <= self.location_max_age else None
 
     def _has_stale_location(self, turn: Turn) -> bool:
         last = turn.conversation.last_location
@@ -279,6 +300,62 @@ class TourismHandler:
         listing = Reply("\n".join(lines), buttons=tuple(buttons), location=pins[0])  # the top result's pin
         return Outcome([listing], flow=_keep_or_end(turn, self.name))
 
+    def _no_food(self, turn: Turn, place: Poi | None) -> Outcome:
+        """No restaurants in the guide: say so plainly, then what there is to see there (or the guide's menu)."""
+        note = turn.texts("tourism.no_food")
+        origin = self._origin(turn)
+        if place is None and origin is None:
+            return Outcome([Reply(note, buttons=_menu_buttons(turn))], flow=_keep_or_end(turn, self.name))
+        outcome = self._list(turn, "nearby", 0, origin=origin, place=place)
+        first = outcome.replies[0]
+        outcome.replies[0] = replace(first, text=f"{note}\n\n{first.text}")
+        return outcome
+
+    def _open_on(self, turn: Turn, kind: str) -> Outcome:
+        """"Museums open on Monday": the sights with opening hours, open that day (hours) and closed (names)."""
+        t, lang = turn.texts, turn.lang
+        text = turn.inbound.text or ""
+        now = turn.services.clock()
+        today = today_in_athens(now)
+        day = asked_day(text, today) or today
+        museums = names_museums(text)
+        categories = frozenset({Category.MUSEUM}) if museums else KINDS[kind]
+        with_hours = [p for p in self.catalogue.best_known(categories)
+                      if p.opening is not None and not p.opening.always_open]
+        if not with_hours:
+            return self._list(turn, kind, 0, origin=self._origin(turn))
+        shown_day = format_date(day, "EEEE d MMMM", locale=lang)
+        if day == today:
+            shown_day = t("tourism.today_day", day=shown_day)
+        what = "museums" if museums else kind
+        lines = [t(f"tourism.open_on_title_{what}", day=shown_day), ""]
+        opened: list[Poi] = []
+        closed: list[str] = []
+        for poi in with_hours:
+            answer = opening_on(poi.opening, day)  # type: ignore[arg-type]
+            if answer.status != "open":
+                closed.append(poi.name(lang))
+                continue
+            opened.append(poi)
+            assert answer.open is not None and answer.close is not None
+            times = {"n": len(opened), "name": poi.name(lang), "open": f"{answer.open:%H:%M}",
+                     "close": f"{answer.close:%H:%M}"}
+            if answer.last_entry is not None:
+                lines.append(t("tourism.open_on_item_last_entry", last_entry=f"{answer.last_entry:%H:%M}", **times))
+            else:
+                lines.append(t("tourism.open_on_item", **times))
+        if not opened:
+            lines.append(t("tourism.open_on_none"))
+        if closed:
+            lines += ["", t("tourism.open_on_closed", names=", ".join(closed))]
+        lines += ["", t("tourism.hours_unverified")]
+        if opened:
+            lines.append(t("tourism.tap_for_details"))
+        buttons = tuple(Button(_label(t("tourism.button_details", name=p.name(lang))), f"tour:info:{p.id}")
+                        for p in opened[:MAX_DETAIL_BUTTONS])
+        return Outcome([Reply("\n".join(lines), buttons=buttons or _menu_buttons(turn))],
+                       flow=_keep_or_end(turn, self.name))
+
     def _sight_info(self, turn: Turn) -> Outcome:
         t = turn.texts
         poi = None
@@ -310,9 +387,9 @@ class TourismHandler:
             if value is not None:
                 lines.append(t(f"tourism.info_{field}", text=value(lang)))
         if poi.opening is not None:
-            today = opening_on(poi.opening, today_in_athens(_now()))
-            lines.append(t("tourism.hours_today", text=self._day_text(turn, today)))
-        lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus.service if poi.bus else 'none'}")))
+            now = opening_now(poi.opening, turn.services.clock())
+            lines.append(t("tourism.hours_today", text=self._now_text(turn, now)))
+        lines += self._card_transport(turn, poi)
         if practical.hours is not None or practical.tickets is not None or poi.opening is not None:
             lines.append(t("tourism.info_check"))
         pin = Pin(name, poi.lat, poi.lon, category)
@@ -323,44 +400,80 @@ class TourismHandler:
         reply = Reply("\n".join(lines), buttons=buttons, location=pin, image=self._photo_url(turn, poi))
         return Outcome([reply], flow=_keep_or_end(turn, self.name))
 
+    def _card_transport(self, turn: Turn, poi: Poi) -> list[str]:
+        """A sight card's bus and boat lines: the kind of bus, the boat and where it leaves from."""
+        t, lang = turn.texts, turn.lang
+        lines = []
+        if poi.bus is not None:
+            lines.append(t("tourism.info_bus", text=t(f"tourism.bus_{poi.bus.service}")))
+        if poi.boat is not None and (port := self.catalogue.get(poi.boat.board_at)) is not None:
+            key = "tourism.boat_back" if poi.boat.way == "back" else "tourism.boat_there"
+            lines.append(t(key, route=poi.boat.route(lang), port=port.name(lang)))
+        elif poi.bus is None and poi.category is not Category.TRANSPORT_HUB:
+            no_road = poi.practical.access is not None  # the access note says how (a path, a dirt road)
+            lines.append(t("tourism.info_bus", text=t("tourism.bus_none_short" if no_road else "tourism.bus_none")))
+        return lines
+
     def _photo_url(self, turn: Turn, poi: Poi) -> str | None:
-        """The sight's first uploaded photo (a public URL: Telegram and Viber fetch it), else its ``photo`` URL."""
+        """The sight's first uploaded photo (a public URL: Telegram and Viber fetch it; the web chat's page is served
+        by this service, so a path of the same origin, whichever address the visitor used), else its ``photo``."""
         uploaded = self.catalogue.photos.get(poi.id)
         if uploaded:
             path = photo_path(uploaded[0], "card")
+            if turn.inbound.channel == "webchat":
+                return path
             base = (turn.services.settings.public_url or "").rstrip("/")
             if base:
                 return base + path
-            if turn.inbound.channel == "webchat":
-                return path  # the page is served by this service
         return str(poi.photo) if poi.photo is not None else None
 
     def _getting_to(self, turn: Turn, place: Poi) -> Outcome:
-        """Walking from the centre for sights in town; the bus line, stop and season; one pin where to board."""
+        """Walking from the centre for sights in town; the bus line, stop and season; the boat and where to board
+        it; what to check; one pin where to set off (the bus station, the port, the centre or the taxi rank)."""
         t, lang = turn.texts, turn.lang
         lines = [t("tourism.transport_to_sight", name=place.name(lang), bus="").rstrip()]
         centre = self.catalogue.centre
         straight = haversine_m(centre.point, place.point)
         board: Poi | None = None
+        checks: list[str] = []
+        unverified = False
         if straight <= WALK_RADIUS_M:
             walk = straight * WALK_DETOUR
             lines.append(t("tourism.walk", distance=format_distance(walk, turn),
                            minutes=max(1, _half_up(walk / WALK_M_PER_MIN))))
             board = centre
-        bus = place.bus
+        bus, boat = place.bus, place.boat
         if bus is not None and (straight > WALK_RADIUS_M or bus.line.en != "City bus (blue)"):
             key = "tourism.bus_route_city" if bus.service == "city" else "tourism.bus_route_ktel"
             lines.append(t(key, line=bus.line(lang), stop=bus.stop(lang)))
             if bus.season is not None:
                 lines.append(t("tourism.bus_route_season", season=bus.season(lang)))
             if bus.service != "city":
-                lines.append(t("tourism.bus_route_check"))
+                checks.append(t("tourism.bus_route_check"))
                 board = self.catalogue.get("ktel_station") or board
             else:
                 board = board or centre
+            unverified = not bus.verified
+        if boat is not None and (port := self.catalogue.get(boat.board_at)) is not None:
+            if bus is None and boat.way == "there" and port.bus is not None and port.bus.service != "city":
+                lines.append(t("tourism.bus_to_port", port=port.name(lang), line=port.bus.line(lang)))
+            key = "tourism.boat_back" if boat.way == "back" else "tourism.boat_there"
+            lines.append(t(key, route=boat.route(lang), port=port.name(lang)))
+            if boat.season is not None:
+                lines.append(t("tourism.boat_season", season=boat.season(lang)))
+            checks.append(t("tourism.boat_check"))
+            board = board or port
+            unverified = unverified or not boat.verified
         elif bus is None and straight > WALK_RADIUS_M:
-            lines.append(t("tourism.bus_none"))
-            board = self.catalogue.get("taxi_rank")
+            if place.practical.access is not None:  # "on foot only, E4 path": not "taxi or car"
+                lines += [t("tourism.bus_none_short"), t("tourism.info_access", text=place.practical.access(lang))]
+                board = place
+            else:
+                lines.append(t("tourism.bus_none"))
+                board = self.catalogue.get("taxi_rank")
+        lines += checks
+        if unverified:
+            lines.append(t("tourism.transport_unverified"))
         buttons = (Button(_label(t("tourism.button_details", name=place.name(lang))), f"tour:info:{place.id}"),
                    Button(t("tourism.button_transport"), "tour:transport"))
         pin = Pin(board.name(lang), board.lat, board.lon) if board is not None else None
@@ -371,20 +484,30 @@ class TourismHandler:
         t, lang = turn.texts, turn.lang
         name = poi.name(lang)
         buttons = (Button(_label(t("tourism.button_details", name=name)), f"tour:info:{poi.id}"),)
-        if poi.opening is None:
+        opening = poi.opening or (OPEN_AIR_OPENING if poi.category in OPEN_AIR else None)
+        if opening is None:
             lines = [t("tourism.hours_unknown", name=name)]
             if poi.practical.hours is not None:
                 lines.append(t("tourism.info_hours", text=poi.practical.hours(lang)))
             lines.append(t("tourism.info_check"))
             return Outcome([Reply("\n".join(lines), buttons=buttons)], flow=_keep_or_end(turn, self.name))
-        today = today_in_athens(_now())
+        now = turn.services.clock()
+        today = today_in_athens(now)
         day = asked_day(turn.inbound.text or "", today) or today
-        answer = opening_on(poi.opening, day)
         shown_day = format_date(day, "EEEE d MMMM", locale=lang)
-        lines = [t("tourism.hours_title", name=name, day=shown_day), self._day_text(turn, answer)]
+        if day == today:  # "is it open?" asked today is about now: open now, not yet, or closed for the day
+            current = opening_now(opening, now)
+            answer = current.today
+            lines = [t("tourism.hours_title_today", name=name, day=shown_day), self._now_text(turn, current)]
+        else:
+            answer = opening_on(opening, day)
+            lines = [t("tourism.hours_title", name=name, day=shown_day), self._day_text(turn, answer)]
         if answer.reason in ("out_of_season", "weekday"):
-            lines += ["", *self._seasons_text(turn, poi.opening)]
-        if not answer.verified:
+            lines += ["", *self._seasons_text(turn, opening)]
+        if answer.status == "always_open":  # a beach: no hours to confirm, but the season of its boats or bus
+            if poi.practical.season is not None:
+                lines.append(t("tourism.info_season", text=poi.practical.season(lang)))
+        elif not answer.verified:
             lines.append(t("tourism.hours_unverified"))
         pin = Pin(name, poi.lat, poi.lon, t(f"tourism.categories.{poi.category.value}"))
         lines += ["", t("tourism.info_map", url=pin.map_url)]
@@ -407,6 +530,38 @@ class TourismHandler:
         if answer.reason == "weekday":
             return t("tourism.hours_closed_weekday")
         return t("tourism.hours_out_of_season")
+
+    @classmethod
+    def _now_text(cls, turn: Turn, now: NowAnswer) -> str:
+        """Today's answer at this moment: "open now until 16:00 (last entry 15:30)", "opens at 08:30", "closed now
+        (it closed at 16:00; opens again tomorrow 08:30–16:00)", or the day's reason for being closed."""
+        t, today = turn.texts, now.today
+        if now.state in ("always_open", "closed_today"):
+            text = cls._day_text(turn, today)
+            if now.next_open is not None:
+                text += " " + t("tourism.hours_opens_again", next=cls._next_text(turn, now.next_open))
+            return text
+        assert today.open is not None and today.close is not None
+        times = {"open": f"{today.open:%H:%M}", "close": f"{today.close:%H:%M}",
+                 "last_entry": f"{today.last_entry:%H:%M}" if today.last_entry is not None else ""}
+        with_last = "_last_entry" if today.last_entry is not None else ""
+        if now.state == "open":
+            return t(f"tourism.hours_now_open{with_last}", **times)
+        if now.state == "not_yet_open":
+            return t(f"tourism.hours_now_not_yet_open{with_last}", **times)
+        key = "tourism.hours_now_last_entry_passed" if now.state == "last_entry_passed" else "tourism.hours_now_closed"
+        if now.next_open is None:
+            return t(f"{key}_no_next", **times)
+        return t(key, next=cls._next_text(turn, now.next_open), **times)
+
+    @staticmethod
+    def _next_text(turn: Turn, day: DayAnswer) -> str:
+        """``tomorrow 08:30–16:00`` or ``Monday 7 December, 09:00–15:30``: the next day a sight opens."""
+        assert day.open is not None and day.close is not None
+        times = {"open": f"{day.open:%H:%M}", "close": f"{day.close:%H:%M}"}
+        if (day.day - timedelta(days=1)) == today_in_athens(turn.services.clock()):
+            return turn.texts("tourism.hours_next_tomorrow", **times)
+        return turn.texts("tourism.hours_next_day", day=format_date(day.day, "EEEE d MMMM", locale=turn.lang), **times)
 
     @staticmethod
     def _seasons_text(turn: Turn, opening: Opening) -> list[str]:
@@ -442,6 +597,8 @@ class TourismHandler:
             if served[service]:
                 names = ", ".join(p.name(lang) for p in served[service])
                 lines.append(t(f"tourism.transport_served_{service}", names=names))
+        if boats := self.catalogue.served_by_boat():
+            lines.append(t("tourism.transport_served_boat", names=", ".join(p.name(lang) for p in boats)))
         lines += ["", t("tourism.transport_timetables")]
         first = hubs[0]  # one pin: the central bus station
         pin = Pin(first.name(lang), first.lat, first.lon, t("tourism.categories.transport_hub"))
@@ -450,10 +607,6 @@ class TourismHandler:
 
 
 # ---------------------------------------------------------------------- helpers
-def _now() -> datetime:
-    return utcnow()
-
-
 def in_guide_area(point: GeoPoint) -> bool:
     """Is a shared location inside the guide's area (the regional unit of Chania, as the catalogue's bounds)?"""
     return BBOX_LAT[0] <= point.lat <= BBOX_LAT[1] and BBOX_LON[0] <= point.lon <= BBOX_LON[1]

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.store",
+    "tests.fixtures.services",
     "tests.fixtures.rasa",
     "tests.fixtures.service",
     "tests.fixtures.viber",

@@ -1,4 +1,4 @@
-"""data/categories.yaml and its loader bot/categories.py."""
+"""data/categories.yaml and its loader bot/tickets/categories.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.categories import CATEGORIES_PATH, categories, load_categories
+from bot.tickets.categories import CATEGORIES_PATH, categories, load_categories
 
 ROOT = Path(__file__).resolve().parent.parent
 DESIGN_COMPLAINT_INTENTS = {  # design.md section 3

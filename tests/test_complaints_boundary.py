@@ -1,11 +1,11 @@
-"""bot/boundary.py and data/municipality.geojson: which places count as inside the Municipality of Chania."""
+"""bot/tickets/boundary.py and data/municipality.geojson: which places count as inside the Municipality of Chania."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.boundary import municipality
 from bot.models import GeoPoint
+from bot.tickets.boundary import municipality
 
 INSIDE = {
     "Chania harbour": GeoPoint(35.5197, 24.0180),

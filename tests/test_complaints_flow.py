@@ -18,29 +18,14 @@ from bot.models import Attachment, Entity, GeoPoint, Inbound, NluResult, Reply
 from bot.services import Services
 from bot.settings import Settings
 from handlers.base import KEEP, Conversation, FlowState, Turn
-from handlers.complaints import MAX_PHOTO_BYTES, create_handler, normalise_phone
+from handlers.complaints import MAX_PHOTO_BYTES, create_handler
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
-from tests.fixtures.store import open_test_store
 
 HARBOUR = GeoPoint(35.5197, 24.0180)
 KISSAMOS = GeoPoint(35.494, 23.654)
 EL, EN = Texts("el"), Texts("en")
 _ids = count(1)
-
-
-class RecordingOutbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
-        self.sent.append((conversation_id, list(replies)))
-
-
-@pytest.fixture
-async def services() -> Services:
-    store = await open_test_store(f"complaints_{next(_ids)}")
-    return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 
 class Chat:
@@ -118,6 +103,9 @@ async def test_greek_report_with_place_entity_photo_and_phone(services: Services
     assert chat.step == "location"
 
     await chat.press(EL("complaints.yes_place"))
+    assert chat.step == "pin"  # no geocoder: the text is kept and the spot on the map asked for
+    assert chat.text == EL("complaints.ask_pin", place="«Αποκορώνου»") and chat.last[-1].request_location
+    await chat.press(EL("complaints.no_pin"))
     assert chat.step == "photos"
     await chat.send(photos=(Attachment(file_id="AgADphoto1", size=2_000_000),))
     assert chat.text == EL("complaints.photo_added", count=1)
@@ -163,6 +151,8 @@ async def test_words_answer_button_questions(services: Services) -> None:
     await chat.send("λακκούβα στη Σούδα", intent="complaint_roads")
     await chat.send("Σούδα, λιμάνι", intent="out_of_scope")  # a typed address is often "out of scope" for NLU
     assert chat.conv.flow.slots["address"] == "Σούδα, λιμάνι"  # type: ignore[union-attr]
+    await chat.send("όχι", intent="deny")  # no pin
+    assert chat.step == "photos"
     await chat.send("όχι", intent="deny")  # no photo
     assert chat.step == "phone_consent"
     await chat.send("ναι", intent="affirm")
@@ -264,7 +254,7 @@ async def test_another_question_is_answered_and_the_report_offered_again(service
     assert replies[-1].text.startswith(EL("complaints.resume")) and replies[-1].request_location
     assert chat.step == "location" and chat.conv.flow.slots.get("address") is None  # type: ignore[union-attr]
     await chat.send("Ηρώων Πολυτεχνείου 5")
-    assert chat.step == "photos"
+    assert chat.step == "pin"
 
 
 @pytest.mark.parametrize("text", ["what can I see near me?", "Τι να δω εδώ κοντά;", "where is the nearest beach"])
@@ -282,7 +272,7 @@ async def test_a_place_name_is_an_answer_not_a_tourist_question(services: Servic
     chat = Chat(services)
     await chat.send("χαλασμένο φανάρι", intent="complaint_lighting")
     await chat.send("στον Φάρο", intent="tourist_sight_info", entities={"sight": "Φάρος"})
-    assert chat.step == "photos" and chat.conv.flow.slots["address"] == "στον Φάρο"  # type: ignore[union-attr]
+    assert chat.step == "pin" and chat.conv.flow.slots["address"] == "στον Φάρο"  # type: ignore[union-attr]
 
 
 async def test_status_check_in_the_middle_of_a_report(services: Services) -> None:
@@ -364,27 +354,21 @@ async def test_phone_only_with_consent(services: Services) -> None:
     assert (await only_ticket(services))["citizen"] == {}
 
 
-@pytest.mark.parametrize(("text", "phone"), [("6912345678", "+306912345678"), ("2821 0 12345", "+302821012345"),
-                                             ("+30 691 234 5678", "+306912345678"), ("0044 20 7946 0958",
-                                                                                      "+442079460958"),
-                                             ("306912345678", "+306912345678"), ("12345", None), ("abc", None),
-                                             ("1234567890", None)])
-def test_normalise_phone(text: str, phone: str | None) -> None:
-    assert normalise_phone(text) == phone
-
-
 # ---------------------------------------------------------------------------------------------------- edit
 
 async def test_edit_from_the_summary_asks_only_that_again(services: Services) -> None:
     chat = Chat(services, lang="en")
     await chat.send("broken swing in the playground", intent="complaint_greenery")
     await chat.send("Kipos park")
+    await chat.press(EN("complaints.no_pin"))
     await chat.press(EN("complaints.skip_photo"))
     await chat.press(EN("complaints.consent_no"))
     await chat.press(EN("complaints.edit"))
     await chat.press(EN("complaints.edit_place"))
     assert chat.step == "location"
     await chat.send("Dimotikos Kipos, Tzanakaki St")
+    assert chat.step == "pin"  # a new address: the spot on the map is asked for again
+    await chat.send("skip")
     assert chat.step == "summary" and "Dimotikos Kipos, Tzanakaki St" in chat.text
     await chat.press(EN("complaints.edit"))
     await chat.press(EN("complaints.edit_description"))
@@ -552,7 +536,7 @@ async def test_a_yes_in_words_confirms_the_suggested_place(services: Services, w
     await _send_with_entity(chat, *_lamp_on_apokoronou())
     assert "«Αποκορώνου 25»" in chat.last[-1].text and chat.step == "location"
     await chat.send(word)  # NLU may say anything here: the words decide
-    assert chat.step == "photos"
+    assert chat.step == "pin"
     assert chat.conv.flow.slots["address"] == "Αποκορώνου 25"  # type: ignore[union-attr]
 
 
@@ -585,7 +569,7 @@ async def test_no_place_at_all_is_asked_once_more_with_an_example(services: Serv
     await chat.send("κάτω από το σπίτι")  # the second try: only a place will do
     assert chat.step == "location" and chat.last[-1].text == texts("complaints.place_still")
     await chat.send("Πλατεία Αγοράς, δίπλα στο περίπτερο")
-    assert chat.step == "photos"
+    assert chat.step == "pin"
     assert chat.conv.flow.slots["address"] == "Πλατεία Αγοράς, δίπλα στο περίπτερο"  # type: ignore[union-attr]
 
 
@@ -597,6 +581,7 @@ async def test_english_shows_greek_places_in_latin_script(services: Services) ->
                             {"entity": "location", "value": "Αποκορώνου", "start": start, "end": start + 10})
     assert chat.last[-1].text.startswith('Is it at “Apokoronou 25” (Αποκορώνου 25)?')
     await chat.send("yes")
+    await chat.press(EN("complaints.no_pin"))
     await chat.press(EN("complaints.skip_photo"))
     await chat.press(EN("complaints.consent_no"))
     assert "Place: Apokoronou 25 (Αποκορώνου 25)" in chat.text
@@ -611,6 +596,7 @@ async def test_two_problems_in_one_message_file_the_first_and_offer_the_second(s
     await _send_with_entity(chat, text, "complaint_waste",
                             {"entity": "location", "value": "Νεάρχου", "start": start, "end": start + 7}, ranking)
     await chat.send("yes")
+    await chat.press(EN("complaints.no_pin"))
     await chat.press(EN("complaints.skip_photo"))
     await chat.press(EN("complaints.consent_no"))
     await chat.press(EN("complaints.submit"))
@@ -621,6 +607,7 @@ async def test_two_problems_in_one_message_file_the_first_and_offer_the_second(s
     assert chat.conv.flow.slots["category"] == "complaint_roads"  # type: ignore[union-attr]
     assert chat.last[-1].text.startswith('Is it at “Nearchou” (Νεάρχου)?')
     await chat.send("yes")
+    await chat.press(EN("complaints.no_pin"))
     await chat.press(EN("complaints.skip_photo"))
     await chat.press(EN("complaints.consent_no"))
     await chat.press(EN("complaints.submit"))
@@ -652,3 +639,13 @@ async def test_why_was_it_rejected(services: Services, lang: str, text: str) -> 
         texts("complaints.why_status", ref=mine["reference"], status=texts("tickets.status.rejected"),
               date=day(ticket["history"][-1]["at"])),
         texts("complaints.why_note", note="Ιδιωτικός χώρος στάθμευσης")])
+
+
+@pytest.mark.parametrize("typed", ["πρασινο δεντρα", "Πράσινο – δέντρα", "ΠΡΑΣΙΝΟ ΔΕΝΤΡΑ"])
+async def test_a_category_typed_as_its_button_says_is_taken(services: Services, typed: str) -> None:
+    chat = Chat(services)
+    unsure = services.settings.nlu_confidence_threshold - 0.05
+    await chat.send("υπάρχει ένα θέμα στη γειτονιά", intent="complaint_noise", confidence=unsure)
+    assert chat.step == "category"
+    await chat.send(typed, intent="out_of_scope", confidence=0.3)  # NLU has no idea: the label decides
+    assert chat.step == "location" and chat.conv.flow.slots["category"] == "complaint_greenery"  # type: ignore

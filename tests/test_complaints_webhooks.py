@@ -4,9 +4,7 @@ and fake Viber API recording what the bot sends, the real Rasa server understand
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from typing import Any
 
 import pytest
@@ -15,107 +13,18 @@ from bot import tickets
 from bot.geo import EARTH_RADIUS_M
 from bot.i18n import Texts
 from bot.models import GeoPoint
-from tests.fakes.telegram import Call
+from tests.fixtures.people import REF, TelegramPerson, ViberPerson
 from tests.fixtures.service import Service
 from tests.fixtures.viber import (
     FakeViberApi,
     location_message,
-    message_callback,
     picture_message,
-    signed,
-    text_message,
 )
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
 HARBOUR = GeoPoint(35.5197, 24.0180)
-REF = re.compile(r"CHA-\d{4}-\d{6}")
-
-
-class TelegramPerson:
-    """One Telegram user: each method posts one update to the webhook and returns the bot's messages for it."""
-
-    def __init__(self, service: Service, user_id: int, lang: str = "el") -> None:
-        self.service, self.uid, self.lang = service, user_id, lang
-        self.last: list[Call] = []
-
-    async def _send(self, update: dict[str, Any]) -> list[Call]:
-        before = len(self.service.fake_telegram.sent(self.uid, "sendMessage"))
-        resp = await self.service.telegram(update)
-        assert resp.status == 200, resp.status
-        await self.service.idle()
-        self.last = self.service.fake_telegram.sent(self.uid, "sendMessage")[before:]
-        return self.last
-
-    async def say(self, text: str) -> list[Call]:
-        return await self._send(self.service.tg.message(self.uid, text, language_code=self.lang))
-
-    async def share_location(self, point: GeoPoint) -> list[Call]:
-        return await self._send(self.service.tg.location(self.uid, point.lat, point.lon, language_code=self.lang))
-
-    async def photo(self, size: int) -> list[Call]:
-        return await self._send(self.service.tg.photo(self.uid, file_size=size, language_code=self.lang))
-
-    async def contact(self, phone: str) -> list[Call]:
-        return await self._send(self.service.tg.contact(self.uid, phone, language_code=self.lang))
-
-    async def press(self, label: str, calls: list[Call] | None = None) -> list[Call]:
-        return await self.press_payload(self.payload(label, calls))
-
-    async def press_payload(self, payload: str) -> list[Call]:
-        return await self._send(self.service.tg.callback(self.uid, payload, language_code=self.lang))
-
-    def payload(self, label: str, calls: list[Call] | None = None) -> str:
-        for call in calls if calls is not None else self.last:
-            for row in (call.reply_markup or {}).get("inline_keyboard", []):
-                for button in row:
-                    if button["text"] == label:
-                        return button["callback_data"]
-        raise AssertionError(f"no button {label!r} in {self.texts}")
-
-    @property
-    def texts(self) -> list[str]:
-        return [c.body["text"] for c in self.last]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.texts)
-
-    async def conversation(self) -> dict[str, Any]:
-        return await self.service.store.conversations.find_one({"_id": f"telegram:{self.uid}"})
-
-
-class ViberPerson:
-    def __init__(self, service: Service, fake_viber: FakeViberApi, user_id: str, lang: str = "en") -> None:
-        self.service, self.viber, self.uid, self.lang = service, fake_viber, user_id, lang
-        self.last: list[Any] = []
-
-    def _mine(self) -> list[Any]:
-        return [c for c in self.viber.calls_to("send_message") if c.body.get("receiver") == self.uid]
-
-    async def send(self, message: dict[str, Any]) -> list[Any]:
-        before = len(self._mine())
-        body, headers = signed(message_callback(message, user_id=self.uid, language=self.lang))
-        async with self.service.http.post(self.service.viber_url, data=body, headers=headers) as resp:
-            assert resp.status == 200, resp.status
-        await self.service.idle()
-        self.last = self._mine()[before:]
-        return self.last
-
-    async def say(self, text: str) -> list[Any]:
-        return await self.send(text_message(text))
-
-    async def press(self, label: str) -> list[Any]:
-        for call in self.last:
-            for button in (call.body.get("keyboard") or {}).get("Buttons", []):
-                if button["Text"] == html.escape(label, quote=False):
-                    return await self.send(text_message(button["ActionBody"]))
-        raise AssertionError(f"no button {label!r} in {self.text}")
-
-    @property
-    def text(self) -> str:
-        return "\n".join(c.body.get("text", "") for c in self.last)
 
 
 def near(point: GeoPoint, metres: float) -> GeoPoint:
@@ -137,12 +46,16 @@ async def test_telegram_greek_report_to_a_reference_number(service: Service) -> 
     assert EL("complaints.confirm_place", place="«Αποκορώνου»") in maria.texts  # the place in the message, offered
 
     await maria.press(EL("complaints.yes_place"))
+    assert maria.texts == [EL("complaints.ask_pin", place="«Αποκορώνου»"), EL("system.location_below")]
+    await maria.press(EL("complaints.no_pin"))
     assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
     await maria.photo(size=2_500_000)
     assert maria.texts == [EL("complaints.photo_added", count=1)]
     await maria.press(EL("complaints.photos_done"))
     await maria.press(EL("complaints.consent_yes"))
-    assert maria.last[0].reply_markup["keyboard"][0][0]["request_contact"] is True  # Telegram's phone button
+    assert maria.texts == [EL("complaints.ask_phone"), EL("system.contact_below")]
+    assert maria.last[1].reply_markup["keyboard"] == [[{"text": EL("system.share_contact_button"),
+                                                        "request_contact": True}]]  # Telegram's phone button
     await maria.contact("306912345678")
     assert "+306912345678" in maria.text and "Αποκορώνου" in maria.text  # the summary
     await maria.press(EL("complaints.submit"))
@@ -291,6 +204,7 @@ async def test_status_change_notifies_the_resident_on_their_channel(service: Ser
     john = ViberPerson(service, fake_viber, "john-notify==", lang="en")
     await john.say("Cars are parked on the ramp for wheelchairs every day")
     await john.say("10 Iroon Polytechniou St")
+    await john.press(EN("complaints.no_pin"))
     await john.press(EN("complaints.skip_photo"))
     await john.press(EN("complaints.consent_no"))
     await john.press(EN("complaints.submit"))

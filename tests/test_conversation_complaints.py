@@ -3,33 +3,21 @@ the fake Bot API recording what the person sees. Each test is a few exchanges, i
 
 from __future__ import annotations
 
-import html
+from typing import Any
 
 import pytest
 
 from bot import tickets
 from bot.i18n import Texts
+from bot.models import GeoPoint
+from tests.fixtures.people import REF, TelegramPerson, finish
 from tests.fixtures.service import Service
-from tests.test_complaints_webhooks import REF, TelegramPerson
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
+HARBOUR = GeoPoint(35.5197, 24.0180)
 
-
-def seen(person: TelegramPerson) -> str:
-    """What the person reads (Telegram gets HTML-escaped text)."""
-    return html.unescape(person.text)
-
-
-async def finish(person: TelegramPerson, t: Texts) -> str:
-    """No photo, no phone, submit: the reference number."""
-    await person.press(t("complaints.skip_photo"))
-    await person.press(t("complaints.consent_no"))
-    await person.press(t("complaints.submit"))
-    ref = REF.search(person.text)
-    assert ref, person.text
-    return ref.group(0)
 
 
 # ------------------------------------------------------------------------------------- yes / no at "Is it at X?"
@@ -40,7 +28,7 @@ async def test_greek_yes_confirms_the_place_with_its_house_number(service: Servi
     await maria.say("Δεν ανάβει η λάμπα στην Αποκορώνου 25")
     assert EL("complaints.confirm_place", place="«Αποκορώνου 25»") in maria.texts
     await maria.say(word)
-    assert maria.texts == [EL("complaints.ask_photo", max_mb=10)]
+    assert maria.texts == [EL("complaints.ask_pin", place="«Αποκορώνου 25»"), EL("system.location_below")]
     ref = await finish(maria, EL)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Αποκορώνου 25"
@@ -50,12 +38,14 @@ async def test_greek_yes_confirms_the_place_with_its_house_number(service: Servi
 async def test_english_yes_confirms_and_the_place_is_in_latin_script(service: Service, word: str) -> None:
     john = TelegramPerson(service, 9102, lang="en")
     await john.say("The street light on Apokoronou 25 is out")
-    assert seen(john).count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
+    assert john.seen.count('Is it at “Apokoronou 25” (Αποκορώνου 25)?') == 1
     await john.say(word)
-    assert john.texts == [EN("complaints.ask_photo", max_mb=10)]
+    assert john.texts == [EN("complaints.ask_pin", place="“Apokoronou 25” (Αποκορώνου 25)"),
+                          EN("system.location_below")]
+    await john.press(EN("complaints.no_pin"))
     await john.press(EN("complaints.skip_photo"))
     await john.press(EN("complaints.consent_no"))
-    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in seen(john)
+    assert "Place: Apokoronou 25 (Αποκορώνου 25)" in john.seen
 
 
 @pytest.mark.parametrize(("lang", "word"), [("el", "όχι"), ("el", "oxi"), ("en", "no")])
@@ -68,7 +58,7 @@ async def test_no_asks_for_the_place_again(service: Service, lang: str, word: st
     conv = await eleni.conversation()
     assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
     await eleni.say("Κυδωνίας 40" if lang == "el" else "40 Kydonias street")
-    assert eleni.texts == [t("complaints.ask_photo", max_mb=10)]
+    assert eleni.texts[0].startswith(t("complaints.ask_pin", place="@").partition("@")[0])
 
 
 # ------------------------------------------------------------------------------------- answers that are no place
@@ -80,13 +70,16 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
     nikos = TelegramPerson(service, 9104, lang=lang)
     await nikos.say("Ξεχείλισε ο κάδος και βρωμάει" if lang == "el" else "The bin is overflowing and it stinks")
     await nikos.say(text)
-    assert seen(nikos) == t("complaints.place_again")  # not the welcome menu, not "Place: dunno"
+    assert nikos.seen == t("complaints.place_again")  # not the welcome menu, not "Place: dunno"
     assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
     await nikos.say("κάπου εκεί γύρω" if lang == "el" else "somewhere around there")
-    assert seen(nikos) == t("complaints.place_still")
+    assert nikos.seen == t("complaints.place_still")
     await nikos.say("Πλατεία Αγοράς" if lang == "el" else "Market square")
+    place = "«Πλατεία Αγοράς»" if lang == "el" else "“Market square”"
+    assert nikos.texts == [t("complaints.ask_pin", place=place), t("system.location_below")]
+    await nikos.say("όχι" if lang == "el" else "no")  # no pin, in words
     assert nikos.texts == [t("complaints.ask_photo", max_mb=10)]
-    ref = await finish(nikos, t)
+    ref = await finish(nikos, t, pin_asked=False)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] in ("Πλατεία Αγοράς", "Market square")
 
@@ -96,13 +89,13 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
 async def test_two_problems_file_the_first_and_offer_the_second_on_the_street_named(service: Service) -> None:
     anna = TelegramPerson(service, 9105, lang="en")
     await anna.say("rubbish on Νεάρχου and a pothole too")
-    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in anna.seen
     await anna.say("yes")
     first = await finish(anna, EN)
     offer = anna.last[-1].body["text"]
     assert offer == EN("complaints.offer_second", category="Rubbish and cleaning")
     await anna.press(EN("complaints.file_second"))
-    assert 'Is it at “Nearchou” (Νεάρχου)?' in seen(anna)
+    assert 'Is it at “Nearchou” (Νεάρχου)?' in anna.seen
     await anna.say("yes")
     second = await finish(anna, EN)
     store = service.runtime.services
@@ -135,7 +128,7 @@ async def test_why_was_it_rejected_gives_the_last_status_and_its_note(service: S
     assert ticket is not None
     rejected_on = tickets.local_time(ticket["history"][-1]["at"]).strftime("%d/%m/%Y")
     await sofia.say(text)
-    assert seen(sofia).splitlines() == [
+    assert sofia.seen.splitlines() == [
         t("complaints.why_status", ref=ref, status=t("tickets.status.rejected"), date=rejected_on),
         t("complaints.why_note", note="Ο χώρος είναι ιδιωτικός")]
 
@@ -144,6 +137,7 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     giorgos = TelegramPerson(service, 9108)
     await giorgos.say("Μεγάλη λακκούβα στην Κισσάμου")
     await giorgos.say("ναι")
+    await giorgos.press(EL("complaints.no_pin"))
     await giorgos.press(EL("complaints.skip_photo"))
     await giorgos.press(EL("complaints.consent_no"))
     submit = giorgos.payload(EL("complaints.submit"))
@@ -151,8 +145,43 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     ref = REF.search(giorgos.text)
     assert ref
     await giorgos.press_payload(submit)
-    assert seen(giorgos) == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
-    assert "κλείσει" not in seen(giorgos)
+    assert giorgos.seen == EL("complaints.stale", ref=ref.group(0), status=EL("tickets.status.new"))
+    assert "κλείσει" not in giorgos.seen
     await giorgos.press(EL("complaints.stale_details", ref=ref.group(0)))
-    assert seen(giorgos).startswith(f"Αναφορά {ref.group(0)}")
+    assert giorgos.seen.startswith(f"Αναφορά {ref.group(0)}")
     assert await service.store.tickets.count_documents({}) == 1
+
+
+# ------------------------------------------------------------------------------------- a label typed, not tapped
+
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("el", ("χωρις φωτογραφια", "οχι ευχαριστω", "αλλαγη", "ΠΙΣΩ ΣΤΗΝ ΠΕΡΙΛΗΨΗ", "υποβολη")),
+    ("en", ("no photo", "No, thanks", "edit", "back to the summary", "Submit")),
+])
+async def test_a_button_label_typed_instead_of_tapped_acts_as_the_button(service: Service, lang: str,
+                                                                         typed: tuple[str, ...]) -> None:
+    """On a phone people often type what the button says: "αλλαγη" at the summary opens the edit menu, it is not
+    "please use the buttons"."""
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9109, lang=lang)
+    await person.say("Σπασμένο παγκάκι στο πάρκο" if lang == "el" else "A broken bench in the park")
+    await person.share_location(HARBOUR)
+    assert person.texts == [t("complaints.ask_photo", max_mb=10)]
+    no_photo, no_call, edit, back, submit = typed
+    summary_buttons = [t("complaints.submit"), t("complaints.edit"), t("complaints.cancel")]
+    await person.say(no_photo)
+    assert person.texts == [t("complaints.ask_consent")]
+    await person.say(no_call)
+    assert labels(person.last[-1]) == summary_buttons  # the summary
+    await person.say(edit)
+    assert person.texts == [t("complaints.edit_what")]
+    await person.say(back)
+    assert labels(person.last[-1]) == summary_buttons
+    await person.say(submit)
+    ref = REF.search(person.text)
+    assert ref and await tickets.get_ticket(service.runtime.services, ref.group(0)) is not None
+    assert t("complaints.use_buttons") not in " ".join(c.body["text"] for c in service.fake_telegram.sent(9109))
+
+
+def labels(call: Any) -> list[str]:
+    return [b["text"] for row in (call.reply_markup or {}).get("inline_keyboard", []) for b in row]

@@ -1,12 +1,11 @@
 """Issue 9, typed addresses on the map: the real service over the Telegram webhook with the real Rasa server and a
 fake Nominatim on loopback (GEOCODER_URL). Found → shown back with a map pin to confirm, then the duplicate check
-runs on that point; not found or failing → the text is kept, a pin is asked for, the report goes on."""
+runs on that point; not found, failing, declined or no geocoder at all → the text is kept and the spot on the map
+is asked for, in the person's language, with the location button and "continue without" (never blocking)."""
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,8 +15,7 @@ from bot.geo import EARTH_RADIUS_M
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from tests.fakes.nominatim import FakeNominatim
-from tests.test_complaints_webhooks import TelegramPerson
-from tests.test_conversation_complaints import finish
+from tests.fixtures.people import TelegramPerson, finish
 
 pytestmark = pytest.mark.rasa
 
@@ -25,20 +23,10 @@ EL, EN = Texts("el"), Texts("en")
 KISSAMOU_40 = GeoPoint(35.5135, 24.0105)
 
 
-@pytest.fixture
-async def nominatim() -> AsyncIterator[FakeNominatim]:
-    fake = FakeNominatim()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
 
 async def _service(make_service: Any, nominatim: FakeNominatim) -> Any:
     return await make_service(geocoder_url=nominatim.url, geocoder_min_delay_s=0.0)
 
-
-def seen(person: TelegramPerson) -> str:
-    return html.unescape(person.text)
 
 
 async def test_found_address_is_confirmed_with_a_pin_and_checked_for_duplicates(make_service: Any,
@@ -57,9 +45,9 @@ async def test_found_address_is_confirmed_with_a_pin_and_checked_for_duplicates(
     assert (float(venue.body["latitude"]), float(venue.body["longitude"])) == pytest.approx(
         (KISSAMOU_40.lat, KISSAMOU_40.lon))
     await eleni.say("ναι")
-    assert other["reference"] in seen(eleni) and "15 μ." in seen(eleni)  # the duplicate check ran on the point
+    assert other["reference"] in eleni.seen and "15 μ." in eleni.seen  # the duplicate check ran on the point
     await eleni.press(EL("complaints.new_anyway"))
-    ref = await finish(eleni, EL)
+    ref = await finish(eleni, EL, pin_asked=False)  # the pin came from the geocoder
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Κισσάμου 40"
     assert ticket["location"]["coordinates"] == pytest.approx([KISSAMOU_40.lon, KISSAMOU_40.lat])
@@ -75,7 +63,7 @@ async def test_declined_result_keeps_the_text_and_asks_for_a_pin(make_service: A
     await john.say("yes")
     assert john.texts == [EN("complaints.geo_confirm", place="Χάληδων, Χανιά, Ελλάς")]
     await john.say("no")
-    assert john.texts == [EN("complaints.geo_declined"), EN("complaints.ask_photo", max_mb=10)]
+    assert john.texts == [EN("complaints.geo_declined"), EN("system.location_below")]  # the pin asked for
     ref = await finish(john, EN)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Χάληδων 10" and ticket["location"] is None
@@ -89,8 +77,90 @@ async def test_geocoder_failing_or_not_finding_never_blocks(make_service: Any, n
     maria = TelegramPerson(service, 9303)
     await maria.say("Σπασμένο πεζοδρόμιο στη Τζανακάκη 12")
     await maria.say("ναι")
-    assert maria.texts == [EL("complaints.geo_not_found", place="«Τζανακάκη 12»"),
-                           EL("complaints.ask_photo", max_mb=10)]
+    assert maria.texts == [EL("complaints.geo_not_found", place="«Τζανακάκη 12»"), EL("system.location_below")]
     ref = await finish(maria, EL)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Τζανακάκη 12"
+
+
+# ------------------------------------------------------------------------------------- no geocoder: ask for the pin
+
+def keyboard(call: Any) -> list[list[dict[str, Any]]]:
+    return (call.reply_markup or {}).get("keyboard", [])
+
+
+def inline_labels(call: Any) -> list[str]:
+    return [b["text"] for row in (call.reply_markup or {}).get("inline_keyboard", []) for b in row]
+
+
+async def test_without_a_geocoder_the_greek_resident_is_asked_for_the_pin_and_can_send_it(service: Any) -> None:
+    assert service.runtime.services.settings.geocoder_url is None
+    eleni = TelegramPerson(service, 9304)
+    await eleni.say("Σπασμένο φανάρι στην Κυδωνίας 40")
+    await eleni.say("ναι")
+    assert eleni.texts == [EL("complaints.ask_pin", place="«Κυδωνίας 40»"), EL("system.location_below")]
+    question, key = eleni.last
+    assert inline_labels(question) == [EL("complaints.no_pin")] and keyboard(question) == []
+    assert keyboard(key) == [[{"text": "📍 Αποστολή της τοποθεσίας μου", "request_location": True}]]
+    await eleni.share_location(KISSAMOU_40)
+    assert eleni.texts == [EL("complaints.ask_photo", max_mb=10)]
+    ref = await finish(eleni, EL, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Κυδωνίας 40"
+    assert ticket["location"]["coordinates"] == pytest.approx([KISSAMOU_40.lon, KISSAMOU_40.lat])
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "skip"), ("en", "no"), ("el", "δεν έχω gps"),
+                                             ("el", "συνεχεια χωρις"), ("el", "oxi")])
+async def test_without_a_geocoder_the_pin_can_be_skipped_in_words(service: Any, lang: str, words: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9305, lang=lang)
+    await person.say("The street light at Chalidon 10 is out" if lang == "en" else "Δεν ανάβει η λάμπα στη Χάληδων 10")
+    await person.say("yes" if lang == "en" else "ναι")
+    place = "“Chalidon 10” (Χάληδων 10)" if lang == "en" else "«Χάληδων 10»"
+    assert person.texts == [t("complaints.ask_pin", place=place), t("system.location_below")]
+    assert keyboard(person.last[1])[0][0]["text"] == t("system.share_location_button")
+    await person.say(words)
+    assert person.texts == [t("complaints.ask_photo", max_mb=10)]  # never blocked
+    ref = await finish(person, t, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Χάληδων 10" and ticket["location"] is None
+
+
+async def test_a_yes_at_the_pin_says_how_and_an_outside_pin_keeps_the_address(service: Any) -> None:
+    john = TelegramPerson(service, 9306, lang="en")
+    await john.say("There is a big pothole in the road")
+    assert john.texts[-1] == EN("complaints.ask_location")
+    await john.say("12 Tzanakaki street")
+    await john.say("yes")  # "yes, I'll send it": how, not a skip
+    assert john.texts == [EN("complaints.pin_how", button=EN("complaints.no_pin")),
+                          EN("complaints.ask_pin", place="“12 Tzanakaki street”"), EN("system.location_below")]
+    await john.share_location(GeoPoint(35.366, 24.482))  # Rethymno
+    assert john.texts[0] == EN("complaints.outside")
+    conv = await john.conversation()
+    assert conv["flow"]["step"] == "pin" and conv["flow"]["slots"]["address"] == "12 Tzanakaki street"
+    await john.press(EN("complaints.no_pin"))
+    assert john.texts == [EN("complaints.ask_photo", max_mb=10)]
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_telegram_location_steps_read_in_the_persons_language_only(service: Any, lang: str) -> None:
+    """Telegram puts one keyboard on a message: the question keeps its buttons, and a second message in the
+    person's language (never the other one) brings the 📍 key."""
+    t, other = Texts(lang), Texts("en" if lang == "el" else "el")  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9307, lang=lang)
+    await person.say("Δεν ανάβει η λάμπα στην Αποκορώνου 25" if lang == "el"
+                     else "The street light on Apokoronou 25 is out")
+    place = "«Αποκορώνου 25»" if lang == "el" else "“Apokoronou 25” (Αποκορώνου 25)"
+    question, key = person.last[-2:]
+    assert [question.body["text"], key.body["text"]] == [t("complaints.confirm_place", place=place),
+                                                         t("system.location_below")]
+    assert inline_labels(question) == [t("complaints.yes_place"), t("complaints.no_place")]
+    assert keyboard(key) == [[{"text": t("system.share_location_button"), "request_location": True}]]
+    await person.press(t("complaints.no_place"))
+    (ask,) = person.last[1:]  # "all right, not there", then the question with the 📍 key on it: one message
+    assert ask.body["text"] == t("complaints.ask_location")
+    assert keyboard(ask) == [[{"text": t("system.share_location_button"), "request_location": True}]]
+    said = " ".join(c.body["text"] for c in service.fake_telegram.sent(9307, "sendMessage"))
+    for key_name in ("system.location_below", "system.share_location_button", "complaints.ask_location"):
+        assert other(key_name) not in said

@@ -4,7 +4,6 @@ answers, reads signed replies, hears that the bot is back and decides about a re
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,10 +12,11 @@ import holidays
 import pytest
 
 from bot.i18n import Texts
-from bot.staff import create_staff, set_display_name
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from bot.staff.accounts import create_staff, set_display_name
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
+from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import Service
-from tests.test_complaints_webhooks import HARBOUR, TelegramPerson
+from tests.test_complaints_webhooks import HARBOUR
 
 pytestmark = pytest.mark.rasa
 
@@ -27,9 +27,6 @@ HTTP = {"public_url": None}
 ALWAYS = {"office_days": "mon-sun", "office_hours": "00:00-24:00"}
 
 
-def seen(person: TelegramPerson) -> str:
-    return html.unescape(person.text)
-
 
 def today_is_a_holiday() -> bool:
     return datetime.now(ATHENS).date() in holidays.country_holidays("GR")
@@ -38,9 +35,7 @@ def today_is_a_holiday() -> bool:
 async def operator(service: Service, name: str = "maria", display: str = "Μαρία") -> StaffClient:
     await create_staff(service.store, name, "operator", [], PASSWORD)
     await set_display_name(service.store, name, display)
-    staff = StaffClient(service.url, name)
-    assert (await staff.login())[0] == 303
-    return staff
+    return await staff_login(service.url, name)
 
 
 async def waiting_since(service: Service, uid: int) -> Any:
@@ -79,9 +74,14 @@ async def test_outside_office_hours_says_when_and_offers_a_report(make_service: 
     person = TelegramPerson(service, 9202, lang=lang)
     await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
     when = t("handoff.when", day=t(f"handoff.weekday.{only_day}"), date=opens.strftime("%d/%m"), time="09:30")
-    assert person.texts == [t("handoff.waiting_closed", when=when, days=t(f"handoff.weekday.{only_day}"),
-                              hours="09:30-13:00")]
+    closed = t("handoff.waiting_closed", when=when, days=t(f"handoff.weekday.{only_day}"), hours="09:30-13:00")
+    assert person.texts == [f"{closed} {t('handoff.meanwhile_report')}"]
     assert await waiting_since(service, 9202) is not None
+    # in the middle of a report: not "describe the problem", the report is offered again
+    await person.say("Σπασμένο πεζοδρόμιο στην Κυδωνίας 40" if lang == "el" else "Broken pavement on Kydonias 40")
+    await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
+    assert person.texts[0] == closed and person.texts[1].startswith(t("complaints.resume"))
+    assert t("handoff.meanwhile_report") not in person.text
 
 
 async def sent_after(service: Service, uid: int, before: int, count: int) -> list[Any]:
@@ -122,7 +122,7 @@ async def test_take_over_signed_replies_hand_back_and_the_held_report(make_servi
     assert sent_count(service, 9203) == before  # the bot is silent while staff answer
     await maria.post("/staff/conversations/telegram%3A9203/reply", {"text": "Θα περάσει συνεργείο σήμερα."})
     nikos.last = await sent_after(service, 9203, before, 1)
-    assert seen(nikos) == "Θα περάσει συνεργείο σήμερα.\n\nΜαρία — Δήμος Χανίων"
+    assert nikos.seen == "Θα περάσει συνεργείο σήμερα.\n\nΜαρία — Δήμος Χανίων"
 
     before = sent_count(service, 9203)
     await maria.post("/staff/conversations/telegram%3A9203/hand-back")
@@ -132,6 +132,41 @@ async def test_take_over_signed_replies_hand_back_and_the_held_report(make_servi
     assert nikos.texts[-1].endswith(EL("complaints.ask_photo", max_mb=10))
     await nikos.press(EL("complaints.skip_photo"))
     assert nikos.texts == [EL("complaints.ask_consent")]
+    await maria.close()
+
+
+async def test_a_location_and_photo_sent_to_staff_go_to_the_held_report(make_service: Any) -> None:
+    """QA F14: after hand-back and «continue», the bot asked «Πού βρίσκεται το πρόβλημα;» again although the
+    resident had sent the location (and a photo) to the clerk during the take-over."""
+    service = await make_service(**ALWAYS, **HTTP)
+    eleni = TelegramPerson(service, 9205)
+    await eleni.say("Πλημμύρισε το υπόγειό μου από το φρεάτιο")
+    assert (await eleni.conversation())["flow"]["step"] == "location"
+    maria = await operator(service)
+    await maria.post("/staff/conversations/telegram%3A9205/take-over")
+    await eleni.share_location(HARBOUR)
+    await eleni.photo(90_000)
+    assert eleni.last == []  # staff hold the chat: the bot is silent
+    before = sent_count(service, 9205)
+    await maria.post("/staff/conversations/telegram%3A9205/hand-back")
+    eleni.last = await sent_after(service, 9205, before, 2)
+    assert eleni.texts == [EL("handoff.bot_back"), EL("handoff.continue_report")]
+    await eleni.press(EL("handoff.continue_yes"))
+    assert eleni.texts[0] == "Συνεχίζουμε την αναφορά σας. Πρόσθεσα σε αυτήν το σημείο και τη φωτογραφία που " \
+                             "στείλατε στον υπάλληλο."
+    assert EL("complaints.ask_location") not in eleni.text  # not asked again
+    flow = (await eleni.conversation())["flow"]
+    assert flow["name"] == "complaints" and flow["step"] != "location"
+    assert flow["slots"]["point"] == {"lat": HARBOUR.lat, "lon": HARBOUR.lon}
+    assert [p["size"] for p in flow["slots"]["photos"]] == [90_000]
+    # a second take-over later offers nothing of the first one again
+    before = sent_count(service, 9205)
+    await maria.post("/staff/conversations/telegram%3A9205/take-over")
+    await maria.post("/staff/conversations/telegram%3A9205/hand-back")
+    eleni.last = await sent_after(service, 9205, before, 3)
+    await eleni.press(EL("handoff.continue_yes"))
+    assert eleni.texts[0].startswith(EL("complaints.resume"))
+    assert len((await eleni.conversation())["flow"]["slots"]["photos"]) == 1
     await maria.close()
 
 

@@ -12,10 +12,11 @@ import pytest
 from PIL import Image
 
 from bot import tickets
-from bot.categories import categories
+from bot.dashboard.i18n import StaffTexts
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
+from bot.tickets.categories import categories
 from tests.fixtures.dashboard import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.browser
 XSS_SCRIPT = "<script>window.__pwned = 1; alert('script')</script>"
 XSS_IMG = "<img src=x onerror=\"window.__pwned = 2; alert('img')\">"
 TIMEOUT = 10_000  # ms, for waits in the page
+STAFF_EL = StaffTexts("el")
 
 
 async def log_in(page: Any, service: Any, username: str = "operator", password: str = PASSWORD) -> None:
@@ -319,7 +321,7 @@ async def test_annotator_marks_an_entity_by_dragging_over_the_text_and_corrects_
         page: Any, staff_service: Any) -> None:
     """A resident's message goes through the real NLU; in the review queue an annotator drags over a street name,
     marks it as a place, corrects the intent and saves: the label has the span, the phone number never showed."""
-    from bot.staff import create_staff
+    from bot.staff.accounts import create_staff
 
     said = "Στη Χαλέπα τα βράδια δεν βλέπουμε πού πατάμε, πάρτε με στο 6912345678"
     await staff_service.say(7771, said)
@@ -358,3 +360,46 @@ async def test_annotator_marks_an_entity_by_dragging_over_the_text_and_corrects_
     assert label is not None and label["intent"] == "complaint_lighting" and label["by"] == "staff:anna"
     assert [(e["entity"], e["value"]) for e in label["entities"]] == [("location", "Χαλέπα")]
     assert "6912345678" not in label["text"]
+
+
+# A stand-in for the Web Audio API, installed before the page's scripts: counts the tones the monitor plays.
+TONE_SPY = """
+window.__tones = [];
+window.AudioContext = function () {
+  this.currentTime = 0; this.destination = {};
+  this.createOscillator = function () {
+    var osc = { frequency: {}, connect: function () {}, stop: function () {} };
+    osc.start = function () { window.__tones.push(osc.frequency.value); };
+    return osc;
+  };
+  this.createGain = function () { return { gain: {}, connect: function () {} }; };
+};
+"""
+
+
+async def test_a_request_for_a_person_rings_and_counts_in_the_monitors_waiting_queue(page: Any,
+                                                                                     staff_service: Any) -> None:
+    await page.add_init_script(TONE_SPY)
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await open_live(page, f"{staff_service.url}/staff/monitor")
+    badge = page.locator("#waiting-count")
+    assert await badge.is_hidden() and await page.evaluate("window.__tones.length") == 0
+    assert await page.locator("#waiting-empty").is_visible()
+    await staff_service.telegram(staff_service.tg.message(5571, "θελω να μιλησω με υπαλληλο"))  # unaccented
+    await page.locator('#waiting-list li[data-id="telegram:5571"]').wait_for(timeout=TIMEOUT)
+    assert await badge.inner_text() == "1" and await badge.get_attribute("aria-label") == "1 σε αναμονή"
+    assert await page.evaluate("window.__tones") == [880]  # one tone for the new request
+    assert await page.title() == f"(1) {STAFF_EL('monitor.title')} · {STAFF_EL('app.municipality')}"
+    assert await page.locator("#waiting-empty").is_hidden()
+    await staff_service.telegram(staff_service.tg.message(5572, "I want to talk to a person please",
+                                                          language_code="en"))
+    await page.locator('#waiting-list li[data-id="telegram:5572"]').wait_for(timeout=TIMEOUT)
+    assert await badge.inner_text() == "2" and await page.evaluate("window.__tones.length") == 2
+    await staff_service.idle()
+    # the same person asking again while waiting: no second tone, no second entry
+    await staff_service.telegram(staff_service.tg.message(5571, "θέλω να μιλήσω με άνθρωπο"))
+    await staff_service.idle()
+    await asyncio.sleep(0.3)  # the event, if any, has reached the page by now
+    assert await page.locator("#waiting-list li").count() == 2 and await page.evaluate("window.__tones.length") == 2
+    assert page.problems == [] and page.failed == []

@@ -23,7 +23,15 @@ from bot.intake import status_link
 from bot.models import GeoPoint
 from bot.services import Services
 from bot.store import open_store
-from tests.fixtures.dashboard import PASSWORD, Dashboard, RecordingOutbox, StaffClient, dashboard_settings
+from tests.fixtures.dashboard import (
+    Dashboard,
+    RecordingOutbox,
+    StaffClient,
+    dashboard_settings,
+    new_ticket,
+    staff_login,
+)
+from tests.fixtures.people import button_payload
 
 EL, EN = Texts("el"), Texts("en")
 HARBOUR = GeoPoint(35.5197, 24.0180)
@@ -37,38 +45,22 @@ async def press_and_wait(service: Any, uid: int, update: dict[str, Any]) -> list
     return service.fake_telegram.sent(uid, "sendMessage")[before:]
 
 
-def payload_of(calls: list[Any], label: str) -> str:
-    for call in calls:
-        for row in (call.reply_markup or {}).get("inline_keyboard", []):
-            for button in row:
-                if button["text"] == label:
-                    return button["callback_data"]
-    raise AssertionError(f"no button {label!r} in {[c.body.get('text') for c in calls]}")
-
-
 def inbound_items(page: str) -> list[str]:
     return re.findall(r'<li class="msg in".*?</li>', page, re.S)
 
 
 async def staff_client(service: Any) -> StaffClient:
-    """An operator logged in to the full service, whose PUBLIC_URL is https: its cookies are Secure, so the
-    client treats the loopback address as a secure origin (as browsers treat 127.0.0.1)."""
-    client = StaffClient(service.url, "operator")
-    await client.session.close()
-    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
-                                                                        treat_as_secure_origin=[service.url]))
-    status, _, _ = await client.login(PASSWORD)
-    assert status == 303
-    return client
+    """The operator logged in to the full service (PUBLIC_URL https: Secure cookies)."""
+    return await staff_login(service.url, "operator")
 
 
 async def test_transcript_shows_the_label_pressed_and_intents_only_where_nlu_read(staff_service_stub_nlu: Any,
                                                                                   stub_rasa: Any) -> None:
     service, uid = staff_service_stub_nlu, 8101
     await press_and_wait(service, uid, service.tg.message(uid, "Δεν ανάβει η λάμπα"))  # no place: the bot asks
-    asked_photo = await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # the answer
-    no_photo = EL("complaints.skip_photo")
-    payload = payload_of(asked_photo, no_photo)
+    asked_pin = await press_and_wait(service, uid, service.tg.message(uid, "Αποκορώνου 12"))  # the answer
+    no_photo = EL("complaints.no_pin")  # the next question's button: "continue without a pin"
+    payload = button_payload(asked_pin, no_photo)
     assert payload != no_photo  # a payload, not a label: the page must show the label
     await press_and_wait(service, uid, service.tg.callback(uid, payload))
     stored = await service.store.messages.find_one({"conversation_id": f"telegram:{uid}", "button": payload})
@@ -124,13 +116,6 @@ async def test_an_answer_to_the_bots_question_shows_no_intent(staff_service_stub
 
 
 # ---------------------------------------------------------------- tickets
-
-async def new_ticket(d: Dashboard, **kw: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"category": "complaint_lighting", "description": "Σβηστή λάμπα στην Αποκορώνου",
-                            "channel": "telegram", "language": "el", "conversation_id": "telegram:4242"}
-    args.update(kw)
-    return await tickets.create_ticket(d.services, **args)
-
 
 async def seed_conversation(d: Dashboard, conv_id: str, language: str) -> None:
     channel, chat = conv_id.split(":")
@@ -351,7 +336,7 @@ async def test_intake_with_centre_pin_photo_and_phone_then_receipt_and_public_st
 
 
 def categories_department_name(department: str) -> str:
-    from bot.categories import categories
+    from bot.tickets.categories import categories
 
     return categories().department(department).name("el")
 
@@ -409,3 +394,42 @@ async def test_admin_keeps_the_centre_list(intake_dashboard: Dashboard) -> None:
     assert status == 400
     assert (await d.store.db["intake_centres"].find_one({"_id": "kapi-galatas"}))["active"] is False
     assert await d.store.audit.find_one({"action": "centre.update", "target": "kapi-galatas"})
+
+
+async def test_clerk_finds_an_intake_by_the_persons_name_or_the_receipts_digits(intake_dashboard: Dashboard) -> None:
+    """QA F10: an elderly resident comes back without the receipt and says her name, or reads out "000005"."""
+    d = intake_dashboard
+    clerk = await d.login("eleni.kapi", "operator")
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert "selected>" not in form_page.split('id="intake-centre"')[1].split("</select>")[0]  # no centre yet
+    halepa = {**INTAKE, "name": "Ευαγγελία Παπαδάκη", "phone": "", "centre": "kapi-chalepa",
+              "category": "complaint_roads", "address": "Ελευθερίου Βενιζέλου 45, Χαλέπα",
+              "description": "Σπασμένες πλάκες στο πεζοδρόμιο μπροστά στο ΚΑΠΗ."}
+    refs = []
+    for fields in (INTAKE, halepa):
+        status, _, resp = await post_intake(clerk, fields)
+        assert status == 303
+        refs.append(re.fullmatch(r"/staff/intake/(CHA-\d{4}-(\d{6}))/receipt", resp.headers["Location"]).groups())
+    (markaki, _), (papadaki, papadaki_seq) = refs
+    # the next intake starts at the centre of her last one (per account)
+    _, form_page, _ = await clerk.get("/staff/intake")
+    assert '<option value="kapi-chalepa" selected>' in form_page
+    other = await d.login("maria", "operator")
+    _, form_page, _ = await other.get("/staff/intake")
+    assert '<option value="kapi-chalepa" selected>' not in form_page
+
+    async def found(q: str, who: StaffClient = clerk) -> list[str]:
+        status, page, _ = await who.get("/staff/tickets", params={"q": q})
+        assert status == 200
+        return re.findall(r'<a href="/staff/tickets/(CHA-\d{4}-\d{6})">', page)
+
+    for said in ("Παπαδάκη", "παπαδακη", "ΠΑΠΑΔΑΚΗ", "Ευαγγελία Παπαδάκη", papadaki_seq, str(int(papadaki_seq))):
+        assert await found(said) == [papadaki], said
+    assert await found("Μαρκάκη") == [markaki]
+    assert await found("45") == [papadaki]  # a bare number also finds the house number in the address
+    assert await found("999999") == []
+    # the existing visibility rules: a department that does not own the ticket finds nothing by the name
+    lighting = await d.login("fotismos", "department", ("lighting",))
+    roads = await d.login("dromoi", "department", ("technical",))
+    assert await found("Παπαδάκη", lighting) == [] and await found(papadaki_seq, lighting) == []
+    assert await found("παπαδακη", roads) == [papadaki]

@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from pydantic import SecretStr
 
-from bot import staff as staff_accounts
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
-from tests.fixtures.dashboard import PASSWORD, Dashboard
+from bot.staff import accounts as staff_accounts
+from tests.fakes.telegram_files import FakeTelegramFiles
+from tests.fixtures.dashboard import PASSWORD, Dashboard, new_ticket
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 HARBOUR = GeoPoint(35.5197, 24.0180)
@@ -45,13 +45,6 @@ async def seed_conversation(store: Any, cid: str = "telegram:4242", *, text: str
                 "entities": [{"entity": "location", "value": "Αποκορώνου", "start": 0, "end": 10}]},
     })
     return doc
-
-
-async def new_ticket(d: Dashboard, **kw: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"category": "complaint_lighting", "description": "Σβηστή λάμπα στην Αποκορώνου",
-                            "channel": "telegram", "language": "el", "conversation_id": "telegram:4242"}
-    args.update(kw)
-    return await tickets.create_ticket(d.services, **args)
 
 
 def text_of(html: str) -> str:
@@ -208,24 +201,28 @@ async def test_disabling_an_account_ends_its_sessions(dashboard: Dashboard) -> N
     admin = await dashboard.login("boss", "admin")
     op = await dashboard.login("op", "operator")
     assert (await op.get("/staff/monitor"))[0] == 200
-    status, _, _ = await admin.post("/staff/admin/staff/op", {"role": "operator"})  # "active" unchecked
+    # "active" unchecked
+    status, _, _ = await admin.post("/staff/admin/staff/op", {"role": "operator", "display_name": "Όλγα"})
     assert status == 303
     status, _, resp = await op.get("/staff/monitor", allow_redirects=False)
     assert status == 303 and resp.headers["Location"].startswith("/staff/login")
-    status, _, _ = await admin.post("/staff/admin/staff/boss", {"role": "operator", "active": "1"})
+    status, _, _ = await admin.post("/staff/admin/staff/boss", {"role": "operator", "active": "1",
+                                                                 "display_name": "Βασίλης"})
     assert status == 303 and (await staff_accounts.get_staff(dashboard.store, "boss")).role == "admin"
 
 
 async def test_admin_creates_accounts_with_validation(dashboard: Dashboard) -> None:
     admin = await dashboard.login("boss", "admin")
     status, _, _ = await admin.post("/staff/admin/staff", {"username": "kapi.nea.chora", "role": "operator",
-                                                           "password": "kapi-password-2026"})
+                                                           "password": "kapi-password-2026", "display_name": "Ελένη"})
     assert status == 303
     status, html, _ = await admin.post("/staff/admin/staff", {"username": "deh", "role": "department",
-                                                              "password": "long enough password"})
+                                                              "password": "long enough password",
+                                                              "display_name": "Γιώργος"})
     assert status == 400 and "τουλάχιστον μία υπηρεσία" in html
     status, html, _ = await admin.post("/staff/admin/staff", {"username": "kapi.nea.chora", "role": "operator",
-                                                              "password": "kapi-password-2026"})
+                                                              "password": "kapi-password-2026",
+                                                              "display_name": "Ελένη"})
     assert status == 400 and "υπάρχει ήδη" in html
     c = dashboard.client("kapi.nea.chora")
     assert (await c.login("kapi-password-2026"))[0] == 303
@@ -333,7 +330,8 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is True
     (conv_id, replies, sender), = dashboard.outbox.sent  # the resident is told who answers now (issue 9)
     assert (conv_id, sender) == ("telegram:5", "bot")
-    assert [r.text for r in replies] == [Texts("el")("handoff.staff_joined", name="Op")]
+    # an account with no display name is the generic "staff of the municipality", never its login (QA F15)
+    assert [r.text for r in replies] == ["Υπάλληλος του Δήμου Χανίων μπήκε στη συνομιλία και θα σας απαντήσει τώρα."]
     dashboard.outbox.sent.clear()
 
     status, html, _ = await op.get(base)
@@ -342,7 +340,7 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
     assert status == 303 and "done=reply_sent" in resp.headers["Location"]
     (conv_id, replies, sender), = dashboard.outbox.sent
     assert conv_id == "telegram:5" and sender == "staff:op"
-    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο.\n\nOp — Δήμος Χανίων"]  # signed
+    assert [r.text for r in replies] == ["Καλημέρα, είμαι η Μαρία από τον Δήμο.\n\nΥπάλληλος του Δήμου Χανίων"]
     status, html, _ = await op.get(base)
     assert "Καλημέρα, είμαι η Μαρία από τον Δήμο." in html and "Προσωπικό: op" in html
 
@@ -547,10 +545,32 @@ async def test_stats_page_counts(dashboard: Dashboard) -> None:
     assert abs(float(hours["lighting"]) - 30) < 0.2 and abs(float(hours["water"]) - 4) < 0.2
     msgs = re.findall(r'<tr data-channel="(\w+)" data-language="(\w+)">.*?class="in">(\d+)<', html, re.S)
     assert sorted(msgs) == [("telegram", "el", "1"), ("viber", "en", "2")]
+    languages = re.findall(r'<tr data-channel="\w+" data-language="\w+"><td>[^<]*</td><td>([^<]*)</td>', html)
+    assert sorted(languages) == ["Αγγλικά", "Ελληνικά"]  # names from the staff catalogue, not "el" / "en"
     assert "33,3% (1 από 3 μηνύματα)" in html
     data = json.loads(re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', html,
                                 re.S).group(1))
     assert len(data["labels"]) == 4 and sum(data["opened"]) == 3 and sum(data["resolved"]) == 2
+
+
+async def test_waiting_queue_names_the_language_and_survives_a_broken_waiting_time(dashboard: Dashboard) -> None:
+    await seed_conversation(dashboard.store, "telegram:71", language="en", text="I want to talk to a person")
+    await seed_conversation(dashboard.store, "viber:72", text="θέλω να μιλήσω με υπάλληλο")
+    await dashboard.store.conversations.update_one({"_id": "telegram:71"},
+                                                   {"$set": {"waiting_since": utcnow() - timedelta(minutes=7)}})
+    await dashboard.store.conversations.update_one({"_id": "viber:72"},  # a hand-edited document
+                                                   {"$set": {"waiting_since": "yesterday"}})
+    op = await dashboard.login("op", "operator")
+    for lang, english, minutes in (("el", "Αγγλικά", "7 λεπ."), ("en", "English", "7 min")):
+        await op.post("/staff/language", {"lang": lang, "next": "/staff/monitor"})
+        status, html, _ = await op.get("/staff/monitor")
+        assert status == 200
+        queue = html[html.index('id="waiting-list"'):html.index('id="waiting-empty"')]
+        items = {m.group(1): text_of(m.group(2)).strip() for m in re.finditer(r'<li data-id="([^"]+)"[^>]*>(.*?)</li>',
+                                                                      queue, re.S)}
+        assert items["telegram:71"].split(" · ")[:3] == [minutes, "Telegram", english]
+        assert items["viber:72"].split(" · ")[0] == "—"  # the waiting time unknown, the page still opens
+        assert re.search(r'id="waiting-count"[^>]*>2</span>', html)  # the number; "waiting" is the heading's
 
 
 async def test_interface_is_greek_by_default_and_english_on_request(dashboard: Dashboard) -> None:
@@ -634,30 +654,10 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
     """Telegram photos are file ids: the service asks the Bot API (a fake on loopback here) for the file and passes
     it on only when it really is an image; a Viber URL on another host is never fetched."""
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
-    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}
-    asked: list[str] = []
-
-    async def get_file(request: web.Request) -> web.Response:
-        asked.append(request.query["file_id"])
-        found = files.get(request.query["file_id"])
-        if found is None:
-            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
-        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": found[0]}})
-
-    async def download(request: web.Request) -> web.Response:
-        body = next(b for p, b in files.values() if p == request.match_info["path"])
-        return web.Response(body=body, content_type="application/octet-stream")
-
-    fake = web.Application()
-    fake.router.add_get("/bot{token}/getFile", get_file)
-    fake.router.add_get("/file/bot{token}/{path:.+}", download)
-    runner = web.AppRunner(fake)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
+                                    "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}).start()
     dashboard.services.settings = dashboard.services.settings.model_copy(
-        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     d2 = Dashboard(dashboard.services, dashboard.bus, dashboard.outbox)
     await d2.start()
     try:
@@ -677,12 +677,12 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
         _, html, _ = await op.get(f"/staff/tickets/{v['reference']}")
         assert "/photos/" not in html and "attacker.example" not in html
         assert (await op.get(f"/staff/tickets/{v['reference']}/photos/0"))[0] == 502
-        assert asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
+        assert fake.asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
         dept = await d2.login("dept", "department", ("water",))
         assert (await dept.get(f"/staff/tickets/{t['reference']}/photos/0"))[0] == 403
     finally:
         await d2.close()
-        await runner.cleanup()
+        await fake.stop()
 
 
 def test_csp_allows_only_the_configured_map_tile_host() -> None:
@@ -745,6 +745,41 @@ async def test_display_name_signs_staff_replies(dashboard: Dashboard) -> None:
     assert await dashboard.store.audit.find_one({"action": "account.display_name", "target": "maria.k"})
 
 
+async def test_admin_gives_each_account_the_name_residents_see(dashboard: Dashboard) -> None:
+    """QA F15: a clerk created at /staff/admin/staff signed to residents with her login ("Eleni.kapi")."""
+    await seed_conversation(dashboard.store, "telegram:81")
+    admin = await dashboard.login("boss", "admin")
+    _, html, _ = await admin.get("/staff/admin/staff")
+    assert 'name="display_name" required' in html
+    new = {"username": "eleni.kapi", "role": "operator", "password": "kapi-password-2026"}
+    status, html, _ = await admin.post("/staff/admin/staff", new | {"display_name": "   "})
+    assert status == 400 and "Γράψτε το όνομα που θα βλέπουν οι πολίτες" in html
+    assert 'value="eleni.kapi"' in html  # what was typed is kept
+    assert await staff_accounts.get_staff(dashboard.store, "eleni.kapi") is None
+    assert (await admin.post("/staff/admin/staff", new | {"display_name": "Ελένη"}))[0] == 303
+    _, html, _ = await admin.get("/staff/admin/staff")
+    assert "<td>eleni.kapi</td><td>Ελένη</td>" in html
+
+    clerk = dashboard.client("eleni.kapi")
+    assert (await clerk.login("kapi-password-2026"))[0] == 303
+    await clerk.post("/staff/conversations/telegram%3A81/take-over")
+    await clerk.post("/staff/conversations/telegram%3A81/reply", {"text": "Καλησπέρα, σας ακούω."})
+    texts = [r.text for _, rs, _ in dashboard.outbox.sent for r in rs]
+    assert texts == ["Ο/Η Ελένη μπήκε στη συνομιλία και θα σας απαντήσει τώρα.",
+                     "Καλησπέρα, σας ακούω.\n\nΕλένη — Δήμος Χανίων"]
+    assert not any("eleni" in t.casefold() for t in texts)
+
+    # the edit form changes it (and requires it too)
+    _, html, _ = await admin.get("/staff/admin/staff/eleni.kapi")
+    assert 'name="display_name" required maxlength="40" value="Ελένη"' in html
+    status, html, _ = await admin.post("/staff/admin/staff/eleni.kapi", {"role": "operator", "active": "1",
+                                                                         "display_name": ""})
+    assert status == 400 and "Γράψτε το όνομα" in html
+    assert (await admin.post("/staff/admin/staff/eleni.kapi", {"role": "operator", "active": "1",
+                                                               "display_name": "Ελένη Κ."}))[0] == 303
+    assert (await staff_accounts.get_staff(dashboard.store, "eleni.kapi")).display_name == "Ελένη Κ."
+
+
 async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Dashboard) -> None:
     await seed_conversation(dashboard.store, "telegram:90")
     flow = {"name": "complaints", "step": "photos", "slots": {"nonce": "ab12cd34", "category": "complaint_waste"}}
@@ -758,4 +793,6 @@ async def test_hand_back_puts_a_half_done_report_on_hold_and_asks(dashboard: Das
     assert [r.text for r in replies] == [el("handoff.bot_back"), el("handoff.continue_report")]
     assert [b.payload for b in replies[1].buttons] == ["human:continue", "human:drop"]
     conv = await dashboard.store.conversations.find_one({"_id": "telegram:90"})
-    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow}}
+    # held since the take-over: what the resident sent staff from then on is offered to the report (QA F14)
+    assert conv["flow"] == {"name": "handoff", "step": "continue?", "slots": {"held": flow,
+                                                                           "since": conv["paused_at"]}}

@@ -5,26 +5,18 @@ municipality, and failures that never block."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from itertools import count, pairwise
 
 import pytest
 
-from bot.boundary import municipality
 from bot.store import open_store
+from bot.tickets.boundary import municipality
 from bot.tickets.geocoding import Geocoder
 from tests.fakes.nominatim import FakeNominatim
 
 _ids = count(1)
 KISSAMOU = (35.5135, 24.0105)
 
-
-@pytest.fixture
-async def nominatim() -> AsyncIterator[FakeNominatim]:
-    fake = FakeNominatim()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _geocoder(fake: FakeNominatim, min_delay_s: float = 0.0) -> Geocoder:

@@ -9,6 +9,7 @@ import io
 import os
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -16,8 +17,8 @@ import pytest
 from PIL import Image
 
 from bot.channels.webchat import COOKIE
-from bot.staff import create_staff
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from bot.staff.accounts import create_staff
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.service import Service, free_port
 from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message
 
@@ -33,15 +34,8 @@ async def service(make_service: Any) -> Service:
 
 
 async def staff(service: Service, username: str) -> StaffClient:
-    """Logged in to the full service, whose PUBLIC_URL is https: its cookies are Secure, so the client treats the
-    loopback address as a secure origin (as browsers treat 127.0.0.1)."""
-    client = StaffClient(service.url, username)
-    await client.session.close()
-    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
-                                                                        treat_as_secure_origin=[service.url]))
-    status, _, _ = await client.login()
-    assert status == 303
-    return client
+    """Logged in to the full service (PUBLIC_URL https: Secure cookies)."""
+    return await staff_login(service.url, username)
 
 
 async def press(service: Service, user: int, payload: str, *, lang: str = "en") -> list[Any]:
@@ -135,8 +129,9 @@ async def test_structured_hours_edited_in_the_dashboard_are_the_bots_answer(serv
              'close: "14:00"}]\nverified: true')
     status, _, _ = await client.post("/staff/guide/war_museum", edit_form(page) | {"opening": hours})
     assert status == 303
+    service.runtime.services.clock = lambda: datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # 12:00 in Athens
     text = said(await press(service, 9102, "tour:info:war_museum"))
-    assert "🕘 Today: Open 10:00–14:00." in text
+    assert "🕘 Today: Open now until 14:00." in text
     await client.close()
 
 
@@ -173,6 +168,25 @@ async def test_unverified_fields_are_listed_and_ticked_one_by_one(service: Servi
     assert doc is not None and "position_verified" not in doc  # True is the default: stored as the file writes it
     status, _, _ = await client.post("/staff/guide/old_harbour/verify", {"field": "nonsense"})
     assert status == 400
+    await client.close()
+
+
+async def test_the_boats_are_on_the_list_to_check_and_kept_through_an_edit(service: Service) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide")
+    row = page[page.index('id="check-balos"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-field="bus"' in row and 'data-field="boat"' in row  # the seasonal KTEL bus and the boats
+    _, html, _ = await client.get("/staff/guide/balos")
+    form = edit_form(html) | {"description_en": "The famous lagoon, edited."}
+    status, _, _ = await client.post("/staff/guide/balos", form)
+    assert status == 303
+    doc = await service.store.sights.find_one({"_id": "balos"})
+    assert doc is not None and doc["boat"]["board_at"] == "kissamos_port"  # the form has no boat fields: kept
+    status, _, _ = await client.post("/staff/guide/balos/verify", {"field": "boat"})
+    assert status == 303
+    doc = await service.store.sights.find_one({"_id": "balos"})
+    assert doc is not None and doc["boat"]["verified"] is True and doc["bus"].get("verified") is not True
     await client.close()
 
 
@@ -242,7 +256,8 @@ async def test_a_photo_is_resized_served_with_caching_and_sent_with_the_card(ser
     [photo] = [c for c in calls if c.method == "sendPhoto"]
     assert photo.body["photo"] == card_url  # Telegram
     assert await viber_pictures(service, fake_viber, "tour:info:elafonisi") == [card_url]  # Viber picture message
-    assert card_url in await webchat_images(service, "tour:info:elafonisi")  # web chat Reply.image
+    # the web chat's page is served by this service: the same origin, whatever address the visitor used
+    assert await webchat_images(service, "tour:info:elafonisi") == [f"/guide/photos/{photo_id}/card.jpg"]
 
     async with client.session.post(f"{service.url}/staff/guide/elafonisi/photos/{photo_id}/remove",
                                    data={"csrf_token": client.csrf}, allow_redirects=False) as resp:

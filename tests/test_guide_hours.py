@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.guide.catalogue import Catalogue
-from bot.guide.hours import Opening, holiday_name, opening_on, today_in_athens
+from bot.guide.hours import ATHENS, Opening, holiday_name, next_opening, opening_now, opening_on, today_in_athens
 from bot.guide.questions import asked_day, asks_hours, asks_nearest, names_near
 
 CATALOGUE = Catalogue.load()
@@ -84,6 +84,42 @@ def test_invalid_hours_are_refused(bad: dict) -> None:
 def test_today_is_the_date_in_athens() -> None:
     late = datetime(2026, 12, 6, 22, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on Monday in Athens
     assert today_in_athens(late) == date(2026, 12, 7)
+
+
+def athens(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=ATHENS)
+
+
+MONDAY = date(2026, 12, 7)  # the archaeological museum's winter: Wed-Mon 08:30-15:30, last entry 15:10; Tue closed
+
+
+@pytest.mark.parametrize("at,state,next_day", [
+    (athens(MONDAY, 7, 45), "not_yet_open", None),
+    (athens(MONDAY, 8, 30), "open", None),
+    (athens(MONDAY, 15, 10), "open", None),  # the last entry itself is still in time
+    (athens(MONDAY, 15, 11), "last_entry_passed", date(2026, 12, 9)),
+    (athens(MONDAY, 15, 30), "closed_for_the_day", date(2026, 12, 9)),  # Tuesday closed: next is Wednesday
+    (athens(MONDAY, 18, 43), "closed_for_the_day", date(2026, 12, 9)),
+    (athens(date(2026, 12, 6), 18, 43), "closed_for_the_day", MONDAY),  # Sunday evening: tomorrow
+    (athens(date(2026, 12, 8), 11, 0), "closed_today", date(2026, 12, 9)),  # a closed weekday
+    (athens(date(2026, 12, 24), 17, 0), "closed_for_the_day", date(2026, 12, 27)),  # 25 and 26 December closed
+])
+def test_the_state_now_and_the_next_opening(at: datetime, state: str, next_day: date | None) -> None:
+    now = opening_now(hours_of("archaeological_museum"), at)
+    assert now.state == state
+    assert (now.next_open.day if now.next_open else None) == next_day
+
+
+def test_now_is_athens_wall_clock_time_and_open_air_and_out_of_season() -> None:
+    utc_evening = datetime(2026, 12, 7, 16, 43, tzinfo=ZoneInfo("UTC"))  # 18:43 in Athens (UTC+2 in winter)
+    assert opening_now(hours_of("archaeological_museum"), utc_evening).state == "closed_for_the_day"
+    utc_morning = datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("UTC"))  # 10:00 in Athens
+    assert opening_now(hours_of("archaeological_museum"), utc_morning).state == "open"
+    assert opening_now(hours_of("old_harbour"), utc_evening).state == "always_open"
+    samaria = opening_now(hours_of("samaria_gorge"), utc_evening)
+    assert samaria.state == "closed_today" and samaria.next_open is not None
+    assert samaria.next_open.day == date(2027, 5, 1)
+    assert next_opening(hours_of("old_harbour"), MONDAY) is None
 
 
 SATURDAY = date(2026, 12, 5)

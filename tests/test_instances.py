@@ -14,7 +14,7 @@ import aiohttp
 from bot.channels.webchat import COOKIE
 from bot.i18n import Texts
 from bot.models import Inbound, Reply
-from bot.staff import create_staff
+from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service
 

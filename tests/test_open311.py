@@ -16,7 +16,10 @@ import pytest
 
 from bot import tickets
 from bot.models import Attachment, utcnow
+from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
+from tests.fakes.nominatim import FakeNominatim
+from tests.fakes.telegram_files import FakeTelegramFiles
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -293,6 +296,50 @@ async def test_paging_with_page_and_page_size(open311: Open311Server) -> None:
 
 # ---------------------------------------------------------------- filing requests
 
+async def public_text(server: Open311Server, reference: str) -> tuple[dict[str, Any], str]:
+    """The request as the public reads it: the JSON document, and the XML body as text."""
+    [req] = await both(server, f"{V2}/requests/{reference}", "service_requests")
+    _, _, xml_body = await server.get(f"{V2}/requests/{reference}.xml")
+    return req, xml_body.decode()
+
+
+async def test_names_in_descriptions_do_not_reach_the_public(open311: Open311Server) -> None:
+    greek = await open311.ticket("complaint_lighting",
+                                 "Με λένε Μαρία Σηφάκη και η λάμπα στην Τσουδερών δεν ανάβει εδώ και μέρες")
+    lower = await open311.ticket("complaint_waste", "λέγομαι γιώργος παπαδάκης, οι κάδοι στη Χαλέπα ξεχειλίζουν")
+    english = await open311.ticket("complaint_roads", "My name is John Smith. Pothole outside number 12",
+                                   language="en")
+    for ticket, private, public in (
+            (greek, ("Μαρία", "Σηφάκη"), ("Με λένε", "η λάμπα στην Τσουδερών δεν ανάβει")),
+            (lower, ("γιώργος", "παπαδάκης"), ("λέγομαι", "οι κάδοι στη Χαλέπα ξεχειλίζουν")),
+            (english, ("John", "Smith"), ("My name is", "Pothole outside number 12"))):
+        req, xml = await public_text(open311, ticket["reference"])
+        for word in private:
+            assert word not in req["description"] and word not in xml, (word, req["description"])
+        for words in public:
+            assert words in req["description"] and words in xml
+        assert MASKS["name"] in req["description"]
+
+
+async def test_the_reporters_own_name_is_masked_wherever_it_appears(open311: Open311Server) -> None:
+    key = await open311.key()
+    code, _, body = await open311.post(f"{V2}/requests.json", _form(
+        key, first_name="Γιώργος", last_name="Παπαδάκης",
+        description="Ο Γιώργος Παπαδάκης από τον 3ο όροφο είδε την κολόνα σβηστή· ρωτήστε τον κ. ΠΑΠΑΔΑΚΗ"))
+    assert code == 200
+    [created] = json.loads(body)
+    reference = created["service_request_id"]
+    await tickets.change_status(open311.services, reference, "in_progress", actor="staff:op",
+                                note="Ενημερώσαμε τον κ. Παπαδάκη, το συνεργείο έρχεται")
+    req, xml = await public_text(open311, reference)
+    for form in ("Γιώργος", "Παπαδάκης", "ΠΑΠΑΔΑΚΗ", "Παπαδάκη"):
+        assert form not in req["description"] and form not in (req["status_notes"] or "") and form not in xml, form
+    assert "από τον 3ο όροφο είδε την κολόνα σβηστή" in req["description"]
+    assert req["status_notes"].endswith("το συνεργείο έρχεται")
+    ticket = await open311.store.tickets.find_one({"reference": reference})
+    assert ticket["description"].startswith("Ο Γιώργος Παπαδάκης")  # the staff's own record keeps the words
+
+
 def _form(key: str, **fields: Any) -> dict[str, Any]:
     return {"api_key": key, "service_code": "CHA-LIGHT", "lat": str(SPLANTZIA.lat), "long": str(SPLANTZIA.lon),
             "description": "Σβηστή κολόνα στην πλατεία Σπλάντζια", **fields}
@@ -537,36 +584,18 @@ async def test_text_that_xml_cannot_carry_still_gives_readable_documents(open311
 async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311Server) -> None:
     """A Telegram photo is a file id: the service fetches it from the Bot API (a fake on loopback) and passes it on
     only when it is approved and really an image."""
-    from aiohttp import web
     from pydantic import SecretStr
 
     jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 1500
-    files = {"AgAD-ok": ("photos/file_1.jpg", jpeg), "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}
-    asked: list[str] = []
-
-    async def get_file(request: web.Request) -> web.Response:
-        asked.append(request.query["file_id"])
-        path, _ = files[request.query["file_id"]]
-        return web.json_response({"ok": True, "result": {"file_id": request.query["file_id"], "file_path": path}})
-
-    async def download(request: web.Request) -> web.Response:
-        return web.Response(body=next(b for p, b in files.values() if p == request.match_info["path"]))
-
-    fake = web.Application()
-    fake.router.add_get("/bot{token}/getFile", get_file)
-    fake.router.add_get("/file/bot{token}/{path:.+}", download)
-    runner = web.AppRunner(fake)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    api = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
+                                    "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}).start()
     open311.services.settings = open311.services.settings.model_copy(
-        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": api})
+        update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     try:
         ticket = await open311.ticket(photos=[Attachment(file_id="AgAD-ok", size=1504),
                                               Attachment(file_id="AgAD-html")])
         ref = ticket["reference"]
-        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and asked == []  # not approved: not even asked
+        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and fake.asked == []  # not approved: not even asked
         for index in (0, 1):
             await open311.store.tickets.update_one({"reference": ref}, {"$set": {f"photos.{index}.approved": True}})
         code, headers, body = await open311.get(f"{V2}/media/{ref}/0")
@@ -576,17 +605,15 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         assert req["media_url"] == f"http://bot.example.test{V2}/media/{ref}/0"
         await open311.store.tickets.update_one({"reference": ref}, {"$set": {"private": True}})
         assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404  # a private ticket's photos are not public
-        assert asked == ["AgAD-ok", "AgAD-html"]
+        assert fake.asked == ["AgAD-ok", "AgAD-html"]
     finally:
-        await runner.cleanup()
+        await fake.stop()
 
 
-async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(open311: Open311Server) -> None:
+async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused(
+        open311: Open311Server, nominatim: FakeNominatim) -> None:
     from bot.tickets.geocoding import EXTRA, Geocoder
-    from tests.fakes.nominatim import FakeNominatim
 
-    nominatim = FakeNominatim()
-    await nominatim.start()
     nominatim.add("χάληδων 20", SPLANTZIA.lat, SPLANTZIA.lon, "Χάληδων, Χανιά, Ελλάς")
     open311.services.extras[EXTRA] = Geocoder(nominatim.url, "chania-bot-tests", open311.store, min_delay_s=0.0)
     try:
@@ -608,4 +635,3 @@ async def test_an_address_is_placed_by_the_geocoder_and_one_elsewhere_is_refused
         assert [r.params["q"] for r in nominatim.requests] == ["Χάληδων 20, Χανιά", "Οδός Άγνωστη 1, Χανιά"]
     finally:
         await open311.services.extras.pop(EXTRA).close()
-        await nominatim.stop()

@@ -4,6 +4,7 @@ dead letters and their retry, platform message ids, exactly one delivery per ent
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from bot.i18n import Texts
 from bot.models import Reply
 from bot.outbox import Outbox
-from bot.outbox.limits import Limit, RateLimits
+from bot.outbox.limits import BROADCAST_LIMITS, Limit, RateLimits, Schedule
 from tests.fixtures.service import Service
 
 EL = Texts("el")
@@ -159,6 +160,27 @@ async def test_rate_limit_of_the_channel_caps_all_chats() -> None:
     assert 0.15 <= time.monotonic() - t0 < 1.0
 
 
+def test_the_viber_broadcast_limit_keeps_under_500_calls_in_any_10_seconds() -> None:
+    """Viber's documented broadcast limit, checked on the schedule itself: 3,000 calls as fast as it lets them."""
+    schedule = Schedule(BROADCAST_LIMITS["viber"])
+    now, times = 1000.0, []
+    for _ in range(3000):
+        now += schedule.reserve(now)  # the caller sleeps this long, then calls
+        times.append(now)
+    most = max(bisect.bisect_left(times, t + 10.0) - i for i, t in enumerate(times))
+    assert 450 <= most <= 500  # close to the limit, never above it
+
+
+async def test_broadcast_calls_have_their_own_pace_beside_the_channels() -> None:
+    limits = RateLimits({"viber": Limit(per_s=1, burst=1)}, {}, {"viber": Limit(per_s=20, burst=1)})
+    t0 = time.monotonic()
+    for _ in range(5):  # 1 at once, then 20/s: 4 waits of 0.05 s
+        await limits.acquire_broadcast("viber")
+    assert 0.15 <= time.monotonic() - t0 < 1.0
+    assert await limits.acquire("viber", "chat") == 0.0  # the per-message limit was not used up
+    assert await limits.acquire_broadcast("telegram") == 0.0  # no broadcast call there
+
+
 async def test_many_lanes_waiting_on_one_channel_go_in_order_at_the_rate() -> None:
     """A broadcast: every chat's lane waits on the channel's limit; each is given its own slot, in order."""
     limits = RateLimits({"telegram": Limit(per_s=100, burst=1)}, {"telegram": Limit(per_s=1, burst=5)})
@@ -176,7 +198,7 @@ async def test_many_lanes_waiting_on_one_channel_go_in_order_at_the_rate() -> No
 
 
 async def test_staff_see_dead_letters_and_send_one_again(make_service) -> None:  # type: ignore[no-untyped-def]
-    from bot.staff import create_staff
+    from bot.staff.accounts import create_staff
     from tests.fixtures.dashboard import PASSWORD, StaffClient
 
     service = await make_service(public_url=None, staff_map_tiles_url=None)  # http: the session cookie is not Secure

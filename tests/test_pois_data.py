@@ -182,3 +182,55 @@ def test_photos_when_given_are_https() -> None:
 def test_geo_point_of_a_sight() -> None:
     poi = CATALOGUE.get("lighthouse")
     assert poi is not None and poi.point == GeoPoint(poi.lat, poi.lon)
+
+
+# ---------------------------------------------------------------------- buses and boats, as a local knows them
+def test_balos_has_its_seasonal_ktel_bus_and_the_boats_from_kissamos() -> None:
+    balos = CATALOGUE.get("balos")
+    assert balos is not None and balos.bus is not None and balos.boat is not None
+    assert balos.bus.service == "ktel_summer" and "Balos" in balos.bus.line.en
+    assert "dirt road" in balos.bus.season.en  # type: ignore[union-attr]
+    assert balos.boat.board_at == "kissamos_port" and balos.boat.way == "there"
+    assert not balos.bus.verified and not balos.boat.verified  # nobody has checked the 2027 timetables yet
+
+
+def test_sights_without_a_road_have_their_boat() -> None:
+    # Loutro, Agia Roumeli, Sweetwater and Marmara have no road; Gramvousa and Gavdos are islands
+    for poi_id, port in [("loutro", "chora_sfakion_port"), ("agia_roumeli", "chora_sfakion_port"),
+                         ("sweetwater", "chora_sfakion_port"), ("marmara", "loutro"),
+                         ("gramvousa", "kissamos_port"), ("gavdos", "chora_sfakion_port")]:
+        poi = CATALOGUE.get(poi_id)
+        assert poi is not None and poi.boat is not None and poi.bus is None, poi_id
+        assert poi.boat.board_at == port and poi.boat.way == "there", poi_id
+
+
+def test_samaria_is_by_bus_there_and_by_boat_back() -> None:
+    samaria = CATALOGUE.get("samaria_gorge")
+    assert samaria is not None and samaria.bus is not None and samaria.boat is not None
+    assert "Xyloskalo" in samaria.bus.stop.en
+    assert samaria.boat.way == "back" and samaria.boat.board_at == "agia_roumeli"
+    assert "Sougia" in samaria.boat.route.en and "Chora Sfakion" in samaria.boat.route.en
+
+
+def test_no_bus_or_boat_is_marked_verified_without_a_check() -> None:
+    # every timetable in the file was written without access to the operators' current ones
+    assert [p.id for p in CATALOGUE.pois if (p.bus and p.bus.verified) or (p.boat and p.boat.verified)] == []
+
+
+def test_a_boat_from_an_unknown_place_is_refused() -> None:
+    data = copy.deepcopy(RAW)
+    balos = next(p for p in data["pois"] if p["id"] == "balos")
+    balos["boat"]["board_at"] = "atlantis"
+    with pytest.raises(ValidationError, match="board_at"):
+        PoiFile.model_validate(data)
+    balos["boat"]["board_at"] = "balos"  # not from itself
+    with pytest.raises(ValidationError, match="board_at"):
+        PoiFile.model_validate(data)
+
+
+def test_bus_and_boat_texts_are_greek_and_english() -> None:
+    for poi in CATALOGUE.pois:
+        texts = [poi.bus.line, poi.bus.stop, poi.bus.season] if poi.bus else []
+        texts += [poi.boat.route, poi.boat.season] if poi.boat else []
+        for text in filter(None, texts):
+            assert GREEK.search(text.el) and not GREEK.search(text.en), (poi.id, text)

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot import conversations
 from bot.i18n import Texts
 from bot.models import utcnow
-from bot.staff import create_staff
-from tests.fixtures.dashboard import PASSWORD, StaffClient
+from bot.staff.accounts import create_staff
+from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.service import Service
 
 pytestmark = pytest.mark.rasa
@@ -66,14 +65,8 @@ async def sweep(svc: Service, rounds: int, wait_s: float = 0.25) -> None:
 
 
 async def operator(svc: Service) -> StaffClient:
-    """Logged in to the full service; its PUBLIC_URL is https, so the cookies are Secure (loopback counts)."""
-    client = StaffClient(svc.url, "operator")
-    await client.session.close()
-    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
-                                                                        treat_as_secure_origin=[svc.url]))
-    status, _, _ = await client.login()
-    assert status == 303
-    return client
+    """Logged in to the full service (PUBLIC_URL https: Secure cookies)."""
+    return await staff_login(svc.url, "operator")
 
 
 async def test_a_poison_message_is_retried_a_bounded_number_of_times_then_a_dead_letter_with_one_apology(

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot import stats, tickets
+from bot import tickets
 from bot.alerts import subscriptions
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from bot.privacy.erase import ERASED
 from bot.services import Services
+from bot.staff import stats
 from tests.fakes.telegram import Call
 from tests.fixtures.service import Service
 from tests.fixtures.viber import FakeViberApi, message_callback, signed, text_message
@@ -214,8 +215,14 @@ async def test_forget_asks_first_and_then_leaves_no_trace_of_her(service: Servic
     assert payloads(prompt) == ["privacy:forget_yes", "privacy:forget_no"]
     assert await service.store.conversations.count_documents({"_id": f"telegram:{MARIA}"}) == 1  # nothing yet
 
+    # she is told that her area alerts go too, and what she follows, in words (QA F5)
+    assert EL("privacy.forget.confirm_alerts", areas="γύρω από το σημείο που στείλατε") in prompt.body["text"]
+    assert "Δεν θα παρακολουθείτε πια την αναφορά που ακολουθείτε." in prompt.body["text"]
+
     [done] = texts_of(await press(service, MARIA, "privacy:forget_yes"))
     assert EL("privacy.forget.kept", refs=refs["maria"]) in done
+    assert EL("privacy.forget.done_alerts") in done
+    assert "Δεν παρακολουθείτε πια την αναφορά που ακολουθούσατε." in done
     stored = await everything_stored(service)
     for trace in (f"telegram:{MARIA}", str(MARIA), MARIA_PHONE, MARIA_PHONE[3:], "Μαρία"):
         assert trace not in stored, trace
@@ -247,6 +254,27 @@ async def test_forget_by_typing_yes_or_no(service: Service) -> None:
     assert texts_of(await say(service, MARIA, "no", lang="en")) == [EN("privacy.forget.cancelled")]
     assert await service.store.conversations.count_documents({"_id": f"telegram:{MARIA}"}) == 1
     await say(service, MARIA, "/forget")
-    [done] = texts_of(await say(service, MARIA, "ναι"))
-    assert done.startswith("Διαγράφηκαν: η συνομιλία και 9 μηνύματα")  # 5 in, 4 out, this "ναι" included
+    [done] = texts_of(await say(service, MARIA, "ναι"))  # one Greek word does not switch the chat to Greek
+    assert done.startswith("Erased: the conversation and 9 messages.")  # 5 in, 4 out, this "ναι" included
     assert f"telegram:{MARIA}" not in await everything_stored(service)
+
+
+async def test_forget_and_mydata_count_in_greek_and_name_the_alert_areas(service: Service) -> None:
+    """QA F5: «1 μήνυμα», not «1 μηνύματα»; no «αναφορές (0)» sentence; the area alerts named in the prompt."""
+    [mydata] = texts_of(await say(service, NIKOS, "/mydata"))
+    assert "• 1 μήνυμα (δικό σας ή του βοηθού)" in mydata and "1 μηνύματα" not in mydata
+    [prompt] = texts_of(await say(service, MARIA, "/forget"))
+    assert prompt == "\n".join(["Να διαγράψω τα δεδομένα σας;", "• Θα σβηστούν η συνομιλία και το μήνυμά σας (1).",
+                                "Η διαγραφή δεν αναιρείται."])
+    await say(service, MARIA, "οχι")
+    await subscriptions.save(service.store, subscriptions.Subscription(
+        f"telegram:{MARIA}", "telegram", str(MARIA), areas=["chalepa", "souda"]), consent_language="el")
+    [prompt] = texts_of(await say(service, MARIA, "διαγραφή"))
+    assert "όλα τα μηνύματά σας (5)" in prompt and "(0)" not in prompt and "αναφορές" not in prompt
+    assert "• Σβήνεται και η εγγραφή σας στις ειδοποιήσεις περιοχής (Χαλέπα, Σούδα): δεν θα λαμβάνετε" in prompt
+    [done] = texts_of(await say(service, MARIA, "ναι"))
+    assert done.startswith("Διαγράφηκαν η συνομιλία και 7 μηνύματα.\nΗ εγγραφή σας στις ειδοποιήσεις περιοχής")
+    assert " 0 " not in done and "παρακολουθείτε" not in done
+    [prompt] = texts_of(await say(service, 7310477, "forget me", lang="en"))  # an English-speaking visitor
+    assert prompt == "Shall I erase your data?\n• Your conversation and your message (1) will be deleted.\n" \
+                     "Erasure cannot be undone."

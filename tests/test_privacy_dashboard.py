@@ -4,10 +4,12 @@ or reference, export and erase with legal basis and note, mark a description fre
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot import conversations, tickets
 from bot.models import Inbound
+from bot.privacy import export, subjects
 from bot.privacy.erase import ERASED
 from bot.store import inbound_message_key
 from tests.fixtures.dashboard import Dashboard
@@ -136,3 +138,59 @@ async def test_the_ticket_csv_masks_phones_and_emails_in_free_text(dashboard: Da
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Περιγραφή"] == "Διαρροή νερού, τηλ. ☎••• ή ✉•••"
     assert row["Διεύθυνση"] == "Τσουδερών 12, ΑΦΜ #•••"
+
+
+async def intake(clerk: Any, phone: str, description: str, centre: str = "kapi-akrotiri") -> str:
+    """A request recorded at a day centre through the intake form; its reference."""
+    status, _, resp = await clerk.post("/staff/intake", {
+        "name": "Ευαγγελία Μαρκάκη", "phone": phone, "address": "Κουνουπιδιανά, πλατεία", "language": "el",
+        "category": "complaint_greenery", "description": description, "centre": centre})
+    assert status == 303, status
+    return re.fullmatch(r"/staff/intake/(CHA-\d{4}-\d{6})/receipt", resp.headers["Location"]).group(1)
+
+
+async def test_a_person_known_only_by_their_phone_has_every_request_found_exported_and_erased(
+        dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    clerk = await dashboard.login("kapi7", "operator")
+    first = await intake(clerk, "694 412 3456", "Ξερά χόρτα δίπλα στο ΚΑΠΗ")  # Maria's phone, typed at the centre
+    second = await intake(clerk, "0030 6944-123456", "Σπασμένη κούνια στην παιδική χαρά")
+    other = await intake(clerk, "6977 654 321", "Κλαδιά στον δρόμο")  # someone else
+    dpo = await dashboard.login("dpo7", "dpo")
+
+    # by one request's reference: the other request given with the same phone, and her chat ticket, come too
+    _, text, _ = await dpo.get("/staff/privacy", params={"q": first})
+    assert first in text and second in text and r["mine"] in text
+    assert other not in text and r["assisted"] not in text and r["his"] not in text
+    status, body, _ = await dpo.post("/staff/privacy/export", {"q": first, "legal_basis": "art15",
+                                                               "note": "Αίτηση στο ΚΑΠΗ Ακρωτηρίου"})
+    assert status == 200
+    data = json.loads(body)
+    assert sorted(t["reference"] for t in data["tickets_filed"]) == sorted([first, second, r["mine"]])
+    assert data["tickets_followed"] == []
+
+    # by the phone as she says it: the same person
+    _, by_phone, _ = await dpo.get("/staff/privacy", params={"q": "+30 694 412 3456"})
+    assert first in by_phone and second in by_phone and r["mine"] in by_phone and other not in by_phone
+
+    status, text, _ = await dpo.post("/staff/privacy/erase", {"q": second, "legal_basis": "art17",
+                                                               "note": "Επιστολή 77/2026", "confirm": "1"})
+    assert status == 200 and 'id="privacy-erased"' in text
+    for ref in (first, second, r["mine"]):
+        ticket = await tickets.get_ticket(dashboard.services, ref)
+        assert ticket["citizen"] == {} and ticket["description"] == ERASED, ref
+    kept = await tickets.get_ticket(dashboard.services, other)
+    assert kept["citizen"] == {"name": "Ευαγγελία Μαρκάκη", "phone": "+306977654321"}
+    stored = json.dumps([doc async for doc in dashboard.store.tickets.find({})], default=str, ensure_ascii=False)
+    assert MARIA_PHONE not in stored
+
+
+async def test_the_chat_export_does_not_open_requests_given_elsewhere_with_the_same_phone(
+        dashboard: Dashboard) -> None:
+    r = await residents(dashboard)
+    clerk = await dashboard.login("kapi8", "operator")
+    at_centre = await intake(clerk, "694 412 3456", "Ξερά χόρτα δίπλα στο ΚΑΠΗ")
+    subject = await subjects.of_conversation(dashboard.store, r["maria"])
+    data = await export.export_subject(dashboard.store, subject, dashboard.services.settings)
+    assert [t["reference"] for t in data["tickets_filed"]] == [r["mine"]]
+    assert at_centre not in json.dumps(data, default=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy.redaction import MASKS, find_personal_data, normalise_phone, redact_text, redact_value
+from bot.privacy.redaction import MASKS, find_personal_data, redact_text, redact_value
 
 PHONE, EMAIL, ID = MASKS["phone"], MASKS["email"], MASKS["id_number"]
 
@@ -57,14 +57,28 @@ def test_redact_value_walks_nested_documents_and_keeps_other_types() -> None:
     assert doc["description"] == "πάρτε 6912345678"  # a copy: the original is unchanged
 
 
-@pytest.mark.parametrize(("text", "e164"), [
-    ("6912345678", "+306912345678"),
-    ("+30 691 234 5678", "+306912345678"),
-    ("0030 6912345678", "+306912345678"),
-    ("28210 12345", "+302821012345"),
-    ("+44 20 7946 0958", "+442079460958"),
-    ("not a phone", None),
-    ("", None),
+NAME = MASKS["name"]
+
+
+@pytest.mark.parametrize(("text", "redacted"), [
+    ("Με λένε Μαρία Σηφάκη και η λάμπα δεν ανάβει", f"Με λένε {NAME} και η λάμπα δεν ανάβει"),
+    ("λεγομαι γιωργος, οι καδοι ξεχειλιζουν", f"λεγομαι {NAME}, οι καδοι ξεχειλιζουν"),
+    ("ΟΝΟΜΑΖΟΜΑΙ ΝΙΚΟΣ ΠΑΠΑΔΑΚΗΣ. ΛΑΚΚΟΥΒΑ", f"ΟΝΟΜΑΖΟΜΑΙ {NAME}. ΛΑΚΚΟΥΒΑ"),
+    ("Το όνομά μου είναι Ελένη: η κολόνα έπεσε", f"Το όνομά μου είναι {NAME}: η κολόνα έπεσε"),
+    ("me lene Kostas kai den anavei to fos", f"me lene {NAME} kai den anavei to fos"),
+    ("My name is John Smith and the bin is full", f"My name is {NAME} and the bin is full"),
+    ("my name's Anna, pothole at the harbour", f"my name's {NAME}, pothole at the harbour"),
+    ("my name is not important, the light is out", "my name is not important, the light is out"),
+    ("The street name is Kydonias", "The street name is Kydonias"),
+    ("Σβηστή λάμπα, με λένε στο 6912345678", f"Σβηστή λάμπα, με λένε στο {PHONE}"),  # "they call me on"
 ])
-def test_normalise_phone(text: str, e164: str | None) -> None:
-    assert normalise_phone(text) == e164
+def test_a_name_after_a_self_introduction_is_masked(text: str, redacted: str) -> None:
+    assert redact_text(text) == redacted
+
+
+def test_known_names_are_masked_in_any_case_accent_script_or_greek_ending() -> None:
+    text = "Ο Γιώργος είπε ότι ο ΓΙΩΡΓΟΣ και ο κ. Παπαδάκη (giorgos papadakis) ξέρουν. Η Γεωργία όχι."
+    out = redact_text(text, ["Γιώργος Παπαδάκης"])
+    assert out == f"Ο {NAME} είπε ότι ο {NAME} και ο κ. {NAME} ({NAME} {NAME}) ξέρουν. Η Γεωργία όχι."
+    assert redact_text("Ελένη Κ.: η Ελένης η λάμπα", ["Ελένη Κ."]) == f"{NAME} Κ.: η {NAME} η λάμπα"  # no initials
+    assert redact_text("Σβηστή λάμπα στην Τσουδερών", ["Μαρία"]) == "Σβηστή λάμπα στην Τσουδερών"

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot import tickets
-from bot.models import Reply, utcnow
+from bot.models import utcnow
 from bot.privacy import downloads
 from bot.privacy.retention import closed_at, format_outcomes, run_retention
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import open_store
 
 DAY = timedelta(days=1)
-
-
-class RecordingOutbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
-        self.sent.append((conversation_id, list(replies)))
-
-
-@pytest.fixture
-async def services() -> Services:
-    store = await open_store(None, f"retention_{uuid.uuid4().hex[:8]}")
-    return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 
 PHOTO = {"file_id": "AgACAgQAAxkBAAIB", "url": None, "size": 48000}

@@ -1,4 +1,4 @@
-"""Staff accounts (bot/staff.py): argon2 hashes, roles, lock-out, the create-staff command and the demo admin."""
+"""Staff accounts (bot/staff/accounts.py): argon2 hashes, roles, lock-out, create-staff and the demo admin."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import staff
 from bot.models import utcnow
 from bot.services import Services
+from bot.staff import accounts as staff
 from tests.fixtures.dashboard import RecordingOutbox, dashboard_settings
 from tests.fixtures.store import open_test_store
 

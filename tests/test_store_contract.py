@@ -292,6 +292,38 @@ async def test_an_outbox_entry_is_claimed_by_one_sender(store: Store) -> None:
     assert (await store.outbox.find_one({"_id": "out:1"}))["attempts"] == 1
 
 
+async def test_a_batch_claim_gives_each_entry_to_one_sender_and_batch_null_matches_a_missing_field(
+        store: Store) -> None:
+    """What Outbox._claim_batch relies on: update_many with ``$in`` + ``$or`` claims each document atomically, the
+    claim id finds the ones one sender won; ``{"batch": None}`` (the lanes' query) matches entries without it."""
+    from bson import ObjectId
+
+    now = datetime.now(UTC)
+    await store.outbox.insert_many([{"_id": f"out:b{n}", "batch": "alert:1:el", "status": "pending",
+                                     "due_at": now - timedelta(seconds=1), "attempts": 0, "order": f"{n:03}"}
+                                    for n in range(40)] + [{"_id": "out:old", "status": "pending", "order": "999"}])
+    claimable = {"$or": [{"status": "pending", "due_at": {"$lte": now}},
+                         {"status": "sending", "lease_until": {"$lte": now}}]}
+
+    async def claim(owner: str) -> list[Any]:
+        ids = [d["_id"] async for d in store.outbox.find({"batch": "alert:1:el", **claimable}, {"_id": 1})
+               .sort("order", 1).limit(30)]
+        token = ObjectId()
+        await store.outbox.update_many({"_id": {"$in": ids}, **claimable},
+                                       {"$set": {"status": "sending", "owner": owner, "claim": token,
+                                                 "lease_until": now + timedelta(seconds=60)}, "$inc": {"attempts": 1}})
+        return [d["_id"] async for d in store.outbox.find({"_id": {"$in": ids}, "claim": token, "owner": owner})]
+
+    everyone: list[Any] = []
+    for _ in range(4):  # rounds of four concurrent senders, until nothing is left to claim
+        won = await asyncio.gather(*(claim(f"s{n}") for n in range(4)))
+        assert all(len(ids) <= 30 for ids in won)
+        everyone += [i for ids in won for i in ids]
+    assert sorted(everyone) == sorted(f"out:b{n}" for n in range(40))  # each entry once, none left out
+    assert await store.outbox.count_documents({"attempts": 1}) == 40
+    assert [d["_id"] async for d in store.outbox.find({"batch": None})] == ["out:old"]
+
+
 async def test_insert_many_unordered_reports_the_duplicates_and_keeps_the_rest(store: Store) -> None:
     """What Outbox.add relies on to make writing a turn's replies twice a no-op."""
     from pymongo.errors import BulkWriteError

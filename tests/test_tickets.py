@@ -6,37 +6,17 @@ import asyncio
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from typing import Any
 
 import pytest
 
 from bot import tickets
 from bot.geo import EARTH_RADIUS_M, haversine_m
-from bot.models import Attachment, GeoPoint, Reply
+from bot.models import Attachment, GeoPoint
 from bot.services import Services
-from bot.settings import Settings
-from tests.fixtures.store import open_test_store
+from tests.fixtures.services import ListOutbox
 
 HARBOUR = GeoPoint(35.5197, 24.0180)
-_db = count()
-
-
-class RecordingOutbox:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-        self.fail = fail
-
-    async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> None:
-        if self.fail:
-            raise RuntimeError("platform down")
-        self.sent.append((conversation_id, list(replies)))
-
-
-@pytest.fixture
-async def services() -> Services:
-    store = await open_test_store(f"tickets_{next(_db)}")
-    return Services(settings=Settings(), store=store, outbox=RecordingOutbox())
 
 
 def north_of(point: GeoPoint, metres: float) -> GeoPoint:
@@ -169,7 +149,7 @@ async def test_status_change_without_conversation_notifies_nobody(services: Serv
 
 async def test_failed_delivery_does_not_undo_the_status_change(services: Services) -> None:
     t = await new(services)
-    services.outbox = RecordingOutbox(fail=True)
+    services.outbox = ListOutbox(fail=True)
     after = await tickets.change_status(services, t["reference"], "in_progress", actor="staff:maria")
     assert after["status"] == "in_progress"
     assert (await tickets.get_ticket(services, t["reference"]))["status"] == "in_progress"  # type: ignore[index]

@@ -15,8 +15,9 @@ from bot.geo import haversine_m
 from bot.guide.catalogue import KINDS, Catalogue
 from bot.i18n import Texts
 from bot.models import GeoPoint
+from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service, free_port
-from tests.fixtures.viber import FakeViberApi, location_message, message_callback, signed, text_message
+from tests.fixtures.viber import FakeViberApi, location_message, text_message
 
 HARBOUR = GeoPoint(35.5175, 24.0180)
 
@@ -66,13 +67,7 @@ async def test_viber_location_gets_pins_of_the_nearest_sights_and_the_more_butto
     uid = "tourist-viber-01=="
     expected = nearest(HARBOUR, 10)
 
-    async def send(message: dict[str, Any]) -> list[Any]:
-        before = len([c for c in fake_viber.calls_to("send_message") if c.body.get("receiver") == uid])
-        body, headers = signed(message_callback(message, user_id=uid, language="en"))
-        async with service.http.post(service.viber_url, data=body, headers=headers) as resp:
-            assert resp.status == 200
-        await service.idle()
-        return [c for c in fake_viber.calls_to("send_message") if c.body.get("receiver") == uid][before:]
+    send = ViberPerson(service, fake_viber, uid, "en").send
 
     calls = await send(location_message(HARBOUR.lat, HARBOUR.lon))
     locations = [c.body for c in calls if c.body["type"] == "location"]

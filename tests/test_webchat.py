@@ -7,6 +7,7 @@ conversation through the whole service is at the bottom.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections.abc import AsyncIterator
@@ -529,6 +530,37 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
     assert problems == []
 
 
+async def press_when_offered(ws: Any, label: str, client_id: str) -> dict[str, Any]:
+    """Read replies until one offers the button ``label``, press it; the reply that offered it."""
+    reply = (await receive(ws, "reply"))["reply"]
+    while label not in [b["label"] for b in reply.get("buttons", [])]:
+        reply = (await receive(ws, "reply"))["reply"]
+    button = next(b for b in reply["buttons"] if b["label"] == label)
+    await ws.send_json({"type": "button", "id": client_id, "payload": button["payload"]})
+    return reply
+
+
+@pytest.mark.rasa
+async def test_e2e_without_a_geocoder_the_pin_is_asked_with_the_pages_location_control(service: Service) -> None:
+    session, ws = await _open(service, accept_language="el")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    for n, text in enumerate(("Ξεχειλίζουν οι κάδοι στη Χάληδων 10", "ναι")):
+        await ws.send_json({"type": "message", "id": f"e2e-pin-00000{n}", "text": text})
+        await service.idle()
+    ask = (await receive(ws, "reply"))["reply"]
+    while EL("complaints.no_pin") not in [b["label"] for b in ask.get("buttons", [])]:
+        ask = (await receive(ws, "reply"))["reply"]
+    assert ask["text"] == EL("complaints.ask_pin", place="«Χάληδων 10»") and ask["request_location"] is True
+    assert [b["label"] for b in ask["buttons"]] == [EL("complaints.no_pin")]  # the page adds "📍 use my location"
+    await ws.send_json({"type": "location", "id": "e2e-pin-000009", "lat": 35.5160, "lon": 24.0170})
+    assert (await receive(ws, "reply"))["reply"]["text"] == EL("complaints.ask_photo", max_mb=10)
+    conv = await service.store.conversations.find_one({"_id": f"webchat:{chat_id_for(session)}"})
+    slots = conv["flow"]["slots"]
+    assert slots["address"] == "Χάληδων 10" and slots["point"] == {"lat": 35.5160, "lon": 24.0170}
+    await ws.close()
+
+
 @pytest.mark.rasa
 async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: Service) -> None:
     _session, ws = await _open(service, accept_language="en")
@@ -539,11 +571,8 @@ async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: 
     for frame in frames:
         await ws.send_json(frame)
         await service.idle()
-    photo = (await receive(ws, "reply"))["reply"]
-    while EN("complaints.skip_photo") not in [b["label"] for b in photo.get("buttons", [])]:
-        photo = (await receive(ws, "reply"))["reply"]
-    skip = next(b for b in photo["buttons"] if b["label"] == EN("complaints.skip_photo"))
-    await ws.send_json({"type": "button", "id": "e2e-ph-000003", "payload": skip["payload"]})
+    await press_when_offered(ws, EN("complaints.no_pin"), "e2e-ph-00000a")
+    await press_when_offered(ws, EN("complaints.skip_photo"), "e2e-ph-000003")
     consent = (await receive(ws, "reply"))["reply"]
     yes = next(b for b in consent["buttons"] if b["label"] == EN("complaints.consent_yes"))
     await ws.send_json({"type": "button", "id": "e2e-ph-000004", "payload": yes["payload"]})
@@ -610,6 +639,7 @@ async def test_e2e_photo_upload_reaches_the_report_and_is_served_without_exif(se
                         "text": "The bins on Chalidon street are overflowing"})
     await ws.send_json({"type": "message", "id": "e2e-up-000002", "text": "yes"})
     await service.idle()
+    await press_when_offered(ws, EN("complaints.no_pin"), "e2e-up-00000a")
     reply = (await receive(ws, "reply"))["reply"]
     while reply["text"] != EN("complaints.ask_photo", max_mb=10):
         reply = (await receive(ws, "reply"))["reply"]
@@ -664,3 +694,142 @@ async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
     entry = collection("webchat_photos")
     found = entry.find(DataSubject(conversation_ids=frozenset({"webchat:a"})))
     assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"
+
+
+async def _chat_page(p: Any, service: Service, *, locale: str, geolocation: bool = False) -> tuple[Any, Any, list[str]]:
+    """Debian's Chromium on a phone-sized page of the web chat; script errors and CSP violations collected."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (test.sh installs it)"
+    browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    extra: dict[str, Any] = {"geolocation": {"latitude": 35.5160, "longitude": 24.0170},
+                             "permissions": ["geolocation"]} if geolocation else {}
+    context = await browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, **extra)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    await page.goto(f"{service.url}/chat")
+    return browser, page, problems
+
+
+async def _say(page: Any, text: str) -> None:
+    await page.locator("#text").fill(text)
+    await page.keyboard.press("Enter")
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_a_pasted_text_over_the_limit_is_cut_and_the_page_says_so(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="en-US")
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')")
+        await page.locator("#text").focus()
+        await page.keyboard.insert_text("The street light on Chalidon street is out. " * 60)  # a paste, 2,640
+        assert len(await page.locator("#text").input_value()) == 2000  # the field's maxlength cut it
+        assert await page.locator("#status").inner_text() == EN("webchat.cut_for_length", max=2000)
+        await page.keyboard.press("Enter")
+        await page.wait_for_selector(".msg.in:not(.pending):not(.failed)")
+        await service.idle()
+        await browser.close()
+    assert problems == []
+    typed = await service.store.messages.find_one({"direction": "in", "text": {"$regex": "^The street light"}})
+    assert typed is not None and len(typed["text"]) == 2000 - 1  # what was sent: the cut text (trimmed)
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_pin_from_the_page_then_a_photo_dropped_on_the_chat(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    photo = base64.b64encode(_jpeg((320, 240))).decode()
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=True)
+        await page.wait_for_selector(f"#status:has-text('{EL('webchat.connected')}')")
+        await _say(page, "Ξεχείλισε ο κάδος στη Χάληδων 10")
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.yes_place')}')")
+        await _say(page, "ναι")
+        # no geocoder: the spot on the map is asked for, with "continue without" and the page's location control
+        ask = page.locator(".msg.out", has_text=EL("complaints.ask_pin", place="«Χάληδων 10»"))
+        await ask.wait_for()
+        assert await ask.locator("button").all_inner_texts() == [EL("complaints.no_pin"), EL("webchat.use_location")]
+        await ask.get_by_role("button", name=EL("webchat.use_location")).click()
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.ask_photo', max_mb=10)[:40]}')")
+        # a photo dragged from the desktop and dropped on the chat: a real drop event with a File in it
+        await page.dispatch_event("#chat", "dragover", {"dataTransfer": await page.evaluate_handle(
+            "() => new DataTransfer()")})
+        assert await page.locator("#status").inner_text() == EL("webchat.photo_drop")
+        assert "dropping" in (await page.get_attribute("#chat", "class") or "")
+        dropped = await page.evaluate_handle(
+            """(b64) => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                          const dt = new DataTransfer();
+                          dt.items.add(new File([bytes], "pothole.jpg", {type: "image/jpeg"}));
+                          return dt; }""", photo)
+        await page.dispatch_event("#chat", "drop", {"dataTransfer": dropped})
+        await page.wait_for_selector(f".msg.in:not(.pending):not(.failed):has-text('{EL('webchat.photo_sent')}')")
+        await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.photo_added', count=1)[:30]}')")
+        assert "dropping" not in (await page.get_attribute("#chat", "class") or "")
+        await service.idle()
+        await browser.close()
+    assert problems == []
+    conv = await service.store.conversations.find_one({"channel": "webchat"})
+    slots = conv["flow"]["slots"]
+    assert slots["address"] == "Χάληδων 10" and slots["point"] == {"lat": 35.5160, "lon": 24.0170}
+    (kept,) = slots["photos"]
+    assert kept["url"].startswith("/chat/photos/")
+    assert await service.store.webchat_photos.count_documents({}) == 1
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_a_reconnect_while_a_reply_is_in_flight_shows_it_once(service: Service) -> None:
+    """The reply is queued (in the history) but not yet pushed when the socket drops: the new socket's history has
+    it, and then the live frame brings it again. The page shows it once (the message id)."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    adapter = service.runtime.adapters["webchat"]
+    send, gate, held = adapter.send, asyncio.Event(), asyncio.Event()
+
+    async def held_back(chat_id: str, replies: Any) -> list[str]:
+        held.set()
+        await gate.wait()
+        return await send(chat_id, replies)
+
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="en-US")
+        await page.wait_for_selector(f".msg.out:has-text('{EN('system.welcome')[:40]}')")  # the greeting
+        await service.idle()
+        adapter.send = held_back  # type: ignore[method-assign]
+        await _say(page, "help")
+        await asyncio.wait_for(held.wait(), 30)  # the reply is queued and in the transcript, not pushed yet
+        for ws in list(adapter._sockets.get(page_chat_id := next(iter(adapter._sockets)), ())):
+            await ws.close()  # the network drops; the page reconnects by itself and gets the history
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.offline')}')")
+        await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')", timeout=10_000)
+        help_text = EN("system.help")[:6]  # "I can:"
+        await page.wait_for_selector(f".msg.out:has-text('{help_text}')")  # from the history
+        adapter.send = send  # type: ignore[method-assign]
+        gate.set()  # the live frame goes out now
+        await service.idle()
+        await _say(page, "thank you very much")  # frames come in order: its answer shown, the help frame was read
+        await page.locator(".msg.out", has_text=EN("system.you_are_welcome")).wait_for()
+        assert await page.locator(".msg.out", has_text=help_text).count() == 1
+        assert await page.locator(".msg.in", has_text="help").count() == 1
+        await browser.close()
+    assert problems == [] and page_chat_id
+
+
+@pytest.mark.browser
+async def test_browser_on_a_phone_the_location_and_photo_controls_sit_alike_and_the_keyboard_reaches_both(
+        service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR")
+        locate, photo = await page.locator("#locate").bounding_box(), await page.locator("label.file").bounding_box()
+        assert locate and photo
+        assert locate["y"] == photo["y"] and locate["height"] == photo["height"]  # one row, the same height
+        assert abs(locate["width"] - photo["width"]) <= 1 and photo["x"] + photo["width"] <= 390  # on the screen
+        await page.locator("#locate").focus()
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.id") == "photo"  # a keyboard user can add a photo
+        await page.screenshot(path="/tmp/webchat-tools.png")
+        await browser.close()
+    assert problems == []

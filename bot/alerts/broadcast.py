@@ -3,6 +3,9 @@
 
 Each recipient's outbox entry has a fixed key (``out:alert:<notice>:<conversation>:0``), so queuing a notice again
 after a crash or a restart in the middle adds only the entries that are missing: the rest is sent exactly once.
+The entries of one notice in one language share a batch key (``alert:<notice>:<language>``): on Viber the outbox
+sends them with ``broadcast_message``, up to 300 people per call, instead of one ``send_message`` each (Telegram
+has no broadcast call: its entries go one by one).
 :func:`report` counts the entries of a notice by outcome — queued, sent, failed, blocked — for the dashboard; an
 entry refused because the person blocked the bot (or left the Viber chat) unsubscribes them.
 """
@@ -28,13 +31,20 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 SENDER = "alerts"
-# how the platforms say "this person does not want messages from the bot any more" (Telegram 403, Viber 6 and 5)
+# how the platforms say "this person does not want messages from the bot any more" (Telegram 403; Viber status 6,
+# 5 and 11 — the names bot/channels/viber.py puts in its errors — or the person's unsubscribed callback)
 BLOCKED_MARKERS = ("blocked by the user", "user is deactivated", "receivernotsubscribed", "receivernosuitabledevice",
-                   "bot can't initiate conversation", "chat not found")
+                   "receivernotregistered", "viber user has unsubscribed", "bot can't initiate conversation",
+                   "chat not found")
 
 
 def source_key(notice_id: Any, conversation_id: str) -> str:
     return f"alert:{notice_id}:{conversation_id}"
+
+
+def batch_key(notice_id: Any, lang: Language) -> str:
+    """The entries that get the same message: one notice in one language."""
+    return f"alert:{notice_id}:{lang}"
 
 
 def period_text(notice: dict[str, Any], lang: Language) -> str:
@@ -77,10 +87,10 @@ async def queue(services: Services, notice: dict[str, Any]) -> int:
             {"_id": {"$in": [s.conversation_id for s in batch]}}, {"language": 1})}
         entries: list[dict[str, Any]] = []
         for sub in batch:
-            lang = (convs.get(sub.conversation_id) or {}).get("language")
-            reply = replies["en" if lang == "en" else "el"]
-            for entry in outbox.entries(sub.conversation_id, sub.channel, sub.chat_id, [reply], sender=SENDER,
-                                        kind="broadcast", source=source_key(notice["_id"], sub.conversation_id)):
+            lang: Language = "en" if (convs.get(sub.conversation_id) or {}).get("language") == "en" else "el"
+            for entry in outbox.entries(sub.conversation_id, sub.channel, sub.chat_id, [replies[lang]], sender=SENDER,
+                                        kind="broadcast", source=source_key(notice["_id"], sub.conversation_id),
+                                        batch=batch_key(notice["_id"], lang)):
                 entry["notice_id"] = notice["_id"]
                 entries.append(entry)
         await outbox.add(entries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from aiohttp import web
@@ -22,6 +23,15 @@ class SendError(RuntimeError):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+
+
+@dataclass
+class BroadcastResult:
+    """What a platform's broadcast call did: the ids of the message(s) it made, and per receiver that did not get it
+    the reason (``SendError.permanent``: the person blocked the bot or left; otherwise worth one more try alone)."""
+
+    platform_message_ids: list[str] = field(default_factory=list)
+    failed: dict[str, SendError] = field(default_factory=dict)
 
 
 class Intake(Protocol):
@@ -46,3 +56,14 @@ class ChannelAdapter(Protocol):
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         """Deliver replies in order to one chat; returns the platform's ids of the messages it made (none for the
         web chat). Raises :class:`SendError`. Called by the outbox (``bot/outbox/``), never from a turn."""
+
+
+class BroadcastAdapter(ChannelAdapter, Protocol):
+    """A channel whose platform sends one message to many chats in one call (Viber's ``broadcast_message``).
+    The outbox sends area alerts through it in batches of at most ``broadcast_size`` chats."""
+
+    broadcast_size: int
+
+    async def broadcast(self, chat_ids: Sequence[str], reply: Reply) -> BroadcastResult:
+        """Deliver one reply to these chats; raises :class:`SendError` when the call as a whole failed (nobody
+        got it), else returns who did not get it and why."""

@@ -27,6 +27,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import language
 from bot.channels.base import Intake, SendError
 from bot.channels.payloads import TgUpdate
 from bot.channels.telegram_http import AiohttpRequest
@@ -59,6 +60,7 @@ def translate(update: Update) -> Inbound | None:
         return Inbound(
             channel="telegram", user_id=str(query.from_user.id), chat_id=str(message.chat.id),
             message_id=f"u{update.update_id}", button=query.data, language_hint=query.from_user.language_code,
+            button_message_id=str(message.message_id),
         )
     message = update.message
     if message is None or message.from_user is None or message.chat.type != "private":
@@ -100,8 +102,14 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def labels_of(reply: Reply) -> Texts:
+    """The catalogue for the adapter's own labels: ``send`` gets no conversation, so they follow the language of
+    the reply's text (which is the conversation's), as on Viber; Greek when the text says nothing."""
+    return Texts("en" if language.detect(reply.text) == "en" else "el")
+
+
 def _request_keyboard(reply: Reply) -> ReplyKeyboardMarkup | None:
-    texts = Texts("el")  # the labels are bilingual: the adapter does not know the conversation's language
+    texts = labels_of(reply)
     keys = []
     if reply.request_location:
         keys.append([KeyboardButton(texts("system.share_location_button"), request_location=True)])
@@ -249,13 +257,20 @@ class TelegramAdapter:
         inline = _inline_keyboard(reply)
         request = _request_keyboard(reply)
         text = reply.text[:MAX_TEXT]
+        if reply.edit and text and request is None and not (reply.location or reply.image or reply.document):
+            edited = await self._edit(chat_id, int(reply.edit), text, inline)
+            if edited is not None:
+                return [edited]
         sent = []
-        if text:
+        if text and request is not None and inline is not None:
+            # one message carries one keyboard: the buttons stay with the question, and a short second message
+            # in the person's language brings the 📍 / 📞 key, which sits below the typing field
+            sent.append(await self.bot.send_message(chat_id, text, reply_markup=inline, link_preview_options=None))
+            hint = "system.location_below" if reply.request_location else "system.contact_below"
+            sent.append(await self.bot.send_message(chat_id, labels_of(reply)(hint), reply_markup=request))
+        elif text:
             sent.append(await self.bot.send_message(chat_id, text, reply_markup=request or inline,
                                                     link_preview_options=None))
-            if request is not None and inline is not None:
-                sent.append(await self.bot.send_message(chat_id, Texts("el")("system.choose_button"),
-                                                        reply_markup=inline))
         if reply.location is not None:
             pin = reply.location
             sent.append(await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
@@ -267,6 +282,19 @@ class TelegramAdapter:
             if document is not None:
                 sent.append(document)
         return [str(m.message_id) for m in sent]
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, inline: InlineKeyboardMarkup | None) -> str | None:
+        """Edits the message in place; None when Telegram cannot (too old, deleted): then it is sent anew."""
+        assert self.bot is not None
+        try:
+            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=inline,
+                                             link_preview_options=None)
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():  # a double tap: the message already shows this
+                return str(message_id)
+            log.info("telegram edit refused, sending anew", extra={"reason": str(exc)})
+            return None
+        return str(message_id)
 
     async def _send_document(self, chat_id: int, reply: Reply) -> Message | None:
         """Upload the file (sendDocument); its one-time link is consumed once Telegram has it."""

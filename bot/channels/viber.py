@@ -1,4 +1,5 @@
-"""Viber adapter: ``POST /webhooks/viber`` in, ``{VIBER_API_URL}/send_message`` out.
+"""Viber adapter: ``POST /webhooks/viber`` in, ``{VIBER_API_URL}/send_message`` out (``broadcast_message`` for
+area alerts: one call for up to 300 subscribers, see :meth:`ViberAdapter.broadcast`).
 
 From viberbot we use what is good (design.md section 5): request parsing (``create_request``) and the message classes
 (``TextMessage``, ``LocationMessage``, ``PictureMessage`` and their ``to_dict()``). We do not use its sender: it is
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -44,7 +46,7 @@ from viberbot.api.viber_requests import (
 )
 
 from bot import language
-from bot.channels.base import Intake, SendError
+from bot.channels.base import BroadcastResult, Intake, SendError
 from bot.channels.payloads import ViberEvent
 from bot.channels.validation import InvalidPayload, parse_json, validate
 from bot.i18n import Texts
@@ -63,6 +65,23 @@ BUTTON_PREFIX = "btn:"
 # receiverNotSubscribed, receiverNoSuitableDevice, apiVersionNotSupported, incompatibleWithVersion. Others
 # (12 tooManyRequests, account or webhook problems the municipality can fix) are retried with backoff.
 PERMANENT_STATUSES = frozenset({3, 4, 5, 6, 11, 13, 14})
+# the REST API's status codes by name (https://creators.viber.com/docs/bots-api/errors): our error texts use the
+# names, so the alerts report can tell "the person left" from other failures whatever status_message says
+STATUS_NAMES = {
+    1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData", 5: "receiverNotRegistered",
+    6: "receiverNotSubscribed", 7: "publicAccountBlocked", 8: "publicAccountNotFound", 9: "publicAccountSuspended",
+    10: "webhookNotSet", 11: "receiverNoSuitableDevice", 12: "tooManyRequests", 13: "apiVersionNotSupported",
+    14: "incompatibleWithVersion", 15: "publicAccountNotAuthorized", 16: "inChatReplyMessageNotAllowed",
+    17: "publicAccountIsNotInline", 18: "noPublicChat", 19: "cannotSendBroadcast", 20: "broadcastNotAllowed",
+    21: "unsupportedCountry", 22: "paymentUnsupported", 23: "freeMessagesExceeded", 24: "noBalance"}
+# broadcast_message: receivers in its failed_list with these statuses are gone (not a Viber user any more, left the
+# chat, no device for bots); any other receiver's failure is tried once more on its own with send_message
+RECEIVER_GONE_STATUSES = frozenset({5, 6, 11})
+# a broadcast call refused as a whole for these reasons cannot succeed as a broadcast: the outbox sends the batch's
+# messages one by one instead (the account may not be allowed to broadcast; the body may be too large)
+BROADCAST_REFUSED_STATUSES = PERMANENT_STATUSES | {19, 20}
+BROADCAST_SIZE = 300  # receivers per broadcast_message call (the documented maximum)
+BROADCAST_MAX_BYTES = 30_000  # the documented maximum JSON size of one broadcast_message request
 EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
 ACK_ONLY_EVENTS = frozenset({"delivered", "seen", "failed", "webhook"})
 PICKER_MIN_API_VERSION = 3  # location-picker and share-phone buttons
@@ -79,6 +98,7 @@ def _greek(text: str) -> bool:
 
 class ViberAdapter:
     name = "viber"
+    broadcast_size = BROADCAST_SIZE
 
     def __init__(self, settings: Settings, intake: Intake, http: aiohttp.ClientSession, *,
                  store: Store | None = None, timeout_s: float = 10.0) -> None:
@@ -294,6 +314,50 @@ class ViberAdapter:
                     tokens.append(str(answer["message_token"]))
         return tokens
 
+    async def broadcast(self, chat_ids: Sequence[str], reply: Reply) -> BroadcastResult:
+        """One reply to up to 300 subscribers with ``broadcast_message`` (the same parameters as ``send_message``,
+        ``broadcast_list`` instead of ``receiver``). Its answer names in ``failed_list`` each receiver that did not
+        get it, with a status: 5, 6 and 11 are permanent (the person is gone), the others worth a retry alone.
+        People whose conversation says they unsubscribed are not sent to. Raises ``SendError`` when the call as a
+        whole failed (``permanent`` when broadcasting cannot work: not allowed for the account, a bad body)."""
+        if not self.enabled:
+            raise SendError("the Viber channel is not configured")
+        if len(chat_ids) > self.broadcast_size:
+            raise SendError(f"viber broadcast_message: {len(chat_ids)} receivers, at most {self.broadcast_size}",
+                            permanent=True)
+        result = BroadcastResult()
+        for chat_id in await self._unsubscribed_among(chat_ids):
+            result.failed[chat_id] = SendError("the Viber user has unsubscribed", permanent=True)
+        for message in self.render(reply):
+            receivers = [c for c in chat_ids if c not in result.failed]
+            if not receivers:
+                break
+            payload = message.to_dict() | {"broadcast_list": receivers, "sender": self._sender()}
+            if len(json.dumps(payload, ensure_ascii=False).encode("utf-8")) > BROADCAST_MAX_BYTES:
+                raise SendError("viber broadcast_message: the request is larger than 30 kB", permanent=True)
+            answer = await self._call("broadcast_message", payload, permanent=BROADCAST_REFUSED_STATUSES)
+            if answer.get("message_token") is not None:
+                result.platform_message_ids.append(str(answer["message_token"]))
+            for failure in answer.get("failed_list") or []:
+                if not isinstance(failure, dict) or str(failure.get("receiver")) not in receivers:
+                    continue
+                status = failure.get("status")
+                result.failed[str(failure["receiver"])] = SendError(
+                    f"viber broadcast_message: status {status} ({STATUS_NAMES.get(status, 'failure')}: "
+                    f"{str(failure.get('status_message') or '')[:80]})",
+                    permanent=status in RECEIVER_GONE_STATUSES)
+        return result
+
+    async def _unsubscribed_among(self, chat_ids: Sequence[str]) -> list[str]:
+        if self.store is None:
+            return []
+        try:
+            cursor = self.store.conversations.find(
+                {"_id": {"$in": [f"viber:{c}" for c in chat_ids]}, "unsubscribed": True}, {"_id": 1})
+            return [d["_id"].removeprefix("viber:") async for d in cursor]
+        except PyMongoError as exc:
+            raise SendError(f"store unavailable: {exc}") from exc
+
     async def _is_unsubscribed(self, chat_id: str) -> bool:
         if self.store is None:
             return False
@@ -367,8 +431,10 @@ class ViberAdapter:
             sender["avatar"] = self.settings.viber_avatar_url
         return sender
 
-    async def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST one Viber API method; the token travels only in the header. Raises SendError."""
+    async def _call(self, method: str, payload: dict[str, Any], *,
+                    permanent: frozenset[int] = PERMANENT_STATUSES) -> dict[str, Any]:
+        """POST one Viber API method; the token travels only in the header. Raises SendError (``permanent`` for
+        the statuses given)."""
         url = f"{self.api_url}/{method}"
         try:
             async with self.http.post(url, json=payload, headers={AUTH_HEADER: self._token},
@@ -385,6 +451,5 @@ class ViberAdapter:
         if not isinstance(answer, dict) or answer.get("status") != 0:
             status = answer.get("status") if isinstance(answer, dict) else None
             message = answer.get("status_message") if isinstance(answer, dict) else None
-            raise SendError(f"viber {method}: status {status} ({message})",
-                            permanent=status in PERMANENT_STATUSES)
+            raise SendError(f"viber {method}: status {status} ({message})", permanent=status in permanent)
         return answer

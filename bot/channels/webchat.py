@@ -14,14 +14,17 @@ Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
 ``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
 
-    {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "sender": ...,
-                                      "reply": {...}}]}
-    {"type": "reply", "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null,
-                                "image", "request_location"}}
+    {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "id": ...,
+                                      "sender": ..., "reply": {...}}]}
+    {"type": "reply", "id": "<stored message id>",
+     "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null, "image",
+               "request_location"}}
     {"type": "ack", "id": ..., "duplicate": false}
     {"type": "error", "id": ... | null, "code": "invalid" | "too_long" | "unavailable" | "slow_down",
      "message": "<text in the page's language>"}
 
+A reply's ``id`` is its stored message's: a reconnect while a reply is on its way brings it in the history and
+then in its live frame; the page shows it once.
 ``unavailable`` (database down) and ``slow_down`` mean "not taken, send it again later"; the page does that by itself.
 """
 
@@ -48,13 +51,13 @@ from pymongo.errors import PyMongoError
 from bot.channels.base import Intake
 from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
-from bot.dashboard.photos import MAX_BYTES as MAX_PHOTO_BYTES
-from bot.dashboard.photos import BadUpload, image_type, prepare_upload
 from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, shapes
+from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
+from bot.tickets.photos import BadUpload, image_type, prepare_upload
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +262,7 @@ class WebChatAdapter:
     async def upload(self, request: web.Request) -> web.Response:
         """``POST /chat/upload`` (multipart: ``id``, ``lang``, ``photo``): a photo from the page. Checked here, not
         in the browser: at most 10 MB, a JPEG, PNG, GIF or WebP by its first bytes, re-encoded without EXIF
-        (``bot.dashboard.photos.prepare_upload``). Kept in ``webchat_photos`` and passed on as a photo attachment
+        (``bot.tickets.photos.prepare_upload``). Kept in ``webchat_photos`` and passed on as a photo attachment
         whose URL this service serves, as a Telegram photo is (the staff see it on the ticket)."""
         page_lang: Language = "en" if request.query.get("lang") == "en" else "el"
         texts = Texts(page_lang)
@@ -431,7 +434,8 @@ class WebChatAdapter:
                     log.warning("webchat: unreadable stored reply", extra={"message_id": str(doc.get("_id"))})
                     continue
                 labels = {b.payload: b.label for b in reply.buttons} or labels
-                items.append({"direction": "out", "sender": doc.get("sender", "bot"), "reply": reply_frame(reply)})
+                items.append({"direction": "out", "id": str(doc.get("_id")), "sender": doc.get("sender", "bot"),
+                              "reply": reply_frame(reply)})
             elif doc.get("direction") == "in" and doc.get("text") != "/start":  # the first visit's greeting
                 item: dict[str, Any] = {"direction": "in", "text": doc.get("text") or ""}
                 if doc.get("button"):
@@ -456,7 +460,7 @@ class WebChatAdapter:
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
         open the replies wait in the store (history). The web chat has no platform message ids."""
-        frames = [{"type": "reply", "reply": reply_frame(reply)} for reply in replies]
+        frames = [{"type": "reply", "id": reply.message_key, "reply": reply_frame(reply)} for reply in replies]
         if self.bus is None:
             await self._push(chat_id, frames)
         else:

@@ -5,7 +5,7 @@ from ``/staff/static`` (Chart.js and Leaflet vendored with their licences): it w
 internet. Middlewares and headers of :mod:`bot.dashboard.security` apply to ``/staff`` only. Texts in
 ``data/i18n/staff/{el,en}.yaml`` (Greek by default); times shown in Europe/Athens.
 
-Pages (roles in :data:`bot.staff.PERMISSIONS`):
+Pages (roles in :data:`bot.staff.accounts.PERMISSIONS`):
 ``/staff/login`` · ``/staff/monitor`` (live, server-sent events from ``/staff/events``) ·
 ``/staff/conversations/{id}`` (transcript with NLU, take-over, reply, hand-back) · ``/staff/failed`` (dead
 letters with retry) · ``/staff/tickets`` (filters,
@@ -26,7 +26,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.dashboard import photos
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -63,7 +62,8 @@ from bot.dashboard.views import (
 from bot.events import EventBus
 from bot.intake.centres import ensure_seeded
 from bot.services import Services
-from bot.staff import ensure_demo_admin
+from bot.staff.accounts import ensure_demo_admin
+from bot.tickets import photos
 
 __all__ = ["ensure_demo_admin", "setup_dashboard"]
 
@@ -115,6 +115,7 @@ def setup_dashboard(app: web.Application, services: Services, bus: EventBus) -> 
     r.add_post("/conversations/{conversation_id}/take-over", monitor.take_over)
     r.add_post("/conversations/{conversation_id}/hand-back", monitor.hand_back)
     r.add_post("/conversations/{conversation_id}/reply", monitor.reply)
+    r.add_get("/conversations/{conversation_id}/photos/{message_id}/{index:\\d{1,2}}", monitor.message_photo)
     r.add_get("/failed", failed.failed_list)
     r.add_post("/failed/{message_id}/retry", failed.retry)
 

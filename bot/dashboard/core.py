@@ -17,17 +17,16 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import audit
 from bot.dashboard.i18n import StaffTexts, texts_for
 from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.ticket_filters import day_text
 from bot.events import EventBus
-from bot.intake import phones
 from bot.open311.intake import attribute_answers
 from bot.services import Services
-from bot.staff import StaffMember
-from bot.tickets import local_time
+from bot.staff import audit
+from bot.staff.accounts import StaffMember
+from bot.tickets import local_time, phones
 
 PREFIX = "/staff"
 HERE = Path(__file__).resolve().parent
@@ -49,7 +48,7 @@ BUS = web.AppKey("staff_bus", EventBus)
 SESSIONS = web.AppKey("staff_sessions", SessionStore)
 CONFIG = web.AppKey("staff_config", DashboardConfig)
 JINJA = web.AppKey("staff_jinja", jinja2.Environment)
-PHOTO_HTTP = web.AppKey("staff_photo_http", aiohttp.ClientSession)  # fetches ticket photos (bot.dashboard.photos)
+PHOTO_HTTP = web.AppKey("staff_photo_http", aiohttp.ClientSession)  # fetches ticket photos (bot.tickets.photos)
 
 # per request, set by bot.dashboard.security.session_middleware
 STAFF: web.RequestKey[StaffMember | None] = web.RequestKey("staff_member")

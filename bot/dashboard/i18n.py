@@ -14,9 +14,9 @@ from functools import cache
 
 from babel.numbers import format_decimal, format_percent
 
-from bot.categories import categories
 from bot.i18n import I18N_DIR, Texts, load_flat
 from bot.models import LANGUAGES, Language
+from bot.tickets.categories import categories
 
 STAFF_I18N_DIR = I18N_DIR / "staff"
 DEFAULT_LANGUAGE: Language = "el"

@@ -33,7 +33,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.sessions import COOKIE, LANG_COOKIE, PRE_COOKIE, new_token
 from bot.models import LANGUAGES
-from bot.staff import get_staff
+from bot.staff.accounts import get_staff
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_PREFIX = f"{PREFIX}/static/"

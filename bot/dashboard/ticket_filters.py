@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.categories import categories
-from bot.staff import StaffMember
+from bot.staff.accounts import StaffMember
 from bot.tickets import CHANNELS, LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
+from bot.tickets.categories import categories
 from nlu.chania_text import normalize
 
 MAX_SEARCH = 100
@@ -31,6 +31,7 @@ def loose_pattern(text: str) -> str:
     return "".join(out)
 
 
+_SEQUENCE_RE = re.compile(r"^\d{1,6}$")  # the digits of a reference as read from a receipt: "000005", "5"
 _DMY_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
@@ -124,10 +125,19 @@ class TicketFilter:
             if ref:
                 q["reference"] = ref
             else:
-                pattern = loose_pattern(self.q)
-                q["$or"] = [{"description": {"$regex": pattern, "$options": "i"}},
-                            {"address": {"$regex": pattern, "$options": "i"}}]
+                q["$or"] = self._text_search()
         return q
+
+    def _text_search(self) -> list[dict[str, Any]]:
+        """The description, the typed address, the person's name (a clerk is asked by name at the centre), and
+        for a bare number also the reference's sequence: "000005" or "5" finds CHA-2026-000005. Only among the
+        tickets the member may see (the department condition of :meth:`mongo` applies to every branch)."""
+        pattern = loose_pattern(self.q)
+        search: list[dict[str, Any]] = [{field: {"$regex": pattern, "$options": "i"}}
+                                        for field in ("description", "address", "citizen.name")]
+        if _SEQUENCE_RE.match(self.q):
+            search.append({"reference": {"$regex": f"-0*{int(self.q)}$"}})
+        return search
 
     def params(self) -> dict[str, str]:
         p = {"status": self.status, "category": self.category, "department": self.department,

@@ -102,6 +102,17 @@ class Bus(_Strict):
     verified: bool = False
 
 
+class Boat(_Strict):
+    """By boat: the route, the entry where one boards (a port, a village's jetty), the season, and whether the boat
+    is the way there (Gramvousa, Loutro) or the way back (out of the Samaria gorge at Agia Roumeli)."""
+
+    route: Bilingual
+    board_at: str = Field(pattern=r"^[a-z0-9_]{2,40}$")  # the id of another entry
+    way: Literal["there", "back"] = "there"
+    season: Bilingual | None = None
+    verified: bool = False
+
+
 class Poi(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
     rank: int = Field(ge=1)
@@ -111,6 +122,7 @@ class Poi(_Strict):
     lat: float
     lon: float
     bus: Bus | None = None
+    boat: Boat | None = None
     opening: Opening | None = None
     description: Bilingual
     practical: Practical = Practical()
@@ -150,6 +162,9 @@ class PoiFile(_Strict):
         for hub in self.transport.hubs:
             if hub not in by_id or by_id[hub].category is not Category.TRANSPORT_HUB:
                 raise ValueError(f"transport.hubs: {hub!r} is not a transport_hub entry")
+        for poi in self.pois:
+            if poi.boat is not None and (poi.boat.board_at not in by_id or poi.boat.board_at == poi.id):
+                raise ValueError(f"{poi.id}: boat.board_at {poi.boat.board_at!r} is not another entry")
         if self.transport.centre not in by_id:
             raise ValueError(f"transport.centre: {self.transport.centre!r} is not an entry")
         return self
@@ -337,6 +352,11 @@ class Catalogue:
             if poi.bus and poi.category is not Category.TRANSPORT_HUB:
                 out[poi.bus.service].append(poi)
         return out
+
+    def served_by_boat(self) -> list[Poi]:
+        """Sights (not transport hubs) one reaches by boat, best known first."""
+        return sorted((p for p in self.pois if p.boat is not None and p.boat.way == "there"
+                       and p.category is not Category.TRANSPORT_HUB), key=lambda p: p.rank)
 
     def hubs(self) -> list[Poi]:
         return [self._by_id[h] for h in self.transport.hubs]

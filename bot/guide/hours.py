@@ -5,7 +5,9 @@ it opens, its hours and the last entry; days it is always closed (``MM-DD`` or a
 calendar); whether it closes on Greek public holidays (the ``holidays`` package); and ``verified``: false until the
 sight's own published timetable has been checked, and the answer then says to check before going.
 
-:func:`opening_on` computes the answer for one date (``bot/guide/questions.py`` finds the date a question asks about).
+:func:`opening_on` computes the answer for one date (``bot/guide/questions.py`` finds the date a question asks about);
+:func:`opening_now` the answer for a moment of today: not open yet, open (and whether the last entry has passed),
+closed for the day, with the next day it opens.
 """
 
 from __future__ import annotations
@@ -125,6 +127,9 @@ def today_in_athens(now: datetime | None = None) -> date:
     return (now or datetime.now(ATHENS)).astimezone(ATHENS).date()
 
 
+NEXT_OPENING_HORIZON_DAYS = 366  # a sight closed all winter opens again within a year, or it has no season at all
+
+
 def _feast_on(day: date, closed_on: tuple[str, ...]) -> str | None:
     orthodox_easter = easter(day.year, EASTER_ORTHODOX)
     for item in closed_on:
@@ -154,3 +159,42 @@ def opening_on(opening: Opening, day: date) -> DayAnswer:
             return DayAnswer(day, "open", open=season.open, close=season.close, last_entry=season.last_entry,
                              verified=verified)
     return DayAnswer(day, "closed", "weekday", verified=verified)
+
+
+def next_opening(opening: Opening, after: date) -> DayAnswer | None:
+    """The first day after ``after`` the sight opens (``None``: open-air, or no open day within a year)."""
+    if opening.always_open:
+        return None
+    for n in range(1, NEXT_OPENING_HORIZON_DAYS + 1):
+        answer = opening_on(opening, after + timedelta(days=n))
+        if answer.status == "open":
+            return answer
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class NowAnswer:
+    """What a sight does at one moment of today (Athens time), and when it opens next when that matters."""
+
+    today: DayAnswer
+    state: Literal["always_open", "not_yet_open", "open", "last_entry_passed", "closed_for_the_day", "closed_today"]
+    next_open: DayAnswer | None = None  # when today is over or closed
+
+
+def opening_now(opening: Opening, now: datetime) -> NowAnswer:
+    """The sight's state at ``now`` (any aware datetime; compared as Europe/Athens wall-clock time)."""
+    local = now.astimezone(ATHENS)
+    today = opening_on(opening, local.date())
+    if today.status == "always_open":
+        return NowAnswer(today, "always_open")
+    if today.status == "closed":
+        return NowAnswer(today, "closed_today", next_opening(opening, today.day))
+    assert today.open is not None and today.close is not None
+    clock = local.time().replace(tzinfo=None)
+    if clock < today.open:
+        return NowAnswer(today, "not_yet_open")
+    if clock >= today.close:
+        return NowAnswer(today, "closed_for_the_day", next_opening(opening, today.day))
+    if today.last_entry is not None and clock > today.last_entry:
+        return NowAnswer(today, "last_entry_passed", next_opening(opening, today.day))
+    return NowAnswer(today, "open")

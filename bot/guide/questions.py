@@ -52,9 +52,13 @@ _HOURS_WORDS = frozenset(to_latin(w) for w in (
     "κλείνουν", "ωράριο", "ωράρια", "anoixto", "anoixta", "anoigei", "kleinei", "kleisto"))
 
 
+# Greek forms after the normaliser ("ανοιχτός" -> "anixtos", "κλείνει" -> "klini"): every case and gender at once.
+_HOURS_STEMS = ("anixt", "anikt", "anig", "klist", "klin")
+
+
 def asks_hours(text: str) -> bool:
     """Does the message ask when something opens or closes?"""
-    return any(w in _HOURS_WORDS for w in _words(text))
+    return any(w in _HOURS_WORDS or w.startswith(_HOURS_STEMS) for w in _words(text))
 
 
 def asked_day(text: str, today: date) -> date | None:
@@ -83,3 +87,34 @@ def names_near(text: str) -> bool:
 def asks_nearest(text: str) -> bool:
     """Does the message ask for the nearest ones to the person ("nearest beach", "η κοντινότερη παραλία")?"""
     return _has(text, _NEAREST)
+
+
+_WAY = _forms("how do i get", "how can i get", "how to get", "how do we get", "how can we get", "get to", "go to",
+              "getting to", "way to", "by bus", "bus to", "boat to", "ferry to", "πώς πάω", "πώς θα πάω",
+              "πώς μπορώ να πάω", "πώς πηγαίνω", "πώς πηγαίνουμε", "πώς πάμε", "πώς φτάνω", "πώς θα φτάσω",
+              "θέλω να πάω", "να πάω", "με λεωφορείο", "με το λεωφορείο", "με πλοίο", "με καράβι", "λεωφορείο για",
+              "πλοίο για")
+
+
+def asks_way(text: str) -> bool:
+    """Does the message ask how to get somewhere ("how do I get to Balos?", "πώς πάω στο Ελαφονήσι;")?"""
+    return _has(text, _WAY)
+
+
+_FOOD = _forms("eat", "eating", "food", "restaurant", "restaurants", "taverna", "tavernas", "tavern", "cafe", "café",
+               "cafes", "coffee", "bar", "bars", "lunch", "dinner", "breakfast", "φάω", "φάμε", "φαγητό", "τρώμε",
+               "τρώω", "εστιατόριο", "εστιατόρια", "ταβέρνα", "ταβέρνες", "καφέ", "καφετέρια", "καφετέριες",
+               "μεζεδοπωλείο", "ουζερί", "σουβλάκι", "fagito", "estiatorio")
+
+
+def asks_food(text: str) -> bool:
+    """Does the message ask where to eat or drink? The guide has no restaurants, cafés or bars."""
+    return _has(text, _FOOD)
+
+
+_MUSEUMS = _forms("museum", "museums", "μουσείο", "μουσεία", "μουσείων")
+
+
+def names_museums(text: str) -> bool:
+    """Does the message ask about museums as such ("museums open on Monday")?"""
+    return _has(text, _MUSEUMS)

@@ -124,13 +124,12 @@ async def save_poi(store: Store, poi: Poi, *, by: str) -> int:
 # ---------------------------------------------------------------------------------------------- command line
 async def _with_store(action: Any) -> int:
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     settings = load_settings()
     if settings.demo:
         print("note: MONGODB_URI is not set; this runs on an empty in-memory database")
-    store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
-                             settings.mongodb_db, timeout_s=settings.store_timeout_s)
+    store = await open_configured_store(settings)
     try:
         return await action(store)
     finally:

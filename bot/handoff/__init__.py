@@ -16,7 +16,7 @@ from pymongo import ASCENDING
 
 from bot.handoff.hours import LOCAL_TZ, OfficeHours
 from bot.i18n import Texts
-from bot.models import Button, Reply, as_utc, utcnow
+from bot.models import Attachment, Button, GeoPoint, Inbound, Reply, as_utc, utcnow
 from bot.services import Services
 from bot.store import Store
 
@@ -30,14 +30,21 @@ def office_hours(services: Services) -> OfficeHours:
 
 
 def signature_name(member: Any) -> str:
-    """The name residents see for a staff member: the display name, else the username capitalised."""
-    name = (getattr(member, "display_name", "") or "").strip()
-    return name or str(member.username).capitalize()
+    """The name residents see for a staff member: the display name the admin or the member set; "" when none
+    (never the login: it is half of a credential and means nothing to a resident)."""
+    return (getattr(member, "display_name", "") or "").strip()
+
+
+def signature(member: Any, language: str) -> str:
+    """"Μαρία — Δήμος Χανίων"; without a display name the generic "Υπάλληλος του Δήμου Χανίων"."""
+    t = Texts(_lang(language))
+    name = signature_name(member)
+    return t("handoff.signature", name=name) if name else t("handoff.staff_unnamed")
 
 
 def sign(text: str, member: Any, language: str) -> str:
-    """A staff reply as the resident reads it: the text, then "Μαρία — Δήμος Χανίων"."""
-    return f"{text}\n\n{Texts(_lang(language))('handoff.signature', name=signature_name(member))}"
+    """A staff reply as the resident reads it: the text, then the signature."""
+    return f"{text}\n\n{signature(member, language)}"
 
 
 def _lang(language: Any) -> Any:
@@ -67,10 +74,12 @@ async def staff_joined(services: Services, conversation_id: str, member: Any) ->
         {"_id": conversation_id}, {"$set": {"paused": True, "waiting_since": None}})
     if doc is None:
         return False
-    if not doc.get("paused"):
+    if not doc.get("paused"):  # since when staff hold it: what the resident sends them from then on is kept apart
+        await services.store.conversations.update_one({"_id": conversation_id}, {"$set": {"paused_at": utcnow()}})
         t = Texts(_lang(doc.get("language")))
-        await services.outbox.send_to(conversation_id, [Reply(t("handoff.staff_joined",
-                                                                name=signature_name(member)))])
+        name = signature_name(member)
+        joined = t("handoff.staff_joined", name=name) if name else t("handoff.staff_joined_unnamed")
+        await services.outbox.send_to(conversation_id, [Reply(joined)])
     return True
 
 
@@ -82,8 +91,9 @@ async def bot_back(services: Services, conversation_id: str) -> bool:
     flow = doc.get("flow")
     update: dict[str, Any] = {"paused": False, "waiting_since": None}
     hold = bool(flow) and flow.get("name") != HOLD_FLOW
-    if hold:
-        update["flow"] = {"name": HOLD_FLOW, "step": "continue?", "slots": {"held": flow}}
+    if hold:  # ``since``: the take-over; a location or photos sent to staff after it are offered to the report
+        update["flow"] = {"name": HOLD_FLOW, "step": "continue?",
+                          "slots": {"held": flow, "since": doc.get("paused_at")}}
     await services.store.conversations.update_one({"_id": conversation_id}, {"$set": update})
     if doc.get("paused"):
         t = Texts(_lang(doc.get("language")))
@@ -93,6 +103,23 @@ async def bot_back(services: Services, conversation_id: str) -> bool:
             replies.append(continue_question(t, (held or {}).get("name")))
         await services.outbox.send_to(conversation_id, replies)
     return True
+
+
+async def shared_with_staff(store: Store, conversation_id: str, since: datetime | None,
+                            ) -> tuple[GeoPoint | None, list[Attachment]]:
+    """What the resident sent while staff held the chat (since ``since``): the last location shared and the
+    photos, oldest first."""
+    query: dict[str, Any] = {"conversation_id": conversation_id, "direction": "in", "status": "paused",
+                             "$or": [{"location": {"$ne": None}}, {"attachments.0": {"$exists": True}}]}
+    if since is not None:
+        query["created_at"] = {"$gte": since}
+    location: GeoPoint | None = None
+    photos: list[Attachment] = []
+    async for doc in store.messages.find(query).sort([("created_at", ASCENDING), ("seq", ASCENDING)]).limit(50):
+        shared = Inbound.from_doc(doc)
+        location = shared.location or location
+        photos += [a for a in shared.attachments if a.kind == "photo"]
+    return location, photos
 
 
 def continue_question(t: Texts, held_flow: str | None) -> Reply:

@@ -23,17 +23,16 @@ from aiohttp import web
 from pymongo import DESCENDING
 from pymongo.errors import PyMongoError
 
-from bot import audit
-from bot.categories import Category, categories
-from bot.dashboard import photos
 from bot.i18n import Texts
 from bot.models import Language
 from bot.open311 import keys
-from bot.open311.formats import CONTENT_TYPES, FORMATS, Format, encode
+from bot.open311.formats import CONTENT_TYPES, FORMATS, Format, encode, parse_w3c
 from bot.open311.intake import Invalid, create_request_from_form
 from bot.open311.publication import PUBLIC_FILTER, approved_photos, is_public, public_request
 from bot.services import Services
-from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
+from bot.staff import audit
+from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference, photos
+from bot.tickets.categories import Category, categories
 
 log = logging.getLogger(__name__)
 
@@ -191,16 +190,16 @@ def _date(value: str, name: str, texts: Texts, errors: list[tuple[int, str]], *,
     """A W3C date-time with its offset; a bare W3C date (``2026-07-14``) is that day in Chania, from its first
     moment (``start_date``) or to its last (``end_date``)."""
     value = value.strip()
-    try:
-        if _DAY_RE.match(value):
+    if _DAY_RE.match(value):
+        try:
             start = datetime.combine(date.fromisoformat(value), dt_time(), tzinfo=LOCAL_TZ)
+        except ValueError:  # 2026-02-30
+            start = None
+        if start is not None:
             return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
-        at: datetime | None = datetime.fromisoformat(value)
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
+    at = parse_w3c(value)
+    if at is None:
         errors.append((400, texts("open311.errors.date", field=name)))
-        return None
     return at
 
 

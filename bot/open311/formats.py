@@ -36,6 +36,16 @@ def w3c(at: datetime | None) -> str | None:
     return None if at is None else as_utc(at).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
+def parse_w3c(value: str) -> datetime | None:
+    """A W3C date-time with its offset (``2026-07-14T09:30:00+03:00``); ``None`` for anything else, including a time
+    without an offset (whose moment is unknown)."""
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
 # characters XML 1.0 cannot carry at all (control characters other than tab and newlines, lone surrogates, U+FFFE/F):
 # a citizen's text may hold them, and one would make the whole document unreadable to an XML parser
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

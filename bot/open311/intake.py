@@ -17,18 +17,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot import tickets
-from bot.boundary import municipality
-from bot.categories import Attribute, Category, categories
 from bot.i18n import Texts
-from bot.intake import phones
 from bot.models import GeoPoint, Language
+from bot.open311.formats import parse_w3c
 from bot.open311.keys import ApiKey
 from bot.services import Services
+from bot.tickets import phones
+from bot.tickets.boundary import municipality
+from bot.tickets.categories import Attribute, Category, categories
 from bot.tickets.geocoding import geocoder_of
 
 MAX_ADDRESS = 300
@@ -115,11 +115,8 @@ def _attribute_value(attribute: Attribute, value: str, texts: Texts, errors: lis
             errors.append((400, texts("open311.errors.attribute_number", field=field)))
         return number
     if attribute.datatype == "datetime":
-        try:
-            at: datetime | None = datetime.fromisoformat(value)
-        except ValueError:
-            at = None
-        if at is None or at.tzinfo is None:
+        at = parse_w3c(value)
+        if at is None:
             errors.append((400, texts("open311.errors.date", field=field)))
         return at
     if len(value) > MAX_ATTRIBUTE[attribute.datatype]:

@@ -3,7 +3,8 @@
 Public: tickets filed by residents on the chat channels or by another system over Open311, except assisted-intake
 tickets (``channel == "assisted"``: a clerk filed them for a person in a day centre) and tickets marked ``private``
 (the resident asked, or staff decided). Description, address and status notes are redacted of personal data
-(phones, e-mails, ΑΦΜ, ΑΜΚΑ) by :func:`bot.privacy.redaction.redact_text`. A photo is public only once staff set
+(phones, e-mails, ΑΦΜ, ΑΜΚΑ, names after "my name is" / "με λένε" …, and the reporter's own name wherever it
+appears) by :func:`bot.privacy.redaction.redact_text`. A photo is public only once staff set
 its ``approved`` flag; it is then served by ``/open311/v2/media/{reference}/{index}`` and nothing else is.
 
 Fields added to the ticket document (``tickets`` collection): ``private`` (bool, absent = False) and, on each
@@ -17,11 +18,11 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.categories import categories
 from bot.models import Language
 from bot.privacy.redaction import redact_text
 from bot.services import Services
 from bot.tickets import OPEN_STATUSES, ticket_point
+from bot.tickets.categories import categories
 
 PUBLIC_FILTER: dict[str, Any] = {"channel": {"$ne": "assisted"}, "private": {"$ne": True}}
 MEDIA_PATH = "/open311/v2/media/{reference}/{index}"
@@ -36,13 +37,18 @@ def open_or_closed(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
+def _reporter_names(ticket: Mapping[str, Any]) -> tuple[str, ...]:
+    name = (ticket.get("citizen") or {}).get("name")
+    return (name,) if name else ()
+
+
 def status_note(ticket: Mapping[str, Any]) -> str | None:
     """The note of the latest status change (not of a reassignment), redacted; ``None`` when it has none."""
     for entry in reversed(ticket.get("history") or ()):
         if entry.get("department"):
             continue  # a reassignment: an internal matter
         note = (entry.get("note") or "").strip()
-        return redact_text(note) if note else None
+        return redact_text(note, _reporter_names(ticket)) if note else None
     return None
 
 
@@ -50,8 +56,8 @@ def approved_photos(ticket: Mapping[str, Any]) -> list[int]:
     return [i for i, p in enumerate(ticket.get("photos") or ()) if p.get("approved")]
 
 
-def _redacted(text: str | None) -> str | None:
-    return redact_text(text) if text else None
+def _redacted(text: str | None, ticket: Mapping[str, Any]) -> str | None:
+    return redact_text(text, _reporter_names(ticket)) if text else None
 
 
 def public_request(ticket: Mapping[str, Any], lang: Language, base_url: str) -> dict[str, Any]:
@@ -67,13 +73,13 @@ def public_request(ticket: Mapping[str, Any], lang: Language, base_url: str) -> 
         "status_notes": status_note(ticket),
         "service_name": cat.name(lang) if cat else None,
         "service_code": ticket.get("service_code") or (cat.service_code if cat else None),
-        "description": _redacted(ticket.get("description")),
+        "description": _redacted(ticket.get("description"), ticket),
         "agency_responsible": department.name(lang) if department else None,
         "service_notice": None,
         "requested_datetime": ticket["created_at"],
         "updated_datetime": ticket.get("updated_at") or ticket["created_at"],
         "expected_datetime": None,
-        "address": _redacted(ticket.get("address")),
+        "address": _redacted(ticket.get("address"), ticket),
         "address_id": None,
         "zipcode": None,
         "lat": point.lat if point else None,

@@ -1,8 +1,13 @@
-"""Rate limits toward the platforms: one schedule per channel and one per chat (in this instance).
+"""Rate limits toward the platforms: one schedule per channel, one per chat, and one per channel for broadcast
+calls (in this instance).
 
 Telegram allows a bot about 30 messages per second overall and about one per second in one chat, with short bursts
-(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); Viber publishes no figure and
-answers status 12 (tooManyRequests) when over it. The web chat has no platform behind it.
+(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); Viber publishes no figure for
+``send_message`` and answers status 12 (tooManyRequests) when over it. Viber's ``broadcast_message`` (up to 300
+receivers a call) is limited to 500 requests in any 10 seconds
+(https://creators.viber.com/docs/bots-api/resources/messaging/broadcast-message): 45 a second with bursts of 45 is
+at most 45 + 10 x 45 = 495 calls in any 10 s. Several instances each keep their own schedules: together they may go
+over, and the platform's rate-limit answers (429, status 12) are retried. The web chat has no platform behind it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ from dataclasses import dataclass
 class Limit:
     per_s: float  # sustained rate
     burst: float  # what may go at once
+
+
+CHANNEL_LIMITS = {"telegram": Limit(per_s=30, burst=30), "viber": Limit(per_s=25, burst=25)}
+CHAT_LIMITS = {"telegram": Limit(per_s=1, burst=5), "viber": Limit(per_s=1, burst=5)}
+BROADCAST_LIMITS = {"viber": Limit(per_s=45, burst=45)}  # calls, each to up to 300 chats
 
 
 class Schedule:
@@ -43,10 +53,27 @@ class Schedule:
 
 
 class RateLimits:
-    def __init__(self, channels: dict[str, Limit], chats: dict[str, Limit]) -> None:
+    def __init__(self, channels: dict[str, Limit], chats: dict[str, Limit],
+                 broadcasts: dict[str, Limit] | None = None) -> None:
         self._channel_limits, self._chat_limits = channels, chats
+        self._broadcast_limits = broadcasts or {}
         self._channels: dict[str, Schedule] = {}
         self._chats: dict[tuple[str, str], Schedule] = {}
+        self._broadcasts: dict[str, Schedule] = {}
+
+    async def acquire_broadcast(self, channel: str) -> float:
+        """Wait until one more broadcast call may go on this channel; returns the seconds waited. (A broadcast
+        does not count against the channel's per-message limit: the platform counts it separately.)"""
+        limit = self._broadcast_limits.get(channel)
+        if limit is None:
+            return 0.0
+        schedule = self._broadcasts.get(channel)
+        if schedule is None:
+            schedule = self._broadcasts[channel] = Schedule(limit)
+        pause = schedule.reserve(time.monotonic())
+        if pause > 0:
+            await asyncio.sleep(pause)
+        return pause
 
     async def acquire(self, channel: str, chat_id: str) -> float:
         """Wait until one more message may go to this chat; returns the seconds waited."""

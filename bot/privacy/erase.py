@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.models import utcnow
 from bot.privacy.redaction import redact_text
-from bot.privacy.registry import REGISTRY, DataSubject
+from bot.privacy.registry import REGISTRY, DataSubject, filed_by
 from bot.store import Store
 
 ERASED = "▒▒▒"
@@ -71,8 +71,7 @@ async def erase_subject(store: Store, subject: DataSubject) -> ErasureReport:
             report.deleted[entry.name] += (await coll.delete_many(query)).deleted_count
         elif entry.erase == "tickets":
             async for ticket in coll.find(query):
-                if ticket.get("conversation_id") in subject.conversation_ids or \
-                        ticket["reference"] in subject.references:
+                if filed_by(subject, ticket):
                     update, kept, removed = _pseudonymised(ticket, now)
                     await coll.update_one({"_id": ticket["_id"]}, {"$set": update})
                     report.tickets_kept.append(ticket["reference"])

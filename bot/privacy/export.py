@@ -16,13 +16,13 @@ from typing import Any
 
 from bson import ObjectId
 
-from bot.categories import categories
 from bot.i18n import Texts
 from bot.models import as_utc, utcnow
-from bot.privacy.registry import REGISTRY, DataSubject
+from bot.privacy.registry import REGISTRY, DataSubject, filed_by
 from bot.settings import Settings
 from bot.store import Store
 from bot.tickets import local_time
+from bot.tickets.categories import categories
 
 INTERNAL_FIELDS = frozenset({"seq", "claimed_at", "claim", "lease"})
 SKIPPED_COLLECTIONS = frozenset({"downloads"})  # the export files themselves
@@ -75,7 +75,7 @@ async def export_subject(store: Store, subject: DataSubject, settings: Settings)
         docs = await store.db[entry.name].find(entry.find(subject)).to_list(None)
         if entry.name == "tickets":
             for doc in sorted(docs, key=lambda d: d["reference"]):
-                if doc.get("conversation_id") in ids or doc["reference"] in subject.references:
+                if filed_by(subject, doc):
                     data["tickets_filed"].append(_filed_ticket(doc))
                 else:
                     data["tickets_followed"].append(_followed_ticket(doc, ids))
@@ -109,7 +109,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
             channel = texts(f"privacy.export.channels.{channel}")
         lines.append(texts("privacy.export.conversation", channel=channel,
                            since=since.strftime("%d/%m/%Y") if since else "—"))
-    lines.append(texts("privacy.export.messages", n=len(data["messages"])))
+    lines.append(texts.plural("privacy.export.messages", len(data["messages"])))
     for t in data["tickets_filed"]:
         cat = categories().get(t.get("category") or "")
         lines.append(texts("privacy.export.ticket_filed", ref=t["reference"], category=cat.name(texts.lang) if cat
@@ -117,8 +117,7 @@ def summary(data: Mapping[str, Any], texts: Texts) -> str:
     for t in data["tickets_followed"]:
         lines.append(texts("privacy.export.ticket_followed", ref=t["reference"],
                            status=texts(f"tickets.status.{t['status']}")))
-    n_staff = len(data["staff_access"])
-    lines.append(texts("privacy.export.staff_access_one" if n_staff == 1 else "privacy.export.staff_access", n=n_staff))
+    lines.append(texts.plural("privacy.export.staff_access", len(data["staff_access"])))
     others = [k for k in data if k not in ("generated_at", "controller", "data_protection_officer", "conversations",
                                            "messages", "tickets_filed", "tickets_followed", "staff_access")]
     for name in (n for n in others if data[n] and n not in PLUMBING):  # other features' data, in words

@@ -8,7 +8,8 @@ not here is invisible to them: **a new collection with personal data adds its en
 of personal data in :data:`NOT_PERSONAL`).
 
 A person is known by the conversations they wrote from (``<channel>:<user id>``), the phone numbers they gave
-(E.164) and the references of tickets recorded for them without a conversation (assisted intake).
+(E.164) and the references of tickets recorded for them without a conversation (assisted intake). A ticket given with
+one of their phone numbers is theirs: a person known only by the phone they left at a day centre is found by it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class DataSubject:
     """One person, as the store knows them."""
 
     conversation_ids: frozenset[str] = frozenset()
-    phones: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()  # E.164, only as checked by the data-protection officer
     references: frozenset[str] = frozenset()
 
     @property
@@ -83,7 +84,14 @@ def _messages(s: DataSubject) -> Filter:
 
 def _tickets(s: DataSubject) -> Filter:
     return {"$or": [{"conversation_id": _in(s.conversation_ids)}, {"reference": _in(s.references)},
-                    {"followers.conversation_id": _in(s.conversation_ids)}]}
+                    {"citizen.phone": _in(s.phones)}, {"followers.conversation_id": _in(s.conversation_ids)}]}
+
+
+def filed_by(s: DataSubject, ticket: Mapping[str, Any]) -> bool:
+    """The person filed the ticket (from their conversation, recorded for them, or given with their phone), as
+    opposed to following it: export lists it as theirs and erasure pseudonymises it."""
+    return (ticket.get("conversation_id") in s.conversation_ids or ticket.get("reference") in s.references
+            or (ticket.get("citizen") or {}).get("phone") in s.phones)
 
 
 def _downloads(s: DataSubject) -> Filter:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import audit
 from bot.models import as_utc, utcnow
 from bot.privacy.registry import CLOSED_STATUSES, REGISTRY, PersonalDataCollection, RetentionRule
 from bot.settings import Settings
+from bot.staff import audit
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -110,13 +110,12 @@ async def retention_loop(store: Store, settings: Settings, *, first_delay_s: flo
 
 async def cli_retention(*, dry_run: bool) -> int:
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     settings = load_settings()
     if settings.demo:
         print("note: MONGODB_URI is not set; this runs on an empty in-memory database")
-    store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
-                             settings.mongodb_db, timeout_s=settings.store_timeout_s)
+    store = await open_configured_store(settings)
     try:
         print(format_outcomes(await run_retention(store, settings, dry_run=dry_run), dry_run=dry_run))
     finally:

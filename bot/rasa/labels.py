@@ -25,10 +25,10 @@ from typing import Any, Literal
 from pymongo import DESCENDING
 
 from bot import language
-from bot.categories import categories
 from bot.models import utcnow
 from bot.privacy.redaction import redact_text
 from bot.store import Store
+from bot.tickets.categories import categories
 
 Source = Literal["review", "resident", "clerk"]
 Script = Literal["accented", "unaccented", "upper", "greeklish", "english"]

@@ -47,6 +47,7 @@ ENV_MARKER = VENV_DIR / ".chania-requirements.sha256"
 MODEL_INPUTS = ("config.yml", "domain.yml", "data", "components", "chania_text.py", "requirements.txt")
 KEEP_MODELS = 3
 KEEP_LOGS = 10
+SETUP_LOG_TAIL = 30  # lines of pip's log shown when setting up nlu/.venv fails
 
 
 class NluSetupError(RuntimeError):
@@ -125,31 +126,57 @@ def _run_visible(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str]
         raise NluSetupError(f"{what} failed (exit code {proc.returncode}): {' '.join(cmd)}")
 
 
-def ensure_nlu_env() -> Path:
-    """The Python of ``nlu/.venv``, created or repaired first when it is missing or out of date."""
-    wanted = _sha256_file(REQUIREMENTS)
-    if VENV_PYTHON.exists() and ENV_MARKER.exists() and ENV_MARKER.read_text().strip() == wanted:
-        return VENV_PYTHON
-    with _file_lock(NLU_DIR / ".venv.lock"):
-        if VENV_PYTHON.exists() and ENV_MARKER.exists() and ENV_MARKER.read_text().strip() == wanted:
-            return VENV_PYTHON
-        if not (VENV_PYTHON.exists() and _is_python310(VENV_PYTHON)):
-            base = find_python310()
-            _say(f"creating {VENV_DIR.relative_to(ROOT)} with {base}")
-            _run_visible([str(base), "-m", "venv", "--clear", str(VENV_DIR)], what="creating the Rasa venv")
-        _say(f"installing {REQUIREMENTS.relative_to(ROOT)} into {VENV_DIR.relative_to(ROOT)} "
-             "(several minutes the first time)")
-        pip = [str(VENV_PYTHON), "-m", "pip", "--disable-pip-version-check"]
-        # Rasa 3.6's dependency metadata is rejected by pip >= 24.
-        _run_visible([*pip, "install", "--quiet", "pip<24"], what="pinning pip")
-        _run_visible([*pip, "install", "-r", str(REQUIREMENTS)], what="installing nlu/requirements.txt")
-        check = subprocess.run([str(VENV_PYTHON), "-c", "import rasa; print(rasa.__version__)"],  # noqa: S603
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _run_logged(cmd: list[str], log: IO[str], *, what: str, log_path: Path) -> None:
+    """Run a command with its whole output in ``log`` (pip's hundreds of lines stay out of the terminal); on
+    failure raise NluSetupError with the log's last lines and where the rest is."""
+    log.write(f"$ {' '.join(cmd)}\n")
+    log.flush()
+    proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+    if proc.returncode != 0:
+        log.flush()
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-SETUP_LOG_TAIL:])
+        raise NluSetupError(f"{what} failed (exit code {proc.returncode}); the last lines of "
+                            f"{_shown(log_path)}:\n{tail}")
+
+
+def ensure_nlu_env(venv_dir: Path = VENV_DIR, requirements: Path = REQUIREMENTS, *, module: str = "rasa",
+                   log_path: Path | None = None) -> Path:
+    """The Python of ``nlu/.venv``, created or repaired first when it is missing or out of date. Only progress
+    lines are printed; pip's output goes to ``var/log/nlu-venv.log`` (its tail is in the error if it fails).
+    ``venv_dir``, ``requirements`` and ``module`` (imported to check the result) are for tests."""
+    python, marker = venv_dir / "bin" / "python", venv_dir / ENV_MARKER.name
+    wanted = _sha256_file(requirements)
+    if python.exists() and marker.exists() and marker.read_text().strip() == wanted:
+        return python
+    with _file_lock(venv_dir.parent / f"{venv_dir.name}.lock"):
+        if python.exists() and marker.exists() and marker.read_text().strip() == wanted:
+            return python
+        log_path = log_path or LOG_DIR / "nlu-venv.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("w") as log:
+            if not (python.exists() and _is_python310(python)):
+                base = find_python310()
+                _say(f"creating {_shown(venv_dir)} with {base}")
+                _run_logged([str(base), "-m", "venv", "--clear", str(venv_dir)], log, what="creating the Rasa venv",
+                            log_path=log_path)
+            _say(f"installing {_shown(requirements)} into {_shown(venv_dir)} (several minutes the first time; "
+                 f"pip's output in {_shown(log_path)})")
+            pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
+            # Rasa 3.6's dependency metadata is rejected by pip >= 24.
+            _run_logged([*pip, "install", "pip<24"], log, what="pinning pip", log_path=log_path)
+            _run_logged([*pip, "install", "-r", str(requirements)], log, what=f"installing {_shown(requirements)}",
+                        log_path=log_path)
+        check = subprocess.run([str(python), "-c", f"import {module}; print({module}.__version__)"],  # noqa: S603
                                capture_output=True, text=True, env=rasa_env(), check=False)
         if check.returncode != 0:
-            raise NluSetupError(f"rasa does not import in {VENV_DIR}:\n{check.stderr[-2000:]}")
-        ENV_MARKER.write_text(wanted + "\n")
-        _say(f"rasa {check.stdout.strip()} ready in {VENV_DIR.relative_to(ROOT)}")
-    return VENV_PYTHON
+            raise NluSetupError(f"{module} does not import in {venv_dir}:\n{check.stderr[-2000:]}")
+        marker.write_text(wanted + "\n")
+        _say(f"{module} {check.stdout.strip()} ready in {_shown(venv_dir)}")
+    return python
 
 
 def rasa_env() -> dict[str, str]:

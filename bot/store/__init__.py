@@ -1,6 +1,7 @@
 """MongoDB access through PyMongo's asyncio API (design.md section 4).
 
-``open_store(settings)`` returns a :class:`Store` on a real server (``MONGODB_URI``) or, in demo mode and in tests,
+``open_configured_store(settings)`` returns a :class:`Store` on a real server (``MONGODB_URI``) or, in demo mode and in
+tests (``open_store(None, name)``),
 on the in-process stand-in ``pymongo_async_mock`` (same API, nothing persists). Each concept has its own module:
 ``conversations``, ``messages``, ``counters`` here; tickets, staff and audit in theirs. An inbound message's
 ``_id`` is "<channel>:<platform message id>", so a platform's retry cannot be stored twice; every message has a
@@ -12,11 +13,14 @@ exercised by ``tests/test_store_contract.py``, which also runs against a real se
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,8 @@ class Store:
         await self.outbox.create_index([("status", ASCENDING), ("order", ASCENDING)], name="live")
         await self.outbox.create_index([("channel", ASCENDING), ("chat_id", ASCENDING), ("status", ASCENDING),
                                         ("order", ASCENDING)], name="by_chat")
+        await self.outbox.create_index([("batch", ASCENDING), ("status", ASCENDING), ("order", ASCENDING)],
+                                       name="by_batch")  # broadcast batches (bot/outbox/)
         await self.events.create_index([("at", ASCENDING)], name="recent")
         await self.nlu_labels.create_index([("labelled_at", DESCENDING)], name="recent")
         await self.nlu_labels.create_index([("conversation_id", ASCENDING)], name="by_conversation")
@@ -128,3 +134,9 @@ async def open_store(uri: str | None, db_name: str, *, timeout_s: float = 5.0) -
         store = Store(client, client[db_name], demo=True)
     await store.ensure_indexes()
     return store
+
+
+async def open_configured_store(settings: Settings) -> Store:
+    """The store the settings name: the server at ``MONGODB_URI``, or the in-process stand-in when it is unset."""
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    return await open_store(uri, settings.mongodb_db, timeout_s=settings.store_timeout_s)

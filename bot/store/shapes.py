@@ -107,7 +107,7 @@ NLU = {"intent": {"name": _text, "confidence": _number}, "intent_ranking": [{"na
 CONVERSATION = {
     "channel": _text, "user_id": _text, "chat_id": _text, "language": _language, "paused": _flag,
     "last_activity": _when, "last_text": _text, "last_intent": _text, "last_confidence": _number,
-    "last_location": _lat_lon, "last_location_at": _when, "unsubscribed": _flag,
+    "last_location": _lat_lon, "last_location_at": _when, "unsubscribed": _flag, "waiting_since": _when,
 }
 MESSAGE = {
     "conversation_id": _text, "channel": _text, "direction": _text, "sender": _text, "status": _text,
@@ -120,7 +120,7 @@ TICKET = {
     "reference": lambda v: v if isinstance(v, str) else "?", "category": _text, "department": _text,
     "description": _text, "status": _text, "language": _language, "channel": _text, "conversation_id": _text,
     "address": _text, "location": _point, "photos": [ATTACHMENT], "history": [HISTORY], "notes": [HISTORY],
-    "citizen": dict, "created_at": _when, "updated_at": _when, "duplicate_of": _text,
+    "citizen": dict, "created_at": _when, "updated_at": _when, "duplicate_of": _text, "report_started_at": _when,
 }
 
 

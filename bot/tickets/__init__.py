@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.categories import categories
 from bot.geo import EARTH_RADIUS_M, haversine_m
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Language, Reply, as_utc, utcnow
 from bot.services import Services
+from bot.tickets.categories import categories as all_categories
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _photo_doc(photo: Attachment | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(photo, Attachment):
         return {"file_id": photo.file_id, "url": photo.url, "size": photo.size}
     doc = {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
-    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/dashboard/photos.py)
+    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/tickets/photos.py)
         doc |= {"data": photo["data"], "content_type": photo.get("content_type")}
     return doc
 
@@ -100,11 +100,14 @@ async def create_ticket(
     citizen: Mapping[str, Any] | None = None,
     actor: str = "citizen",
     report_nonce: str | None = None,
+    report_started_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Store a new ticket (status ``new``) with the next reference number and return the document.
 
-    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made."""
-    cat = categories().get(category)
+    ``report_nonce`` is the chat flow's nonce: a button of that finished flow can then name the ticket it made.
+    ``report_started_at`` is when that flow began: the ticket's page shows staff of a department the messages of
+    this report only, not the person's whole chat."""
+    cat = all_categories().get(category)
     if cat is None:
         raise ValueError(f"unknown category {category!r}")
     if channel not in CHANNELS:
@@ -129,6 +132,7 @@ async def create_ticket(
         "notes": [],
         "duplicate_of": None,
         "report_nonce": report_nonce,
+        "report_started_at": as_utc(report_started_at) if report_started_at else None,
         "created_at": now,
         "updated_at": now,
     }
@@ -241,7 +245,7 @@ def status_notification(ticket: Mapping[str, Any], note: str, language: Language
     """The message that tells the resident (or a follower) about the ticket's current status, in the ticket's
     language (a follower's own language)."""
     texts = Texts(language or ticket.get("language") or "el")
-    cat = categories().get(ticket["category"])
+    cat = all_categories().get(ticket["category"])
     lines = [texts("tickets.notify_follower" if follower else "tickets.notify", ref=ticket["reference"],
                    category=cat.name(texts.lang) if cat else "", status=texts(f"tickets.status.{ticket['status']}"))]
     if ticket["status"] == "duplicate" and ticket.get("duplicate_of"):
@@ -312,7 +316,7 @@ def is_follower(ticket: Mapping[str, Any], conversation_id: str) -> bool:
 async def reassign(services: Services, reference: str, department: str, *, actor: str,
                    note: str = "") -> dict[str, Any]:
     """Move the ticket to another department; recorded in the history (status unchanged, ``department`` set)."""
-    if categories().department(department) is None:
+    if all_categories().department(department) is None:
         raise ValueError(f"unknown department {department!r}")
     for _ in range(5):
         current = await services.store.tickets.find_one({"reference": reference}, {"status": 1})

@@ -25,9 +25,9 @@ from geopy.extra.rate_limiter import AsyncRateLimiter
 from geopy.geocoders import Nominatim
 from pymongo.errors import PyMongoError
 
-from bot.boundary import Municipality, municipality
 from bot.models import GeoPoint, utcnow
 from bot.store import Store
+from bot.tickets.boundary import Municipality, municipality
 from nlu.chania_text import normalize
 
 log = logging.getLogger(__name__)

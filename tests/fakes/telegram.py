@@ -4,6 +4,7 @@ Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands
 ``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500;
 ``fail_next(n, status=429, retry_after=2)`` answers flood control as the Bot API does, ``status=403`` "bot was
 blocked by the user". ``delay_s`` holds every send that long before recording and answering it.
+``files[file_id] = bytes`` makes ``getFile`` know a file and serves it at ``/file/bot<token>/<file_path>``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Call:
     token: str
     at: float = field(default_factory=time.time)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field → (file name, content)
+    result: Any = None  # what the fake answered (a sent message carries its message_id)
 
     @property
     def chat_id(self) -> str | None:
@@ -50,12 +52,15 @@ class FakeBotApi:
         self._retry_after: int | None = None
         self.delay_s = 0.0
         self._mid = itertools.count(1000)
+        self._own: set[tuple[str, int]] = set()  # (chat, message id) of the messages the bot sent: editable
         self._changed = asyncio.Condition()
+        self.files: dict[str, bytes] = {}  # file_id → content, for getFile and the file endpoint
         self.runner: web.AppRunner | None = None
         self.url = ""
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get(r"/file/bot{token}/photos/{file_id}", self._file)
         app.router.add_post(r"/bot{token}/{method}", self._handle)
         app.router.add_get(r"/bot{token}/{method}", self._handle)
         self.runner = web.AppRunner(app, access_log=None)
@@ -70,6 +75,7 @@ class FakeBotApi:
             await self.runner.cleanup()
 
     def reset(self) -> None:
+        self.files.clear()
         self.calls.clear()
         self.refused.clear()
         self.updates.clear()
@@ -100,12 +106,18 @@ class FakeBotApi:
                 ) from None
         return self.sent(chat_id, method)
 
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["file_id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.content_type == "application/json":
             body = await request.json()
         else:
-            body = dict(await request.post())
+            body = dict(request.query) | dict(await request.post())  # a GET's parameters are in its query
         files = {k: (v.filename, v.file.read()) for k, v in body.items() if isinstance(v, web.FileField)}
         body = {k: (v if not isinstance(v, web.FileField) else "<file>") for k, v in body.items()}
         sending = method in ("sendMessage", "sendVenue", "sendPhoto", "sendLocation")
@@ -123,10 +135,17 @@ class FakeBotApi:
             if status == 429:
                 answer["parameters"] = {"retry_after": self._retry_after}
             return web.json_response(answer, status=status)
-        self.calls.append(Call(method, body, request.match_info["token"], files=files))
+        edited = (str(body.get("chat_id")), int(body.get("message_id") or 0))
+        if method == "editMessageText" and edited not in self._own:
+            self.refused.append(Call(method, body, request.match_info["token"]))
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: message to edit not found"}, status=400)
+        call = Call(method, body, request.match_info["token"], files=files)
+        self.calls.append(call)
+        call.result = await self._result(method, body)
         async with self._changed:
             self._changed.notify_all()
-        return web.json_response({"ok": True, "result": await self._result(method, body)})
+        return web.json_response({"ok": True, "result": call.result})
 
     async def _result(self, method: str, body: dict[str, Any]) -> Any:
         now = int(time.time())
@@ -138,6 +157,7 @@ class FakeBotApi:
             msg: dict[str, Any] = {"message_id": next(self._mid), "date": now,
                                    "chat": {"id": int(body.get("chat_id", 0)), "type": "private"},
                                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"}}
+            self._own.add((str(body.get("chat_id")), msg["message_id"]))
             if method == "sendMessage":
                 msg["text"] = body.get("text", "")
             if method == "sendDocument":
@@ -153,6 +173,12 @@ class FakeBotApi:
             if not pending:
                 await asyncio.sleep(0.2)
             return pending
+        if method == "getFile":
+            file_id = str(body.get("file_id") or "")
+            if file_id not in self.files:
+                return None
+            return {"file_id": file_id, "file_unique_id": "AgAD", "file_size": len(self.files[file_id]),
+                    "file_path": f"photos/{file_id}"}
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True
@@ -205,13 +231,15 @@ class UpdateFactory:
         return self.message(user_id, contact={"phone_number": phone, "first_name": "Μαρία", "user_id": user_id},
                             **kw)
 
-    def callback(self, user_id: int, data: str, *, language_code: str | None = "el") -> dict[str, Any]:
+    def callback(self, user_id: int, data: str, *, language_code: str | None = "el",
+                 message_id: int | None = None) -> dict[str, Any]:
+        """A tap on an inline button; ``message_id`` is the bot's message that carried it (a fresh id if not given)."""
         return {
             "update_id": next(self._update_id),
             "callback_query": {
                 "id": f"{user_id}{next(self._message_id)}",
                 "from": self.user(user_id, language_code),
-                "message": {"message_id": next(self._message_id), "date": int(time.time()),
+                "message": {"message_id": message_id or next(self._message_id), "date": int(time.time()),
                             "chat": {"id": user_id, "type": "private"},
                             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Δήμος Χανίων"},
                             "text": "…"},

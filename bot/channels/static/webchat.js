@@ -13,6 +13,7 @@
   var locateButton = document.getElementById("locate");
 
   var pending = new Map(); // client id -> {frame, el}
+  var shownReplies = new Set(); // stored message ids of the replies on the page (history, then live frames)
   var ws = null;
   var attempt = 0;
   var retryTimer = null;
@@ -99,7 +100,12 @@
   }
 
   // inert: a reply from the history of an earlier visit; its buttons no longer act (issue 9)
-  function showReply(reply, sender, inert) {
+  // id: the stored message's; a reply already shown (the history after a reconnect, then its live frame) is skipped
+  function showReply(reply, sender, inert, id) {
+    if (id) {
+      if (shownReplies.has(id)) { return; }
+      shownReplies.add(id);
+    }
     var el = bubble("out", sender && String(sender).indexOf("staff") === 0 ? T.staff : T.bot);
     if (reply.text) { appendText(el, reply.text); }
     if (reply.location && safeUrl(reply.location.map_url)) {
@@ -223,13 +229,14 @@
 
   function renderHistory(messages) {
     log.textContent = "";
+    shownReplies.clear();
     // only the very last reply may still be answered with its buttons; the earlier ones are inert
     var lastOut = messages.length && messages[messages.length - 1].direction === "out" ? messages.length - 1 : -1;
     var tail = lastOut;
     while (tail > 0 && messages[tail - 1].direction === "out") { tail--; }  // one turn may be several replies
     messages.forEach(function (m, i) {
       if (m.direction === "out") {
-        showReply(m.reply, m.sender, lastOut < 0 || i < tail);
+        showReply(m.reply, m.sender, lastOut < 0 || i < tail, m.id);
       } else {
         var text = m.location ? T.location_sent : (m.photo ? T.photo_sent : m.text);
         if (text) { showOwn(text, null); }
@@ -245,7 +252,7 @@
     if (f.type === "history") {
       renderHistory(f.messages || []);
     } else if (f.type === "reply") {
-      showReply(f.reply, "bot");
+      showReply(f.reply, "bot", false, f.id);
     } else if (f.type === "ack") {
       var p = pending.get(f.id);
       if (p && f.duplicate) {

@@ -6,8 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import audit as audit_log
-from bot.categories import categories
 from bot.dashboard.core import (
     PREFIX,
     SESSION_TOKEN,
@@ -20,7 +18,8 @@ from bot.dashboard.core import (
     staff_of,
 )
 from bot.dashboard.core import record as audit
-from bot.staff import (
+from bot.staff import audit as audit_log
+from bot.staff.accounts import (
     ROLES,
     StaffError,
     create_staff,
@@ -30,7 +29,9 @@ from bot.staff import (
     set_password,
     unlock,
     update_staff,
+    validate_display_name,
 )
+from bot.tickets.categories import categories
 
 AUDIT_LIMIT = 200
 
@@ -57,8 +58,9 @@ async def staff_create(request: web.Request) -> web.StreamResponse:
     fields, departments = await _form(request)
     store = services_of(request).store
     try:
+        display_name = validate_display_name(fields.get("display_name", ""), required=True)
         member = await create_staff(store, fields.get("username", ""), fields.get("role", ""), departments,
-                                    fields.get("password", ""))
+                                    fields.get("password", ""), display_name=display_name)
     except StaffError as exc:
         members = await list_staff(store)
         return render(request, "staff_list.html", {"members": members, "form": fields, "form_error": exc.code,
@@ -91,8 +93,9 @@ async def staff_update(request: web.Request) -> web.StreamResponse:
     if member.username == staff_of(request).username and (role != member.role or not active):
         raise see_other(here, error="not_yourself")  # an admin cannot demote or disable themselves
     try:
+        display_name = validate_display_name(fields.get("display_name", ""), required=True)
         updated = await update_staff(services_of(request).store, member.username, role=role, departments=departments,
-                                     active=active)
+                                     active=active, display_name=display_name)
     except StaffError as exc:
         return render(request, "staff_edit.html", {"member": member, "form_error": exc.code, **_choices()},
                       status=400)

@@ -23,7 +23,7 @@ from bot.dashboard.core import record as audit
 from bot.dashboard.security import cookie_options
 from bot.dashboard.sessions import COOKIE, LANG_COOKIE
 from bot.models import LANGUAGES
-from bot.staff import (
+from bot.staff.accounts import (
     USERNAME_RE,
     StaffError,
     authenticate,

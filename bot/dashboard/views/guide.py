@@ -1,6 +1,6 @@
 """The visitor guide in the dashboard (role ``tourism``, and admin): the sights the bot shows, edited by the tourism
-office. A list with the unverified positions, hours and bus details to check (a "verified" tick per field), an edit
-page per sight (names and aliases el/en, descriptions, practical notes, category, rank, the pin on a map that works
+office. A list with the unverified positions, hours, bus and boat details to check (a "verified" tick per field), an
+edit page per sight (names and aliases el/en, descriptions, practical notes, category, rank, the pin on a map that works
 without tiles, structured opening hours, bus details), photos (uploaded, resized, stored in MongoDB) and hiding a
 sight without deleting it. Every change is validated by the catalogue's own models, audited, and in the bot's next
 answer (``bot/guide/sights.py`` bumps the catalogue's version)."""
@@ -20,7 +20,7 @@ from bot.guide.hours import Opening
 
 PRACTICAL = ("season", "hours", "tickets", "access")
 BUS_SERVICES = ("city", "ktel", "ktel_summer")
-FIELDS = ("position", "hours", "bus")  # what the tourism office ticks as verified
+FIELDS = ("position", "hours", "bus", "boat")  # what the tourism office ticks as verified
 
 
 def unverified_fields(poi: Poi) -> list[str]:
@@ -31,6 +31,8 @@ def unverified_fields(poi: Poi) -> list[str]:
         out.append("hours")
     if poi.bus is not None and not poi.bus.verified:
         out.append("bus")
+    if poi.boat is not None and not poi.boat.verified:
+        out.append("boat")  # edited in the YAML file (bot.py import-pois); ticked here once checked
     return out
 
 
@@ -180,6 +182,8 @@ async def sight_verify(request: web.Request) -> web.StreamResponse:
         edited = poi.model_copy(update={"opening": poi.opening.model_copy(update={"verified": True})})
     elif field == "bus" and poi.bus is not None:
         edited = poi.model_copy(update={"bus": poi.bus.model_copy(update={"verified": True})})
+    elif field == "boat" and poi.boat is not None:
+        edited = poi.model_copy(update={"boat": poi.boat.model_copy(update={"verified": True})})
     else:
         return error_page(request, 400, "errors.bad_request")
     await sights.save_poi(services_of(request).store, edited, by=staff_of(request).actor)

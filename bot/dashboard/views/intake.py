@@ -17,18 +17,18 @@ from markupsafe import Markup
 
 from bot import tickets as ticket_service
 from bot.alerts.areas import alert_areas
-from bot.boundary import municipality
-from bot.categories import categories
-from bot.dashboard import photos
 from bot.dashboard.core import CONFIG, PREFIX, error_page, render, requires, services_of, staff_of
 from bot.dashboard.core import record as audit
 from bot.dashboard.i18n import texts_for
 from bot.i18n import Texts
 from bot.intake import centres as centre_store
-from bot.intake import phones, status_link
+from bot.intake import status_link
 from bot.models import LANGUAGES, GeoPoint
 from bot.settings import Settings
-from bot.tickets import MAX_DESCRIPTION, parse_reference
+from bot.staff.accounts import set_intake_centre
+from bot.tickets import MAX_DESCRIPTION, parse_reference, phones, photos
+from bot.tickets.boundary import municipality
+from bot.tickets.categories import categories
 
 MAX_NAME = 100
 MAX_ADDRESS = 300
@@ -100,7 +100,7 @@ def municipality_centre() -> GeoPoint:
 async def intake_form(request: web.Request) -> web.StreamResponse:
     form = dict.fromkeys(TEXT_FIELDS, "")
     form["language"] = "el"
-    form["centre"] = request.query.get("centre", "")
+    form["centre"] = request.query.get("centre", "") or staff_of(request).intake_centre  # the clerk's last one
     return render(request, "intake.html", await _context(request, form, {}))
 
 
@@ -148,6 +148,7 @@ async def intake_submit(request: web.Request) -> web.StreamResponse:
     )
     intake = {"centre": centre.id, "centre_name": {"el": centre.name_el, "en": centre.name_en},
               "clerk": member.username}
+    await set_intake_centre(services.store, member.username, centre.id)
     token = status_link.new_token()
     await services.store.tickets.update_one({"reference": ticket["reference"]},
                                             {"$set": {"intake": intake, "status_token": token}})

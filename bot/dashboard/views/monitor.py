@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from bot import handoff
 from bot.dashboard.core import (
     BUS,
     CONFIG,
+    PHOTO_HTTP,
     PREFIX,
     error_page,
     render,
@@ -26,12 +28,14 @@ from bot.dashboard.core import (
     see_other,
     services_of,
     staff_of,
+    texts_of,
     url_quote,
 )
 from bot.dashboard.core import record as audit
+from bot.dashboard.shared_media import with_media
 from bot.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.store import shapes
-from bot.tickets import CHANNELS, tickets_of_conversation
+from bot.tickets import CHANNELS, photos, tickets_of_conversation
 from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)
@@ -76,6 +80,21 @@ def conversation_query(f: dict[str, str], low_confidence: float) -> dict[str, An
     return q
 
 
+def waiting_rows(docs: list[dict[str, Any]], now: datetime) -> list[tuple[dict[str, Any], int | None, str]]:
+    """The waiting queue as (conversation, minutes waited, ISO time waited since), through the shapes coercion: a
+    ``waiting_since`` that is not a time (an old or hand-edited document) shows as "—", never breaks the page."""
+    rows = []
+    for doc in docs:
+        conv = shapes.conversation(doc)
+        since = conv["waiting_since"]
+        if since is None:
+            rows.append((conv, None, ""))
+            continue
+        since = as_utc(since)
+        rows.append((conv, max(0, int((now - since).total_seconds() // 60)), since.isoformat()))
+    return rows
+
+
 @requires("monitor")
 async def monitor(request: web.Request) -> web.StreamResponse:
     store = services_of(request).store
@@ -86,9 +105,7 @@ async def monitor(request: web.Request) -> web.StreamResponse:
     rows = [shapes.conversation(doc) async for doc in cursor]
     intents = sorted({i for i in await store.conversations.distinct("last_intent") if isinstance(i, str)}
                      | ({f["intent"]} if f["intent"] else set()))
-    now = utcnow()
-    waiting = [(doc, max(0, int((now - since).total_seconds() // 60)), since.isoformat())
-               for doc in await handoff.waiting_queue(store) for since in [as_utc(doc["waiting_since"])]]
+    waiting = waiting_rows(await handoff.waiting_queue(store), utcnow())
     return render(request, "monitor.html", {
         "rows": rows, "filters": f, "intents": intents, "channels": MONITOR_CHANNELS, "languages": LANGUAGES,
         "low_confidence": config.low_confidence, "limit": MONITOR_LIMIT, "waiting": waiting,
@@ -110,12 +127,36 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     cursor = services.store.messages.find({"conversation_id": conv["_id"]}).sort(
         [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(TRANSCRIPT_LIMIT)
     messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
+    messages = await with_media(messages, services.store, services.settings, texts_of(request).lang)
     tickets = [shapes.ticket(t) for t in await tickets_of_conversation(services, conv["_id"], limit=10)]
     await audit(request, "conversation.view", target=conv["_id"])
     return render(request, "conversation.html", {
         "conv": conv, "messages": messages, "tickets": tickets, "max_reply": MAX_REPLY,
         "low_confidence": request.config_dict[CONFIG].low_confidence,
     })
+
+
+@requires("monitor")
+async def message_photo(request: web.Request) -> web.StreamResponse:
+    """A photo the resident sent in this conversation, fetched by the service (the staff's browser loads no
+    platform URL); a web-chat upload is already served by this service and is redirected to."""
+    conv_id = request.match_info["conversation_id"]
+    doc = await services_of(request).store.messages.find_one(
+        {"_id": request.match_info["message_id"], "conversation_id": conv_id, "direction": "in"})
+    index = int(request.match_info["index"])
+    attachments = shapes.message(doc).get("attachments") if doc is not None else []
+    if index >= len(attachments) or attachments[index].get("kind") != "photo":
+        return error_page(request, 404, "errors.not_found")
+    photo = attachments[index]
+    if (local := photos.local_url(photo)) is not None:
+        raise web.HTTPSeeOther(local)
+    try:
+        data, kind = await photos.fetch(request.config_dict[PHOTO_HTTP], photo, doc.get("channel"),
+                                        services_of(request).settings)
+    except photos.PhotoUnavailable as exc:
+        log.info("photo unavailable", extra={"conversation_id": conv_id, "reason": str(exc)})
+        return error_page(request, 502, "errors.photo_unavailable")
+    return web.Response(body=data, content_type=kind)
 
 
 def _publish_state(request: web.Request, conv_id: str, paused: bool) -> None:
@@ -176,8 +217,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 def _event_payload(event: dict[str, Any]) -> dict[str, Any]:
     """Only the fields the pages use, as JSON-safe values."""
-    keys = ("type", "conversation_id", "channel", "direction", "sender", "text", "intent", "confidence",
-            "language", "created_at", "paused", "attachments", "has_location", "by")
+    keys = ("type", "conversation_id", "message_id", "channel", "direction", "sender", "text", "intent",
+            "confidence", "language", "created_at", "paused", "attachments", "photos", "has_location", "location",
+            "by")
     return {k: event[k] for k in keys if k in event}
 
 

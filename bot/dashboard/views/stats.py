@@ -1,4 +1,4 @@
-"""The statistics page: tables with the figures of :mod:`bot.stats` and charts drawn from the same figures by the
+"""The statistics page: tables with the figures of :mod:`bot.staff.stats` and charts drawn from the same figures by the
 vendored Chart.js (``static/js/stats.js`` reads them from a JSON data block, never from inline script)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import stats
 from bot.dashboard.core import CONFIG, render, requires, services_of, texts_of
+from bot.staff import stats
 
 
 def _weeks(query: Any) -> int:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import tickets as ticket_service
-from bot.categories import categories
-from bot.dashboard import photos, reasons
 from bot.dashboard.core import (
     CONFIG,
     PHOTO_HTTP,
@@ -34,7 +33,8 @@ from bot.i18n import Texts
 from bot.privacy.redaction import redact_text
 from bot.settings import Settings
 from bot.store import shapes
-from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, ticket_point
+from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, photos, reasons, ticket_point
+from bot.tickets.categories import categories
 from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,22 @@ async def ticket_photo(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=kind)
 
 
+REPORT_TAIL = timedelta(seconds=10)  # the bot's receipt, stored just after the ticket
+
+
+def report_messages(ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, Any] | None:
+    """Which of the chat's messages the ticket page shows: the whole chat to staff who may monitor conversations;
+    to the others (a department) only the messages of this report, from its first message to its receipt — the
+    person's other reports, requests and data stay out of their sight. None: nothing to show."""
+    query: dict[str, Any] = {"conversation_id": ticket["conversation_id"]}
+    if whole_chat:
+        return query
+    started, filed = ticket.get("report_started_at"), ticket.get("created_at")
+    if not isinstance(started, datetime) or not isinstance(filed, datetime):
+        return None  # filed before reports kept their span, or not from a chat flow
+    return {**query, "created_at": {"$gte": started, "$lte": filed + REPORT_TAIL}}
+
+
 @requires("tickets")
 async def ticket_detail(request: web.Request) -> web.StreamResponse:
     ticket = await _visible_ticket(request)
@@ -209,18 +225,22 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     messages: list[dict[str, Any]] = []
     conv = None
+    whole_chat = staff_of(request).can("monitor")
     if ticket.get("conversation_id"):
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
         conv = shapes.conversation(conv) if conv is not None else None
-        cursor = services.store.messages.find({"conversation_id": ticket["conversation_id"]}).sort(
-            [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
-        messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
+        query = report_messages(ticket, whole_chat=whole_chat)
+        if query is not None:
+            cursor = services.store.messages.find(query).sort(
+                [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
+            messages = label_presses([shapes.message(doc) async for doc in cursor][::-1])
     await audit(request, "ticket.view", target=ticket["reference"])
     point = ticket_point(ticket)
     return render(request, "ticket.html", {
         "ticket": ticket, "timeline": timeline(ticket), "photos": photo_views(ticket, services.settings),
         "point": point,
         "tiles_url": request.config_dict[CONFIG].tiles_url or "", "messages": messages, "conv": conv,
+        "whole_chat": whole_chat,
         "max_note": MAX_NOTE, **_choices(),
         "res_t": Texts(texts_of(request).lang),  # the ready-made reasons, in the clerk's language on the page
     })

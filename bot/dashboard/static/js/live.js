@@ -171,6 +171,41 @@
     var banner = document.getElementById("state-changed");
     var names = namesOf(ds);
 
+    /* a shared location: a link to the map (the street and area names come with the page's next load) */
+    function place(loc) {
+      var lat = Number(loc.lat), lon = Number(loc.lon);
+      var coords = ds.lang === "en" ? lat.toFixed(5) + ", " + lon.toFixed(5)
+        : lat.toFixed(5).replace(".", ",") + "; " + lon.toFixed(5).replace(".", ",");
+      var p = el("p", "extra shared-location", ds.labelLocation + ": ");
+      var link = el("a", "map-link", ds.labelOpenMap);
+      link.href = "https://www.openstreetmap.org/?mlat=" + lat.toFixed(5) + "&mlon=" + lon.toFixed(5) +
+        "#map=18/" + lat.toFixed(5) + "/" + lon.toFixed(5);
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      p.appendChild(link);
+      p.appendChild(el("span", "coordinates", " · " + coords));
+      return p;
+    }
+
+    /* photos through this service's proxy: the page never loads a platform URL */
+    function thumbnails(ev) {
+      var ul = el("ul", "photos thumbs");
+      ev.photos.forEach(function (index, n) {
+        var src = "/staff/conversations/" + encodeURIComponent(ds.conversationId) + "/photos/" +
+          encodeURIComponent(ev.message_id) + "/" + Number(index);
+        var li = el("li"), link = el("a"), img = el("img");
+        link.href = src;
+        link.target = "_blank";
+        link.rel = "noopener";
+        img.src = src;
+        img.alt = ds.labelPhoto.replace("{n}", String(n + 1));
+        link.appendChild(img);
+        li.appendChild(link);
+        ul.appendChild(li);
+      });
+      return ul;
+    }
+
     connect(ds.events, function (kind, ev) {
       if (ev.conversation_id !== ds.conversationId) { return; }
       if (kind === "conversation" || typeof ev.paused === "boolean") {
@@ -192,6 +227,8 @@
       meta.appendChild(el("span", "who", who));
       item.appendChild(meta);
       if (ev.text) { item.appendChild(el("p", "text", ev.text)); }
+      if (ev.location && isFinite(ev.location.lat) && isFinite(ev.location.lon)) { item.appendChild(place(ev.location)); }
+      if (ev.message_id && ev.photos && ev.photos.length) { item.appendChild(thumbnails(ev)); }
       if (ev.direction === "in" && ev.intent) {
         var nlu = el("p", "nlu-live");
         nlu.appendChild(intentCell("span", "intent", names, ev.intent));

@@ -18,7 +18,10 @@
 
   function refresh() {
     var n = list.children.length;
-    badge.textContent = badge.dataset.template.replace("{n}", String(n));
+    var words = badge.dataset.template.replace("{n}", String(n));
+    badge.textContent = String(n);  /* the heading says "waiting": the number only, the words for screen readers */
+    badge.title = words;
+    badge.setAttribute("aria-label", words);
     badge.hidden = n === 0;
     empty.hidden = n > 0;
     document.title = n ? "(" + n + ") " + title : title;

@@ -18,7 +18,7 @@ from bot.geo import in_polygon
 from bot.models import GeoPoint
 from nlu.chania_text import to_latin
 
-MUNICIPALITY_PATH = Path(__file__).resolve().parent.parent / "data" / "municipality.geojson"
+MUNICIPALITY_PATH = Path(__file__).resolve().parents[2] / "data" / "municipality.geojson"
 
 Ring = Sequence[Sequence[float]]  # [[lon, lat], ...] as in GeoJSON
 

@@ -30,9 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.categories import categories
 from bot.models import Language, as_utc, utcnow
 from bot.store import Store
+from bot.tickets.categories import categories
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -83,10 +83,11 @@ class StaffMember:
     departments: tuple[str, ...] = ()
     active: bool = True
     language: Language = "el"
-    display_name: str = ""  # the name residents see on staff replies ("Μαρία"); empty: the username
+    display_name: str = ""  # the name residents see on staff replies ("Μαρία"); empty: the generic signature
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime | None = None
+    intake_centre: str = ""  # the day centre of this clerk's last assisted intake: the next one starts there
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -119,6 +120,7 @@ class StaffMember:
             failed_logins=int(doc.get("failed_logins") or 0),
             locked_until=_aware(doc.get("locked_until")),
             created_at=_aware(doc.get("created_at")),
+            intake_centre=str(doc.get("intake_centre") or ""),
         )
 
 
@@ -228,11 +230,15 @@ async def count_staff(store: Store) -> int:
 
 
 async def update_staff(store: Store, username: str, *, role: str, departments: list[str] | tuple[str, ...],
-                       active: bool) -> StaffMember:
+                       active: bool, display_name: str | None = None) -> StaffMember:
+    """Role, departments, active, and the display name when given."""
     the_role, depts = validate_role(role, list(departments))
+    changes: dict[str, Any] = {"role": the_role, "departments": list(depts), "active": active}
+    if display_name is not None:
+        changes["display_name"] = validate_display_name(display_name)
     doc = await store.staff.find_one_and_update(
         {"username": normalise_username(username)},
-        {"$set": {"role": the_role, "departments": list(depts), "active": active}},
+        {"$set": changes},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:
@@ -254,12 +260,20 @@ async def set_password(store: Store, username: str, password: str) -> None:
 MAX_DISPLAY_NAME = 40
 
 
-def validate_display_name(name: str) -> str:
-    """A first name or short name shown to residents; letters, spaces, dots, hyphens and apostrophes."""
+def validate_display_name(name: str, *, required: bool = False) -> str:
+    """A first name or short name shown to residents; letters, spaces, dots, hyphens and apostrophes. An admin
+    creating or editing an account must give one (``required``): residents never see the login."""
     name = " ".join((name or "").split())
+    if required and not name:
+        raise StaffError("no_display_name", "a display name is required")
     if len(name) > MAX_DISPLAY_NAME or any(not (c.isalpha() or c in " .-'") for c in name):
         raise StaffError("bad_display_name", f"display name: up to {MAX_DISPLAY_NAME} letters, spaces, . - '")
     return name
+
+
+async def set_intake_centre(store: Store, username: str, centre: str) -> None:
+    """Remember the centre of this clerk's intake, for the next one."""
+    await store.staff.update_one({"username": normalise_username(username)}, {"$set": {"intake_centre": centre}})
 
 
 async def set_display_name(store: Store, username: str, display_name: str) -> None:
@@ -332,7 +346,7 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
     The password comes from ``password``, else the ``CHANIA_STAFF_PASSWORD`` environment variable, else a prompt
     (typed twice, not echoed)."""
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     try:
         name = validate_username(username)
@@ -367,11 +381,10 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
 
     async def run() -> StaffMember:
         assert settings.mongodb_uri is not None
-        store = await open_store(settings.mongodb_uri.get_secret_value(), settings.mongodb_db,
-                                 timeout_s=settings.store_timeout_s)
+        store = await open_configured_store(settings)
         try:
             member = await create_staff(store, name, role, departments, password)
-            from bot import audit
+            from bot.staff import audit
 
             await audit.record(store, "cli", "staff.create", target=name,
                                details={"role": member.role, "departments": list(member.departments)})

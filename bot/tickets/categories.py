@@ -21,7 +21,7 @@ from bot.models import Language
 
 AttributeType = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
-CATEGORIES_PATH = Path(__file__).resolve().parent.parent / "data" / "categories.yaml"
+CATEGORIES_PATH = Path(__file__).resolve().parents[2] / "data" / "categories.yaml"
 
 
 class _Names(BaseModel):

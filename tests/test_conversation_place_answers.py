@@ -1,0 +1,94 @@
+"""Answers to "where?" as residents type them on a phone (QA, session 2): a chatty yes, "here", a Greeklish street
+the lookup tables do not know. The real app over the Telegram webhook, the real Rasa server, the fake Bot API
+recording what the person reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import tickets
+from bot.i18n import Texts
+from bot.models import GeoPoint
+from tests.fixtures.people import TelegramPerson, finish
+from tests.fixtures.service import Service
+
+pytestmark = pytest.mark.rasa
+
+EL, EN = Texts("el"), Texts("en")
+HALEPA = GeoPoint(35.5185, 24.0400)
+
+
+async def test_a_chatty_greek_yes_keeps_the_street_and_its_number(service: Service) -> None:
+    maria = TelegramPerson(service, 9301)
+    await maria.say("καλησπερα, εχει μια τεραστια λακκουβα στην τζανακακη μπροστα απο το 25, σχεδον επεσα με το "
+                    "μηχανακι")
+    assert EL("complaints.confirm_place", place="«Τζανακάκη 25»") in maria.texts
+    await maria.say("ναι ρε φιλε εκει σου λεω")
+    assert maria.texts[0] == EL("complaints.ask_pin", place="«Τζανακάκη 25»")  # confirmed, not a new "place"
+    await maria.press(EL("complaints.no_pin"))
+    ref = await finish(maria, EL, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Τζανακάκη 25"
+
+
+async def test_an_english_yes_with_words_around_it_confirms(service: Service) -> None:
+    john = TelegramPerson(service, 9302, lang="en")
+    await john.say("There is a huge pothole on Chalidon 10, nearly fell off my bike")
+    assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in john.seen
+    await john.say("yes mate that's the one, thanks")
+    assert john.texts[0] == EN("complaints.ask_pin", place="“Chalidon 10” (Χάληδων 10)")
+
+
+@pytest.mark.parametrize(("lang", "here"), [("el", "εδώ"), ("el", "στο σπιτι μου"), ("el", "ΕΔΩ ΚΟΝΤΑ"),
+                                            ("el", "sth geitonia mou"), ("en", "right here")])
+async def test_here_asks_for_the_location_button_and_is_never_the_place(service: Service, lang: str,
+                                                                        here: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    nikos = TelegramPerson(service, 9303, lang=lang)
+    await nikos.say("δεν αναβει η λαμπα του δρομου" if lang == "el" else "the street light is out")
+    await nikos.say(here)
+    assert nikos.seen == t("complaints.place_here")
+    assert nikos.last[0].reply_markup["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
+    conv = await nikos.conversation()
+    assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
+    await nikos.share_location(HALEPA)
+    assert nikos.texts[0] == t("complaints.ask_photo", max_mb=10)
+    ref = await finish(nikos, t, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and not ticket.get("address")
+    assert ticket["location"]["coordinates"] == [HALEPA.lon, HALEPA.lat]
+
+
+async def test_a_greeklish_street_with_a_number_is_offered_as_the_place(service: Service) -> None:
+    eleni = TelegramPerson(service, 9304)
+    await eleni.say("trexei nero apo to pezodromio stin Kalergon 12 edo kai mera, xanetai poly nero")
+    assert EL("complaints.confirm_place", place="«Kalergon 12»") in eleni.texts  # not "where is it?" again
+    await eleni.say("nai")
+    assert eleni.texts[0] == EL("complaints.ask_pin", place="«Kalergon 12»")
+
+
+@pytest.mark.parametrize(("lang", "report", "question", "answered_by_guide"), [
+    ("el", "Γέμισαν τα σκουπίδια στη Χάληδων 14", "τι ωρα κλεινει το δημαρχειο;", False),
+    ("en", "The bins on Chalidon 14 are overflowing", "what time does the town hall close?", True),
+])
+async def test_a_question_at_the_place_step_is_not_the_address(service: Service, lang: str, report: str,
+                                                               question: str, answered_by_guide: bool) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    nikos = TelegramPerson(service, 9305, lang=lang)
+    await nikos.say(report)
+    await nikos.say(question)
+    if answered_by_guide:  # a question the bot can answer: answered, then the report is offered again
+        assert nikos.texts[0].startswith("🕘") and t("complaints.resume") in nikos.seen
+    else:  # one it cannot: said so, and the place asked again
+        assert nikos.texts[0] == t("complaints.place_question")
+    conv = await nikos.conversation()
+    assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
+    assert conv["flow"]["slots"]["suggested_place"] == "Χάληδων 14"  # asked again: "is it at «Χάληδων 14»?"
+
+
+async def test_a_yes_in_english_keeps_a_greek_conversation_greek(service: Service) -> None:
+    maria = TelegramPerson(service, 9306, lang="en")  # a phone set to English, a resident writing Greek
+    await maria.say("Καλησπέρα, δεν ανάβει η λάμπα στην Αποκορώνου 30")
+    assert EL("complaints.confirm_place", place="«Αποκορώνου 30»") in maria.texts
+    await maria.say("yes")
+    assert maria.texts[0] == EL("complaints.ask_pin", place="«Αποκορώνου 30»")  # still Greek
