@@ -75,7 +75,7 @@ async def test_outside_office_hours_says_when_and_offers_a_report(make_service: 
     await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
     when = t("handoff.when", day=t(f"handoff.weekday.{only_day}"), date=opens.strftime("%d/%m"), time="09:30")
     assert person.texts == [t("handoff.waiting_closed", when=when, days=t(f"handoff.weekday.{only_day}"),
-                              hours="09:30-13:00")]
+                              hours="09:30-13:00"), t("system.emergency")]  # out of hours: 112 for dangers
     assert await waiting_since(service, 9202) is not None
 
 
