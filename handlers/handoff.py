@@ -39,8 +39,11 @@ class HandoffHandler:
         if hours.is_open(now):
             return Outcome([*urgent, Reply(t("handoff.waiting_open"))])
         when = handoff.when_text(t, hours.next_opening(now))
-        return Outcome([Reply(t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
-                                hours=services.settings.office_hours)), Reply(t("system.emergency"))])
+        text = t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
+                 hours=services.settings.office_hours)
+        if turn.conversation.flow is None:  # a report under way is offered again instead (handlers/base.py)
+            text += " " + t("handoff.meanwhile_report")
+        return Outcome([Reply(text), Reply(t("system.emergency"))])  # out of hours: 112 for dangers
 
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow
