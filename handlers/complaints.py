@@ -99,6 +99,13 @@ def _point(slots: dict[str, Any]) -> GeoPoint | None:
     return GeoPoint(p["lat"], p["lon"]) if p else None
 
 
+def _is_question(text: str) -> bool:
+    """Ends with a question mark (Greek ";" too) or starts with a question word."""
+    text = text.strip()
+    words = normalize(text).split()
+    return text.endswith(_QUESTION_MARKS) or bool(words and words[0] in _QUESTION_WORDS)
+
+
 class ComplaintsHandler:
     name = FLOW
     button_prefix = PREFIX
@@ -422,8 +429,7 @@ class ComplaintsHandler:
             return False
         if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
-            words = normalize(text).split()
-            if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
+            if _is_question(text):
                 return True
             if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
                 return False
@@ -443,7 +449,11 @@ class ComplaintsHandler:
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and (kind := place_kind(text, turn.nlu)) != "place":
+            kind = place_kind(text, turn.nlu)
+            if kind != "place" and _is_question(text):  # "τι ώρα κλείνει το δημαρχείο;" is no address
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.place_question"))],
+                                           step="location")
+            if slots.get("place_tries") and kind != "place":
                 return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]

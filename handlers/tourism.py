@@ -415,15 +415,16 @@ class TourismHandler:
         return lines
 
     def _photo_url(self, turn: Turn, poi: Poi) -> str | None:
-        """The sight's first uploaded photo (a public URL: Telegram and Viber fetch it), else its ``photo`` URL."""
+        """The sight's first uploaded photo (a public URL: Telegram and Viber fetch it; the web chat's page is served
+        by this service, so a path of the same origin, whichever address the visitor used), else its ``photo``."""
         uploaded = self.catalogue.photos.get(poi.id)
         if uploaded:
             path = photo_path(uploaded[0], "card")
+            if turn.inbound.channel == "webchat":
+                return path
             base = (turn.services.settings.public_url or "").rstrip("/")
             if base:
                 return base + path
-            if turn.inbound.channel == "webchat":
-                return path  # the page is served by this service
         return str(poi.photo) if poi.photo is not None else None
 
     def _getting_to(self, turn: Turn, place: Poi) -> Outcome:

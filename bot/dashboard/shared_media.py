@@ -5,7 +5,7 @@ nearest known street and the area it falls in, a photo as a thumbnail that opens
 - The street is the nearest place in the geocoder's cache (``geocodes``, :mod:`bot.tickets.geocoding`) within
   :data:`STREET_RADIUS_M`; the area is the neighbourhood or municipal unit of ``data/alert_areas.geojson``.
 - A photo's address is its own same-origin URL (web chat uploads) or this service's proxy
-  (:func:`photo_path`, served by ``monitor.message_photo`` through :mod:`bot.dashboard.photos`): the staff's
+  (:func:`photo_path`, served by ``monitor.message_photo`` through :mod:`bot.tickets.photos`): the staff's
   browser never loads a Telegram or Viber URL.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from bot.alerts.areas import alert_areas
-from bot.dashboard import photos
 from bot.dashboard.core import PREFIX, url_quote
 from bot.geo import haversine_m
 from bot.models import GeoPoint, Language
 from bot.settings import Settings
 from bot.store import Store
+from bot.tickets import photos
 
 STREET_RADIUS_M = 80.0
 _DEGREES_PER_M = 1 / 111_000
