@@ -37,8 +37,11 @@ class HandoffHandler:
         if hours.is_open(now):
             return Outcome([Reply(t("handoff.waiting_open"))])
         when = handoff.when_text(t, hours.next_opening(now))
-        return Outcome([Reply(t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
-                                hours=services.settings.office_hours))])
+        text = t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
+                 hours=services.settings.office_hours)
+        if turn.conversation.flow is None:  # a report under way is offered again instead (handlers/base.py)
+            text += " " + t("handoff.meanwhile_report")
+        return Outcome([Reply(text)])
 
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow
