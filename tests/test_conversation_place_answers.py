@@ -9,23 +9,13 @@ import pytest
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint
-from tests.fixtures.people import REF, TelegramPerson
+from tests.fixtures.people import TelegramPerson, finish
 from tests.fixtures.service import Service
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
 HALEPA = GeoPoint(35.5185, 24.0400)
-
-
-async def file_it(person: TelegramPerson, t: Texts) -> str:
-    """No photo, no phone, submit: the reference."""
-    await person.press(t("complaints.skip_photo"))
-    await person.press(t("complaints.consent_no"))
-    await person.press(t("complaints.submit"))
-    ref = REF.search(person.text)
-    assert ref, person.text
-    return ref.group(0)
 
 
 async def test_a_chatty_greek_yes_keeps_the_street_and_its_number(service: Service) -> None:
@@ -36,7 +26,7 @@ async def test_a_chatty_greek_yes_keeps_the_street_and_its_number(service: Servi
     await maria.say("ναι ρε φιλε εκει σου λεω")
     assert maria.texts[0] == EL("complaints.ask_pin", place="«Τζανακάκη 25»")  # confirmed, not a new "place"
     await maria.press(EL("complaints.no_pin"))
-    ref = await file_it(maria, EL)
+    ref = await finish(maria, EL, pin_asked=False)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and ticket["address"] == "Τζανακάκη 25"
 
@@ -63,7 +53,7 @@ async def test_here_asks_for_the_location_button_and_is_never_the_place(service:
     assert conv["flow"]["step"] == "location" and conv["flow"]["slots"]["address"] is None
     await nikos.share_location(HALEPA)
     assert nikos.texts[0] == t("complaints.ask_photo", max_mb=10)
-    ref = await file_it(nikos, t)
+    ref = await finish(nikos, t, pin_asked=False)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
     assert ticket is not None and not ticket.get("address")
     assert ticket["location"]["coordinates"] == [HALEPA.lon, HALEPA.lat]
