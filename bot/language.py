@@ -9,6 +9,8 @@ from bot.models import Language
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _LATIN = re.compile(r"[a-zA-Z]")
 _WORD = re.compile(r"[a-z']+")
+_ANY_WORD = re.compile(r"[^\W\d_]+")
+SWITCH_MIN_WORDS = 3  # a running conversation changes language only on a message of at least this many words
 
 # Function words that give Greeklish away, and common English words; a message is scored by which it has more of.
 _GREEKLISH = frozenset(
@@ -58,4 +60,6 @@ def choose(text: str, *, current: Language | None, locked: bool, hint: str | Non
         return current
     if text.lstrip().startswith("/"):  # a command (/forget, /mydata, /stop) is no sign of the person's language
         return current or from_hint(hint)
+    if current and len(_ANY_WORD.findall(text)) < SWITCH_MIN_WORDS:
+        return current  # "yes", "ok", "ναι", "sorry": Greeks type English words and visitors learn Greek ones
     return detect(text) or current or from_hint(hint)

@@ -68,8 +68,10 @@ class Settings(BaseSettings):
     outbox_backoff_s: float = Field(1.0, gt=0)  # first retry after a failure; doubles each time (max 300 s)
     outbox_poll_s: float = Field(1.0, gt=0)  # how often the sender looks for other instances' entries and retries
     telegram_rate_per_s: float = Field(30.0, gt=0)  # Bot API limit for the whole bot
-    # a civil-protection notice to the whole municipality is sent only after a second staff member approves it
+    # a civil-protection notice is sent only after a second staff member approves it: every one of them
+    # ("civil_protection"), or only those to the whole municipality ("whole_municipality")
     alerts_two_person_approval: bool = True
+    alerts_approval_scope: Literal["civil_protection", "whole_municipality"] = "civil_protection"
     chat_rate_per_s: float = Field(1.0, gt=0)  # Telegram and Viber, one chat (bursts of 5)
     conversation_lease_s: float = Field(30.0, gt=0)  # a crashed instance's chats are taken over after this
     events_poll_s: float = Field(0.2, gt=0)  # live monitor / web chat across instances without a change stream

@@ -22,6 +22,7 @@ tickets or shows one by reference — only to the conversation that filed (or fo
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
@@ -42,6 +43,7 @@ from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.urgency import is_urgent
 from nlu.chania_text import normalize
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,13 @@ def _point(slots: dict[str, Any]) -> GeoPoint | None:
     return GeoPoint(p["lat"], p["lon"]) if p else None
 
 
+def _is_question(text: str) -> bool:
+    """Ends with a question mark (Greek ";" too) or starts with a question word."""
+    text = text.strip()
+    words = normalize(text).split()
+    return text.endswith(_QUESTION_MARKS) or bool(words and words[0] in _QUESTION_WORDS)
+
+
 class ComplaintsHandler:
     name = FLOW
     button_prefix = PREFIX
@@ -148,6 +157,9 @@ class ComplaintsHandler:
         if not text or (inbound.attachments and step not in ("location", "description")):
             # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
             return await self._proceed(turn, slots, replies, step=step)
+        pressed = self._typed_label(turn, step, slots, text)
+        if pressed is not None:  # "αλλαγη", "Submit", "συνεχεια χωρις σημειο": typed instead of tapped
+            return await self._act(turn, slots, pressed[0], pressed[1], replies)
         if step == "location":
             answered = await self._place_words(turn, slots, replies, text)
             if answered is not None:
@@ -215,7 +227,7 @@ class ComplaintsHandler:
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:
         t = turn.texts
-        replies: list[Reply] = []
+        replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
         slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
@@ -415,6 +427,18 @@ class ComplaintsHandler:
         return " · ".join(parts) or "—"
 
     # ================================================================= answers
+    def _typed_label(self, turn: Turn, step: str, slots: dict[str, Any], text: str) -> tuple[str, str | None] | None:
+        """The action of the current question's button whose label the person typed (any case, accents or none)."""
+        words = _label_words(text)
+        if not words:
+            return None
+        for reply in self._prompt_replies(turn, step, slots):
+            for button in reply.buttons:
+                if _label_words(button.label) == words:
+                    parts = button.payload.split(":")  # cmp:<nonce>:<action>[:<arg>]
+                    return parts[2], parts[3] if len(parts) > 3 else None
+        return None
+
     def _interrupts(self, turn: Turn, step: str) -> bool:
         """Is this message another kind of question rather than an answer to ``step``?"""
         nlu = turn.nlu
@@ -422,8 +446,7 @@ class ComplaintsHandler:
             return False
         if step in ("location", "phone", "pin"):
             text = turn.inbound.text.strip()
-            words = normalize(text).split()
-            if text.endswith(_QUESTION_MARKS) or (words and words[0] in _QUESTION_WORDS):
+            if _is_question(text):
                 return True
             if step == "pin":  # "I have no GPS", "it's by the bakery": an answer, not another question
                 return False
@@ -443,7 +466,11 @@ class ComplaintsHandler:
         elif text is not None:
             if self.area.outside_place_named(text):
                 return await self._proceed(turn, slots, [*replies, Reply(t("complaints.outside"))], step="location")
-            if slots.get("place_tries") and (kind := place_kind(text, turn.nlu)) != "place":
+            kind = place_kind(text, turn.nlu)
+            if kind != "place" and _is_question(text):  # "τι ώρα κλείνει το δημαρχείο;" is no address
+                return await self._proceed(turn, slots, [*replies, Reply(t("complaints.place_question"))],
+                                           step="location")
+            if slots.get("place_tries") and kind != "place":
                 return await self._ask_place_again(turn, slots, replies, here=kind == "here")
             if len(text) > MAX_ADDRESS:
                 replies = [*replies, Reply(t("complaints.too_long", limit=MAX_ADDRESS))]
@@ -756,6 +783,10 @@ _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),
 }
+
+
+def _label_words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalize(text))
 
 
 def _date(at: Any) -> str:

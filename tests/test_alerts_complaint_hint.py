@@ -10,14 +10,14 @@ from bot.alerts.areas import alert_areas
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
 from bot.services import Services
-from tests.test_complaints_flow import Chat, services  # noqa: F401 - the fixture
+from tests.test_complaints_flow import Chat
 
 HALEPA = GeoPoint(35.5185, 24.0400)
 SOUDA = GeoPoint(35.4880, 24.0750)
 EL, EN = Texts("el"), Texts("en")
 
 
-async def announce(services: Services, kind: str, areas: list[str], *, hours: int = 4) -> dict:  # noqa: F811
+async def announce(services: Services, kind: str, areas: list[str], *, hours: int = 4) -> dict:
     now = utcnow()
     draft = notices.Draft(kind=kind, areas=areas, title_el="Διακοπή νερού στη Χαλέπα", body_el="Βλάβη στο δίκτυο.",
                           title_en="Water cut in Halepa", body_en="A fault in the network.",
@@ -35,7 +35,7 @@ async def file_with_pin(chat: Chat, text: str, intent: str, point: GeoPoint, t: 
     await chat.press(t("complaints.submit"))
 
 
-async def test_a_water_complaint_in_halepa_is_told_of_the_water_cut(services: Services) -> None:  # noqa: F811
+async def test_a_water_complaint_in_halepa_is_told_of_the_water_cut(services: Services) -> None:
     await announce(services, "water", ["chalepa"])
     chat = Chat(services)
     await file_with_pin(chat, "Δεν έχουμε νερό από το πρωί", "complaint_water", HALEPA, EL)
@@ -43,14 +43,14 @@ async def test_a_water_complaint_in_halepa_is_told_of_the_water_cut(services: Se
                for r in chat.last)
 
 
-async def test_in_english_the_english_title_is_given(services: Services) -> None:  # noqa: F811
+async def test_in_english_the_english_title_is_given(services: Services) -> None:
     await announce(services, "water", ["chania"])  # the whole city unit: Halepa is in it
     chat = Chat(services, channel="viber", user="en-hint==", lang="en")
     await file_with_pin(chat, "No water in the tap since this morning", "complaint_water", HALEPA, EN)
     assert any('"Water cut in Halepa"' in r.text for r in chat.last)
 
 
-async def test_no_hint_elsewhere_for_another_kind_or_after_the_notice_ended(services: Services) -> None:  # noqa: F811
+async def test_no_hint_elsewhere_for_another_kind_or_after_the_notice_ended(services: Services) -> None:
     await announce(services, "water", ["chalepa"])
     await announce(services, "roads", ["souda"])
     elsewhere = Chat(services, user="201")

@@ -133,3 +133,27 @@ async def test_without_two_person_approval_the_author_sends_it_alone(dashboard: 
     await post_notice(client, kind="civil_protection", areas=UNITS, title_el="Καύσωνας", body_el="Προσοχή.")
     doc = await notices.collection(dashboard.store).find_one({})
     assert doc["needs_approval"] is False
+
+
+async def test_leaving_one_unit_out_does_not_skip_the_second_person(dashboard: Dashboard) -> None:
+    """QA F29: six of the seven units is almost everybody; every civil-protection notice needs approval."""
+    client = await dashboard.login("bc7", "broadcaster")
+    await client.get("/staff/alerts/new")
+    _, _, resp = await post_notice(client, kind="civil_protection", areas=UNITS[:-1], title_el="Εκκένωση",
+                                   body_el="Απομακρυνθείτε από την περιοχή.")
+    path = resp.headers["Location"].split("?")[0]
+    _, text, _ = await client.get(path)
+    assert "Υποβολή για έγκριση" in text
+    await client.post(f"{path}/send")
+    assert (await notices.collection(dashboard.store).find_one({}))["status"] == "awaiting_approval"
+
+
+async def test_the_approval_scope_can_be_the_whole_municipality_only(dashboard: Dashboard) -> None:
+    dashboard.services.settings = dashboard.services.settings.model_copy(
+        update={"alerts_approval_scope": "whole_municipality"})
+    client = await dashboard.login("bc8", "broadcaster")
+    await client.get("/staff/alerts/new")
+    await post_notice(client, kind="civil_protection", areas=["souda"], title_el="Καύσωνας", body_el="Προσοχή.")
+    await post_notice(client, kind="civil_protection", areas=UNITS, title_el="Καύσωνας", body_el="Προσοχή.")
+    needs = [d["needs_approval"] async for d in notices.collection(dashboard.store).find({}).sort("created_at", 1)]
+    assert needs == [False, True]

@@ -639,3 +639,13 @@ async def test_why_was_it_rejected(services: Services, lang: str, text: str) -> 
         texts("complaints.why_status", ref=mine["reference"], status=texts("tickets.status.rejected"),
               date=day(ticket["history"][-1]["at"])),
         texts("complaints.why_note", note="Ιδιωτικός χώρος στάθμευσης")])
+
+
+@pytest.mark.parametrize("typed", ["πρασινο δεντρα", "Πράσινο – δέντρα", "ΠΡΑΣΙΝΟ ΔΕΝΤΡΑ"])
+async def test_a_category_typed_as_its_button_says_is_taken(services: Services, typed: str) -> None:
+    chat = Chat(services)
+    unsure = services.settings.nlu_confidence_threshold - 0.05
+    await chat.send("υπάρχει ένα θέμα στη γειτονιά", intent="complaint_noise", confidence=unsure)
+    assert chat.step == "category"
+    await chat.send(typed, intent="out_of_scope", confidence=0.3)  # NLU has no idea: the label decides
+    assert chat.step == "location" and chat.conv.flow.slots["category"] == "complaint_greenery"  # type: ignore

@@ -3,16 +3,20 @@ the fake Bot API recording what the person sees. Each test is a few exchanges, i
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot import tickets
 from bot.i18n import Texts
+from bot.models import GeoPoint
 from tests.fixtures.people import REF, TelegramPerson, finish
 from tests.fixtures.service import Service
 
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
+HARBOUR = GeoPoint(35.5197, 24.0180)
 
 
 
@@ -146,3 +150,38 @@ async def test_a_stale_button_names_the_open_report_never_closed(service: Servic
     await giorgos.press(EL("complaints.stale_details", ref=ref.group(0)))
     assert giorgos.seen.startswith(f"Αναφορά {ref.group(0)}")
     assert await service.store.tickets.count_documents({}) == 1
+
+
+# ------------------------------------------------------------------------------------- a label typed, not tapped
+
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("el", ("χωρις φωτογραφια", "οχι ευχαριστω", "αλλαγη", "ΠΙΣΩ ΣΤΗΝ ΠΕΡΙΛΗΨΗ", "υποβολη")),
+    ("en", ("no photo", "No, thanks", "edit", "back to the summary", "Submit")),
+])
+async def test_a_button_label_typed_instead_of_tapped_acts_as_the_button(service: Service, lang: str,
+                                                                         typed: tuple[str, ...]) -> None:
+    """On a phone people often type what the button says: "αλλαγη" at the summary opens the edit menu, it is not
+    "please use the buttons"."""
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9109, lang=lang)
+    await person.say("Σπασμένο παγκάκι στο πάρκο" if lang == "el" else "A broken bench in the park")
+    await person.share_location(HARBOUR)
+    assert person.texts == [t("complaints.ask_photo", max_mb=10)]
+    no_photo, no_call, edit, back, submit = typed
+    summary_buttons = [t("complaints.submit"), t("complaints.edit"), t("complaints.cancel")]
+    await person.say(no_photo)
+    assert person.texts == [t("complaints.ask_consent")]
+    await person.say(no_call)
+    assert labels(person.last[-1]) == summary_buttons  # the summary
+    await person.say(edit)
+    assert person.texts == [t("complaints.edit_what")]
+    await person.say(back)
+    assert labels(person.last[-1]) == summary_buttons
+    await person.say(submit)
+    ref = REF.search(person.text)
+    assert ref and await tickets.get_ticket(service.runtime.services, ref.group(0)) is not None
+    assert t("complaints.use_buttons") not in " ".join(c.body["text"] for c in service.fake_telegram.sent(9109))
+
+
+def labels(call: Any) -> list[str]:
+    return [b["text"] for row in (call.reply_markup or {}).get("inline_keyboard", []) for b in row]

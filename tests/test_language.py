@@ -29,7 +29,7 @@ def test_detect(text: str, lang: str | None) -> None:
 
 def test_choose_keeps_the_locked_language_and_falls_back_to_the_hint() -> None:
     assert choose("Καλημέρα", current="en", locked=True, hint="el") == "en"
-    assert choose("Καλημέρα", current="en", locked=False, hint=None) == "el"
+    assert choose("Καλημέρα, δεν ανάβει η λάμπα", current="en", locked=False, hint=None) == "el"
     assert choose("Balos", current=None, locked=False, hint="el-GR") == "el"
     assert choose("Balos", current=None, locked=False, hint="de") == "en"
     assert choose("ok", current="el", locked=False, hint="en") == "el"
@@ -40,3 +40,15 @@ def test_a_command_keeps_the_conversations_language(command: str) -> None:
     assert choose(command, current="el", locked=False, hint="en") == "el"
     assert choose(command, current=None, locked=False, hint="el") == "el"
     assert choose(command, current="en", locked=False, hint="el") == "en"
+
+
+@pytest.mark.parametrize(("text", "current"), [("yes", "el"), ("ok", "el"), ("sorry!", "el"), ("ναι", "en"),
+                                               ("Ευχαριστώ!", "en"), ("Καλημέρα", "en"), ("oxi", "en")])
+def test_one_or_two_words_never_switch_a_running_conversation(text: str, current: str) -> None:
+    assert choose(text, current=current, locked=False, hint=None) == current  # type: ignore[arg-type]
+    assert choose(text + " " + text, current=current, locked=False, hint=None) == current  # type: ignore[arg-type]
+
+
+def test_a_sentence_in_the_other_language_switches() -> None:
+    assert choose("The street light on my road is out", current="el", locked=False, hint="el") == "en"
+    assert choose("δεν ανάβει η λάμπα στον δρόμο μου", current="en", locked=False, hint="en") == "el"

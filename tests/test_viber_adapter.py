@@ -493,3 +493,45 @@ async def test_e2e_welcome_and_refused_callbacks_store_nothing(service: Service,
     assert await service.store.messages.count_documents({}) == 0
     assert await service.store.conversations.count_documents({}) == 0
     assert fake_viber.calls_to("send_message") == []
+
+
+# ---------------------------------------------------------------------- broadcast_message
+async def test_broadcast_sends_one_call_with_the_token_in_the_header_and_maps_the_failed_list(viber: Harness) -> None:
+    receivers = [f"Rcv{n}==" for n in range(5)]
+    viber.fake.fail_receiver("Rcv1==", status=6, message="Not subscribed")
+    viber.fake.fail_receiver("Rcv2==", status=5, message="Not found")
+    viber.fake.fail_receiver("Rcv3==", status=12, message="Too many requests")
+    result = await viber.adapter.broadcast(receivers, Reply("📢 Διακοπή νερού στη Σούδα"))
+    [call] = viber.fake.calls_to("broadcast_message")
+    assert call.body["broadcast_list"] == receivers and call.body["type"] == "text"
+    assert call.body["text"] == "📢 Διακοπή νερού στη Σούδα" and call.body["sender"]["name"]
+    assert call.headers["X-Viber-Auth-Token"] == VIBER_TEST_TOKEN and "auth_token" not in call.body
+    assert len(result.platform_message_ids) == 1
+    assert sorted(result.failed) == ["Rcv1==", "Rcv2==", "Rcv3=="]
+    assert result.failed["Rcv1=="].permanent and "receiverNotSubscribed" in str(result.failed["Rcv1=="])
+    assert result.failed["Rcv2=="].permanent and "receiverNotRegistered" in str(result.failed["Rcv2=="])
+    assert not result.failed["Rcv3=="].permanent  # worth a retry on its own
+
+
+async def test_broadcast_skips_people_who_unsubscribed_and_refuses_what_viber_would(viber: Harness,
+                                                                                    store: Store) -> None:
+    await store.conversations.insert_one({"_id": "viber:Left==", "channel": "viber", "user_id": "Left==",
+                                          "chat_id": "Left==", "unsubscribed": True})
+    result = await viber.adapter.broadcast(["Left==", "Stays=="], Reply("Ενημέρωση"))
+    assert viber.fake.calls_to("broadcast_message")[0].body["broadcast_list"] == ["Stays=="]
+    assert result.failed["Left=="].permanent and "unsubscribed" in str(result.failed["Left=="])
+    with pytest.raises(SendError) as too_many:
+        await viber.adapter.broadcast([f"R{n}" for n in range(301)], Reply("Ενημέρωση"))
+    assert too_many.value.permanent
+    with pytest.raises(SendError) as too_big:  # Viber takes 30 kB per request
+        await viber.adapter.broadcast([f"R{n}" for n in range(300)], Reply("Α" * 14_000))  # 28 kB + the ids
+    assert too_big.value.permanent
+    viber.fake.fail_next(status=20, message="broadcastNotAllowed")
+    with pytest.raises(SendError) as refused:
+        await viber.adapter.broadcast(["Stays=="], Reply("Ενημέρωση"))
+    assert refused.value.permanent
+    viber.fake.fail_next(http_status=429, message="Too Many Requests", retry_after=2)
+    with pytest.raises(SendError) as limited:
+        await viber.adapter.broadcast(["Stays=="], Reply("Ενημέρωση"))
+    assert not limited.value.permanent and limited.value.retry_after == 2.0
+    assert len(viber.fake.calls_to("broadcast_message")) == 3  # the refused ones never left the adapter

@@ -815,3 +815,21 @@ async def test_e2e_browser_a_reconnect_while_a_reply_is_in_flight_shows_it_once(
         assert await page.locator(".msg.in", has_text="help").count() == 1
         await browser.close()
     assert problems == [] and page_chat_id
+
+
+@pytest.mark.browser
+async def test_browser_on_a_phone_the_location_and_photo_controls_sit_alike_and_the_keyboard_reaches_both(
+        service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR")
+        locate, photo = await page.locator("#locate").bounding_box(), await page.locator("label.file").bounding_box()
+        assert locate and photo
+        assert locate["y"] == photo["y"] and locate["height"] == photo["height"]  # one row, the same height
+        assert abs(locate["width"] - photo["width"]) <= 1 and photo["x"] + photo["width"] <= 390  # on the screen
+        await page.locator("#locate").focus()
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.id") == "photo"  # a keyboard user can add a photo
+        await page.screenshot(path="/tmp/webchat-tools.png")
+        await browser.close()
+    assert problems == []

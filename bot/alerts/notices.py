@@ -1,8 +1,9 @@
 """Notices the municipality broadcasts (``alert_notices``): written by a ``broadcaster`` in Greek and English,
 aimed at areas, of one kind, valid for a period, optionally sent at a later time.
 
-Life cycle: ``draft`` → ``awaiting_approval`` (civil-protection notices to the whole municipality, when
-``ALERTS_TWO_PERSON_APPROVAL`` is on: a second member must approve) → ``scheduled`` → ``queued`` (every recipient's
+Life cycle: ``draft`` → ``awaiting_approval`` (civil-protection notices, when ``ALERTS_TWO_PERSON_APPROVAL`` is on —
+all of them, or only those to the whole municipality with ``ALERTS_APPROVAL_SCOPE=whole_municipality``: a second
+member must approve) → ``scheduled`` → ``queued`` (every recipient's
 message is in the outbox: :mod:`bot.alerts.broadcast`), or ``cancelled``. Every step is a conditional update on the
 status, so two clicks or two instances cannot move a notice twice.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -66,12 +67,20 @@ class Draft:
             raise NoticeError("bad_period")
 
 
-def needs_approval(kind: str, areas: list[str], catalogue: AreaCatalogue, *, two_person: bool) -> bool:
-    return two_person and kind == "civil_protection" and catalogue.covers_whole_municipality(areas)
+ApprovalScope = Literal["civil_protection", "whole_municipality"]
+
+
+def needs_approval(kind: str, areas: list[str], catalogue: AreaCatalogue, *, two_person: bool,
+                   scope: ApprovalScope = "civil_protection") -> bool:
+    """A civil-protection notice needs a second person: every one (the default — leaving one unit out of "the whole
+    municipality" must not skip the check), or only one to the whole municipality."""
+    if not two_person or kind != "civil_protection":
+        return False
+    return scope == "civil_protection" or catalogue.covers_whole_municipality(areas)
 
 
 async def create(store: Store, draft: Draft, catalogue: AreaCatalogue, *, author: str,
-                 two_person: bool) -> dict[str, Any]:
+                 two_person: bool, scope: ApprovalScope = "civil_protection") -> dict[str, Any]:
     draft.check(catalogue)
     now = utcnow()
     areas = catalogue.valid(draft.areas)
@@ -80,7 +89,8 @@ async def create(store: Store, draft: Draft, catalogue: AreaCatalogue, *, author
         "title": {"el": draft.title_el.strip(), "en": draft.title_en.strip()},
         "body": {"el": draft.body_el.strip(), "en": draft.body_en.strip()},
         "valid_from": draft.valid_from, "valid_until": draft.valid_until, "send_at": draft.send_at,
-        "status": "draft", "needs_approval": needs_approval(draft.kind, areas, catalogue, two_person=two_person),
+        "status": "draft", "needs_approval": needs_approval(draft.kind, areas, catalogue, two_person=two_person,
+                                                           scope=scope),
         "created_by": author, "created_at": now, "history": [{"at": now, "by": author, "status": "draft"}],
     }
     result = await collection(store).insert_one(doc)

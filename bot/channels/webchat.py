@@ -51,13 +51,13 @@ from pymongo.errors import PyMongoError
 from bot.channels.base import Intake
 from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
-from bot.dashboard.photos import MAX_BYTES as MAX_PHOTO_BYTES
-from bot.dashboard.photos import BadUpload, image_type, prepare_upload
 from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, shapes
+from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
+from bot.tickets.photos import BadUpload, image_type, prepare_upload
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ class WebChatAdapter:
     async def upload(self, request: web.Request) -> web.Response:
         """``POST /chat/upload`` (multipart: ``id``, ``lang``, ``photo``): a photo from the page. Checked here, not
         in the browser: at most 10 MB, a JPEG, PNG, GIF or WebP by its first bytes, re-encoded without EXIF
-        (``bot.dashboard.photos.prepare_upload``). Kept in ``webchat_photos`` and passed on as a photo attachment
+        (``bot.tickets.photos.prepare_upload``). Kept in ``webchat_photos`` and passed on as a photo attachment
         whose URL this service serves, as a Telegram photo is (the staff see it on the ticket)."""
         page_lang: Language = "en" if request.query.get("lang") == "en" else "el"
         texts = Texts(page_lang)

@@ -26,7 +26,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.dashboard import photos
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -64,6 +63,7 @@ from bot.events import EventBus
 from bot.intake.centres import ensure_seeded
 from bot.services import Services
 from bot.staff.accounts import ensure_demo_admin
+from bot.tickets import photos
 
 __all__ = ["ensure_demo_admin", "setup_dashboard"]
 

@@ -48,7 +48,7 @@ BUS = web.AppKey("staff_bus", EventBus)
 SESSIONS = web.AppKey("staff_sessions", SessionStore)
 CONFIG = web.AppKey("staff_config", DashboardConfig)
 JINJA = web.AppKey("staff_jinja", jinja2.Environment)
-PHOTO_HTTP = web.AppKey("staff_photo_http", aiohttp.ClientSession)  # fetches ticket photos (bot.dashboard.photos)
+PHOTO_HTTP = web.AppKey("staff_photo_http", aiohttp.ClientSession)  # fetches ticket photos (bot.tickets.photos)
 
 # per request, set by bot.dashboard.security.session_middleware
 STAFF: web.RequestKey[StaffMember | None] = web.RequestKey("staff_member")

@@ -23,7 +23,6 @@ from aiohttp import web
 from pymongo import DESCENDING
 from pymongo.errors import PyMongoError
 
-from bot.dashboard import photos
 from bot.i18n import Texts
 from bot.models import Language
 from bot.open311 import keys
@@ -32,7 +31,7 @@ from bot.open311.intake import Invalid, create_request_from_form
 from bot.open311.publication import PUBLIC_FILTER, approved_photos, is_public, public_request
 from bot.services import Services
 from bot.staff import audit
-from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference
+from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference, photos
 from bot.tickets.categories import Category, categories
 
 log = logging.getLogger(__name__)

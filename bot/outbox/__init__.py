@@ -325,17 +325,17 @@ class Outbox:
     async def _batch_wait(self, channel: str, batch: str) -> float | None:
         """Seconds until an entry of the batch may be claimable (a retry's due time, another's lease); None when
         none is live."""
-        live = self.store.outbox.find({"channel": channel, "batch": batch, "status": {"$in": LIVE}},
-                                      {"status": 1, "due_at": 1, "lease_until": 1})
-        soonest: float | None = None
+        query = {"channel": channel, "batch": batch}
+        retry = await self.store.outbox.find_one(query | {"status": "pending"}, {"due_at": 1}, sort=[("due_at", 1)])
+        held = await self.store.outbox.find_one(query | {"status": "sending"}, {"lease_until": 1},
+                                                sort=[("lease_until", 1)])
         now = utcnow()
-        async for doc in live:
-            at = doc["due_at"] if doc["status"] == "pending" else doc.get("lease_until") or now
-            wait = max(0.0, (as_utc(at) - now).total_seconds())
-            soonest = wait if soonest is None else min(soonest, wait)
-            if soonest == 0.0:
-                break
-        return None if soonest is None else min(self.settings.poll_s, max(0.01, soonest))
+        times = [as_utc(retry["due_at"])] if retry is not None else []
+        if held is not None:
+            times.append(as_utc(held["lease_until"]) if held.get("lease_until") else now)
+        if not times:
+            return None
+        return min(self.settings.poll_s, max(0.01, (min(times) - now).total_seconds()))
 
     async def _send_batch(self, adapter: BroadcastAdapter, claimed: list[dict[str, Any]]) -> None:
         if len(claimed) == 1:  # one call either way: send_message (a failure is retried with the batch)

@@ -76,7 +76,7 @@ def _photo_doc(photo: Attachment | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(photo, Attachment):
         return {"file_id": photo.file_id, "url": photo.url, "size": photo.size}
     doc = {"file_id": photo.get("file_id"), "url": photo.get("url"), "size": photo.get("size")}
-    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/dashboard/photos.py)
+    if photo.get("data"):  # uploaded at assisted intake: kept in the ticket (bot/tickets/photos.py)
         doc |= {"data": photo["data"], "content_type": photo.get("content_type")}
     return doc
 

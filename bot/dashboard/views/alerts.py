@@ -75,7 +75,8 @@ async def notice_create(request: web.Request) -> web.StreamResponse:
                           valid_until=valid_until, send_at=send_at)
     try:
         doc = await notices.create(services_of(request).store, draft, alert_areas(), author=staff_of(request).actor,
-                                   two_person=_two_person(request))
+                                   two_person=_two_person(request),
+                                   scope=services_of(request).settings.alerts_approval_scope)
     except notices.NoticeError as exc:
         return render(request, "alerts_form.html", _form_context(form, exc.code), status=400)
     await record(request, "alert.create", target=str(doc["_id"]), kind=doc["kind"], areas=doc["areas"])

@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from bot import tickets as ticket_service
 from bot.alerts.areas import alert_areas
-from bot.dashboard import photos
 from bot.dashboard.core import CONFIG, PREFIX, error_page, render, requires, services_of, staff_of
 from bot.dashboard.core import record as audit
 from bot.dashboard.i18n import texts_for
@@ -27,7 +26,7 @@ from bot.intake import status_link
 from bot.models import LANGUAGES, GeoPoint
 from bot.settings import Settings
 from bot.staff.accounts import set_intake_centre
-from bot.tickets import MAX_DESCRIPTION, parse_reference, phones
+from bot.tickets import MAX_DESCRIPTION, parse_reference, phones, photos
 from bot.tickets.boundary import municipality
 from bot.tickets.categories import categories
 

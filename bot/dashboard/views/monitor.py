@@ -17,7 +17,6 @@ from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import handoff
-from bot.dashboard import photos
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -36,7 +35,7 @@ from bot.dashboard.core import record as audit
 from bot.dashboard.shared_media import with_media
 from bot.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.store import shapes
-from bot.tickets import CHANNELS, tickets_of_conversation
+from bot.tickets import CHANNELS, photos, tickets_of_conversation
 from bot.transcript import label_presses
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import tickets as ticket_service
-from bot.dashboard import photos
 from bot.dashboard.core import (
     CONFIG,
     PHOTO_HTTP,
@@ -34,7 +33,7 @@ from bot.i18n import Texts
 from bot.privacy.redaction import redact_text
 from bot.settings import Settings
 from bot.store import shapes
-from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, reasons, ticket_point
+from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, photos, reasons, ticket_point
 from bot.tickets.categories import categories
 from bot.transcript import label_presses
 
