@@ -86,15 +86,45 @@ async def seed(store: object, n_tickets: int, n_convs: int, n_messages: int) -> 
     await store.messages.insert_many(msgs)  # type: ignore[attr-defined]
 
 
+async def seed_media_conversation(store: object, n_geocodes: int = 2000) -> str:
+    """One chat of 300 messages, 50 with a shared location and 50 with a photo, and a geocoder cache of
+    ``n_geocodes`` streets: the conversation page looks up the nearest street for each location."""
+    rnd = random.Random(11)
+    now = utcnow()
+    conv_id = "telegram:bench-media"
+    await store.conversations.insert_one({"_id": conv_id, "channel": "telegram", "user_id": "bench-media",  # type: ignore[attr-defined]
+                                          "chat_id": "bench-media", "language": "el", "last_activity": now})
+    await store.geocodes.insert_many([  # type: ignore[attr-defined]
+        {"_id": f"street {i}", "found": True, "lat": 35.50 + rnd.random() * 0.03, "lon": 24.00 + rnd.random() * 0.05,
+         "display_name": f"{rnd.randrange(1, 99)}, {rnd.choice(WORDS).capitalize()}, Χανιά"}
+        for i in range(n_geocodes)])
+    msgs = []
+    for i in range(300):
+        doc: dict[str, object] = {"_id": f"telegram:media{i}", "conversation_id": conv_id, "channel": "telegram",
+                                  "direction": "in", "text": rnd.choice(WORDS), "attachments": [],
+                                  "created_at": now - timedelta(minutes=300 - i)}
+        if i % 6 == 0:
+            doc["location"] = {"lat": 35.50 + rnd.random() * 0.03, "lon": 24.00 + rnd.random() * 0.05}
+        elif i % 6 == 3:
+            doc["attachments"] = [{"kind": "photo", "file_id": f"AgAD{i}", "url": None, "size": 80_000}]
+        msgs.append(doc)
+    await store.messages.insert_many(msgs)  # type: ignore[attr-defined]
+    return conv_id
+
+
 async def time_pages(d: Dashboard, repeat: int) -> None:
     client = await d.login("bench", "operator")
+    media = await seed_media_conversation(d.store)
     pages = [
         ("monitor (100 newest of all conversations)", "/staff/monitor"),
         ("monitor, low confidence filter", "/staff/monitor?low=1"),
         ("tickets, first page", "/staff/tickets"),
         ("tickets, open + category", "/staff/tickets?status=open&category=complaint_waste"),
         ("tickets, Greek search without accents", "/staff/tickets?q=λακκουβα"),
+        ("tickets, a person's name", "/staff/tickets?q=παπαδακη"),
+        ("tickets, receipt digits", "/staff/tickets?q=000005"),
         ("ticket detail", "/staff/tickets/" + format_reference(utcnow().year, 1)),
+        ("conversation, 300 msgs, 50 locations, 50 photos", "/staff/conversations/" + media.replace(":", "%3A")),
         ("CSV export, all tickets", "/staff/tickets.csv"),
         ("stats, 12 weeks", "/staff/stats"),
     ]

@@ -43,6 +43,7 @@ from bot.tickets.categories import Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.urgency import is_urgent
 from nlu.chania_text import normalize
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class ComplaintsHandler:
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:
         t = turn.texts
-        replies: list[Reply] = []
+        replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
         slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
         slots["second_category"] = self._second_problem(turn, intent) if sure else None

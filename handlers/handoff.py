@@ -9,6 +9,7 @@ from bot import handoff
 from bot.models import Attachment, GeoPoint, Reply, as_utc
 from handlers.answers import yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.urgency import is_urgent
 
 if TYPE_CHECKING:
     from handlers.registry import HandlerRegistry
@@ -34,14 +35,15 @@ class HandoffHandler:
         now = turn.inbound.received_at
         await handoff.request_staff(services.store, turn.conversation.id, now)
         hours = handoff.office_hours(services)
+        urgent = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         if hours.is_open(now):
-            return Outcome([Reply(t("handoff.waiting_open"))])
+            return Outcome([*urgent, Reply(t("handoff.waiting_open"))])
         when = handoff.when_text(t, hours.next_opening(now))
         text = t("handoff.waiting_closed", when=when, days=handoff.days_text(t, hours.days),
                  hours=services.settings.office_hours)
         if turn.conversation.flow is None:  # a report under way is offered again instead (handlers/base.py)
             text += " " + t("handoff.meanwhile_report")
-        return Outcome([Reply(text)])
+        return Outcome([Reply(text), Reply(t("system.emergency"))])  # out of hours: 112 for dangers
 
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow

@@ -75,12 +75,12 @@ async def test_outside_office_hours_says_when_and_offers_a_report(make_service: 
     await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
     when = t("handoff.when", day=t(f"handoff.weekday.{only_day}"), date=opens.strftime("%d/%m"), time="09:30")
     closed = t("handoff.waiting_closed", when=when, days=t(f"handoff.weekday.{only_day}"), hours="09:30-13:00")
-    assert person.texts == [f"{closed} {t('handoff.meanwhile_report')}"]
+    assert person.texts == [f"{closed} {t('handoff.meanwhile_report')}", t("system.emergency")]  # 112 for dangers
     assert await waiting_since(service, 9202) is not None
     # in the middle of a report: not "describe the problem", the report is offered again
     await person.say("Σπασμένο πεζοδρόμιο στην Κυδωνίας 40" if lang == "el" else "Broken pavement on Kydonias 40")
     await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
-    assert person.texts[0] == closed and person.texts[1].startswith(t("complaints.resume"))
+    assert person.texts[:2] == [closed, t("system.emergency")] and person.texts[2].startswith(t("complaints.resume"))
     assert t("handoff.meanwhile_report") not in person.text
 
 

@@ -415,3 +415,55 @@ async def test_privacy_queries_retention_filters_and_one_time_download(store: St
     assert taken is not None and taken.content == b'{"a": 1}'
     assert await downloads.take(store, token) is None and await downloads.peek(store, token) is None
     assert "content" not in await store.downloads.find_one({})
+
+
+async def test_staff_page_queries_shared_media_search_by_name_and_reference_digits(store: Store) -> None:
+    """The queries of the staff side (QA F10, F14): a bounding box on the geocoder cache's lat/lon, the messages
+    with a location or a photo since a time, a regular expression on ``citizen.name`` and one anchored at the end
+    of the reference, each combined with ``$or``."""
+    from bot.dashboard.shared_media import nearest_street
+    from bot.dashboard.ticket_filters import TicketFilter
+    from bot.handoff import shared_with_staff
+    from bot.models import GeoPoint
+    from bot.staff.accounts import StaffMember
+
+    await store.geocodes.insert_many([
+        {"_id": "a", "found": True, "lat": 35.51125, "lon": 24.03300, "display_name": "45, Βενιζέλου, Χαλέπα"},
+        {"_id": "b", "found": True, "lat": 35.52000, "lon": 24.03300, "display_name": "Μακριά"},
+        {"_id": "c", "found": False},
+    ])
+    assert await nearest_street(store, GeoPoint(35.51120, 24.03310)) == "Βενιζέλου 45"
+    assert await nearest_street(store, GeoPoint(35.40000, 24.03310)) == ""
+
+    since = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    base = {"conversation_id": "telegram:1", "direction": "in", "status": "paused", "channel": "telegram",
+            "user_id": "1", "chat_id": "1", "text": "", "received_at": since}
+    await store.messages.insert_many([
+        base | {"_id": "m0", "message_id": "0", "created_at": since - timedelta(minutes=1),
+                "location": {"lat": 35.0, "lon": 24.0}, "attachments": []},  # before the take-over
+        base | {"_id": "m1", "message_id": "1", "created_at": since + timedelta(minutes=1),
+                "location": {"lat": 35.5112, "lon": 24.0331}, "attachments": []},
+        base | {"_id": "m2", "message_id": "2", "created_at": since + timedelta(minutes=2), "location": None,
+                "attachments": [{"kind": "photo", "file_id": "F1", "url": None, "size": 10}]},
+        base | {"_id": "m3", "message_id": "3", "created_at": since + timedelta(minutes=3), "location": None,
+                "attachments": [], "text": "ευχαριστώ"},
+    ])
+    location, photos = await shared_with_staff(store, "telegram:1", since)
+    assert location == GeoPoint(35.5112, 24.0331) and [p.file_id for p in photos] == ["F1"]
+
+    await store.tickets.insert_many([
+        {"reference": "CHA-2026-000005", "department": "technical", "citizen": {"name": "Ευαγγελία Παπαδάκη"},
+         "description": "Σπασμένες πλάκες", "address": "Βενιζέλου 45"},
+        {"reference": "CHA-2026-000015", "department": "lighting", "citizen": {}, "description": "Λάμπα",
+         "address": "Αποκορώνου 12"},
+    ])
+    member = StaffMember(username="op", role="operator")
+    dept = StaffMember(username="d", role="department", departments=("lighting",))
+
+    async def refs(q: str, who: StaffMember = member) -> list[str]:
+        query = TicketFilter.from_query({"q": q}).mongo(who)
+        return sorted([t["reference"] async for t in store.tickets.find(query)])
+
+    assert await refs("παπαδακη") == ["CHA-2026-000005"]
+    assert await refs("5") == ["CHA-2026-000005"] and await refs("000015") == ["CHA-2026-000015"]
+    assert await refs("παπαδακη", dept) == []

@@ -43,22 +43,45 @@ def street_of(display_name: str) -> str:
     return ""
 
 
+def _box(points: list[GeoPoint]) -> dict[str, Any]:
+    d_lat = STREET_RADIUS_M * _DEGREES_PER_M
+    d_lon = d_lat / max(0.1, min(math.cos(math.radians(p.lat)) for p in points))
+    return {"found": True,
+            "lat": {"$gte": min(p.lat for p in points) - d_lat, "$lte": max(p.lat for p in points) + d_lat},
+            "lon": {"$gte": min(p.lon for p in points) - d_lon, "$lte": max(p.lon for p in points) + d_lon}}
+
+
+async def nearest_streets(store: Store, points: list[GeoPoint]) -> list[str]:
+    """For each point, the nearest street the geocoder has found before within :data:`STREET_RADIUS_M` ("" when
+    none): one query for the box around all of them, then a grid of cells about the radius wide."""
+    if not points:
+        return []
+    cell = STREET_RADIUS_M * _DEGREES_PER_M * 2  # degrees; a point's candidates are in its cell and the next ones
+    grid: dict[tuple[int, int], list[tuple[GeoPoint, str]]] = {}
+    try:
+        async for doc in store.geocodes.find(_box(points), {"lat": 1, "lon": 1, "display_name": 1}).limit(20_000):
+            street = street_of(str(doc.get("display_name") or ""))
+            if street:
+                key = (math.floor(doc["lat"] / cell), math.floor(doc["lon"] / cell))
+                grid.setdefault(key, []).append((GeoPoint(doc["lat"], doc["lon"]), street))
+    except PyMongoError:
+        return [""] * len(points)
+    out = []
+    for point in points:
+        row, col = math.floor(point.lat / cell), math.floor(point.lon / cell)
+        candidates = [c for dr in (-1, 0, 1) for dc in (-1, 0, 1) for c in grid.get((row + dr, col + dc), ())]
+        best, best_m = "", STREET_RADIUS_M
+        for where, street in candidates:
+            metres = haversine_m(point, where)
+            if metres <= best_m:
+                best, best_m = street, metres
+        out.append(best)
+    return out
+
+
 async def nearest_street(store: Store, point: GeoPoint) -> str:
     """The nearest street the geocoder has found before, within :data:`STREET_RADIUS_M`; "" when none."""
-    d_lat = STREET_RADIUS_M * _DEGREES_PER_M
-    d_lon = d_lat / max(0.1, math.cos(math.radians(point.lat)))
-    query = {"found": True, "lat": {"$gte": point.lat - d_lat, "$lte": point.lat + d_lat},
-             "lon": {"$gte": point.lon - d_lon, "$lte": point.lon + d_lon}}
-    best, best_m = "", STREET_RADIUS_M
-    try:
-        async for doc in store.geocodes.find(query, {"lat": 1, "lon": 1, "display_name": 1}).limit(200):
-            metres = haversine_m(point, GeoPoint(doc["lat"], doc["lon"]))
-            street = street_of(str(doc.get("display_name") or ""))
-            if street and metres <= best_m:
-                best, best_m = street, metres
-    except PyMongoError:
-        return ""
-    return best
+    return (await nearest_streets(store, [point]))[0]
 
 
 def area_of(point: GeoPoint, lang: Language) -> str:
@@ -86,13 +109,15 @@ def photo_views(message: dict[str, Any], settings: Settings) -> list[dict[str, A
 async def with_media(messages: list[dict[str, Any]], store: Store, settings: Settings, lang: Language,
                      *, show_photos: bool = True) -> list[dict[str, Any]]:
     """The transcript with ``place`` (map link, street, area) on shared locations and ``photos`` on photos."""
+    points = [GeoPoint(m["location"]["lat"], m["location"]["lon"]) for m in messages if m.get("location")]
+    streets = iter(await nearest_streets(store, points))
     out = []
     for m in messages:
         extra: dict[str, Any] = {}
         loc = m.get("location")
         if loc:
             point = GeoPoint(loc["lat"], loc["lon"])
-            extra["place"] = {"map": osm_url(point.lat, point.lon), "street": await nearest_street(store, point),
+            extra["place"] = {"map": osm_url(point.lat, point.lon), "street": next(streets),
                               "area": area_of(point, lang)}
         if show_photos and m.get("attachments"):
             extra["photos"] = photo_views(m, settings)

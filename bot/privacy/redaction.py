@@ -45,7 +45,7 @@ _INTRODUCTION_HINTS = ("name", "called", "λεγομαι", "λενε", "ονομ
 _MAX_NAME_WORDS = 3
 # words that end a name after an introduction: articles, pronouns, conjunctions, prepositions, common verbs
 _NOT_NAMES = frozenset(normalize(w) for w in """
-    και κι η ο το οι τα τη την τον του της των ενα ενας μια μια απο στο στη στην στον στα στις σε με για
+    και κι η ο το οι τα τη την τον του της των ενα ενας μια απο στο στη στην στον στα στις σε με για
     που πως τι ειμαι μενω εχω θελω δεν μη μην αλλα ομως οτι γιατι ειναι αυτο αυτη αυτος εγω εσυ εμεις
     κυριε κυρια κυριος
     kai ki apo sto sti stin ston se me gia pou pos ti eimai imai meno exo echo thelo den alla oti giati einai ine

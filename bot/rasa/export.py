@@ -156,13 +156,12 @@ async def export(store: Any, *, path: Path = EXPORT_PATH, holdout_path: Path = H
 
 async def _cli(out: Path, holdout_out: Path) -> int:
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     settings = load_settings()
     if settings.mongodb_uri is None:
         print("warning: MONGODB_URI is not set: exporting from an empty in-memory database", flush=True)
-    store = await open_store(settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
-                             settings.mongodb_db)
+    store = await open_configured_store(settings)
     try:
         result = await export(store, path=out, holdout_path=holdout_out)
     finally:

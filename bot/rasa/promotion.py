@@ -271,13 +271,13 @@ async def run_candidate(*, tolerance: float, export_labels: bool = True, live_ur
 async def _export_from_settings() -> None:
     from bot.rasa.export import export
     from bot.settings import load_settings
-    from bot.store import open_store
+    from bot.store import open_configured_store
 
     settings = load_settings()
     if settings.mongodb_uri is None:
         _say("MONGODB_URI is not set: no labels to export, training on nlu/data as it is")
         return
-    store = await open_store(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
+    store = await open_configured_store(settings)
     try:
         result = await export(store)
     finally:

@@ -1,8 +1,8 @@
 """``/status/<token>``: a ticket's public status page, opened from the QR code of an assisted-intake receipt.
 
 No login: the random token (``bot/intake/status_link.py``) is the key. The page shows the reference, category,
-status and the notes sent to the resident with status changes (redacted of phone numbers, e-mails, ΑΦΜ/ΑΜΚΑ) —
-never the name, phone, address, description, photos or the staff's internal notes. Greek or English
+status and the notes sent to the resident with status changes (redacted of phone numbers, e-mails, ΑΦΜ/ΑΜΚΑ and the
+resident's name) — never the name, phone, address, description, photos or the staff's internal notes. Greek or English
 (``?lang=``; the ticket's language by default), from the residents' catalogue ``status_page.*``.
 """
 
@@ -36,7 +36,9 @@ HEADERS = {
 
 def public_updates(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     """Status changes with the note the resident was sent; reassignments and internal notes are left out."""
-    return [{"at": e["at"], "status": e.get("status"), "note": redact_text(e.get("note") or "")}
+    name = (ticket.get("citizen") or {}).get("name")
+    names = (name,) if name else ()
+    return [{"at": e["at"], "status": e.get("status"), "note": redact_text(e.get("note") or "", names)}
             for e in ticket.get("history") or () if not e.get("department")]
 
 
@@ -47,7 +49,7 @@ async def status_page(request: web.Request) -> web.Response:
     if TOKEN_RE.match(token):
         ticket = await request.app[SERVICES].store.tickets.find_one(
             {"status_token": token}, {"reference": 1, "category": 1, "status": 1, "history": 1, "language": 1,
-                                      "created_at": 1, "updated_at": 1})
+                                      "created_at": 1, "updated_at": 1, "citizen.name": 1})
     lang = lang_q if lang_q in LANGUAGES else (ticket or {}).get("language") or "el"
     t = Texts(lang)
     cat = categories().get(ticket["category"]) if ticket else None
