@@ -8,6 +8,7 @@ the reply is delivered, so that the confirmation message itself leaves no trace 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from bot.staff import audit
 from handlers.base import FlowState, Outcome, Turn
 from handlers.registry import plain
+from nlu.chania_text import normalize
 
 FLOW = "privacy"
 PREFIX = "privacy"
@@ -33,6 +35,35 @@ FORGET_PHRASES = ("διαγραφή", "διαγραφή δεδομένων", "δ
 NOTICE_PHRASES = ("απόρρητο", "προσωπικά δεδομένα", "privacy", "privacy notice")
 YES_WORDS = frozenset(plain(w) for w in ("ναι", "nai", "yes", "ναι διαγραφή", "ok", "οκ"))
 NO_WORDS = frozenset(plain(w) for w in ("όχι", "οχι", "oxi", "ochi", "no", "άκυρο", "akyro", "cancel"))
+
+
+# Asked in words rather than by the exact phrases: matched on the common Latin form (Greek and Greeklish meet) and,
+# for English, on the lower-case text. A verb of erasing needs the person's data as its object ("σβήστε το γκράφιτι"
+# is a complaint), or a short "σβήστε με" / "forget me".
+_FORGET_LATIN = re.compile(r"\b(?:diagra|svis|svys|sbis|esvis|afairest)\w*\b.*\b(?:stixi|dedomen|prosopik|arithmo mou|"
+                           r"tilefono mou)")
+_FORGET_ME_LATIN = re.compile(r"^(?:\w+ ){0,2}(?:diagrap|svist|svis)\w* me\b")
+_FORGET_EN = re.compile(r"\b(?:delete|erase|remove|wipe|forget)\w*\b.*\b(?:my (?:personal )?(?:data|details|"
+                        r"information|info|account|number|phone)|everything about me|all about me)\b|"
+                        r"^(?:please )?(?:delete|erase|forget) me\b")
+_MYDATA_LATIN = re.compile(r"\b(?:ti|pia|poia)\b.*\b(?:stixi|dedomen)\w*\b.*\b(?:exete|kratate|krata|apothikevete|"
+                           r"xerete|kserete)\b|\b(?:dikste|steilte|stilte|doste)\b.*\b(?:stixia|dedomena) mou\b")
+_MYDATA_EN = re.compile(r"\bwhat (?:personal )?(?:data|information|info|details)\b.*\b(?:have|keep|hold|store)\b|"
+                        r"\b(?:show|send|give) me (?:all )?my (?:personal )?(?:data|information|details)\b")
+
+
+def asks_for(text: str) -> str | None:
+    """"forget" or "mydata" when a message asks, in its own words, for erasure or a copy of the person's data:
+    "θέλω να διαγράψετε τα στοιχεία μου", "thelw na svisete ta stoixeia mou", "delete my data please",
+    "τι στοιχεία μου έχετε;", "what data do you have about me?"."""
+    if not text or len(text) > 300:
+        return None
+    latin, english = plain(text), normalize(text)
+    if _FORGET_LATIN.search(latin) or _FORGET_ME_LATIN.search(latin) or _FORGET_EN.search(english):
+        return "forget"
+    if _MYDATA_LATIN.search(latin) or _MYDATA_EN.search(english):
+        return "mydata"
+    return None
 
 
 def notice_url(settings: Settings, lang: str) -> str:
@@ -58,6 +89,11 @@ class PrivacyHandler:
     button_prefix = PREFIX
     commands = ("/mydata", "/forget", "/privacy")
     phrases = MYDATA_PHRASES + FORGET_PHRASES + NOTICE_PHRASES
+
+    @staticmethod
+    def claims(text: str) -> bool:
+        """A request for erasure or for a copy of one's data in any words, even in the middle of a report."""
+        return asks_for(text) is not None
 
     async def handle(self, turn: Turn) -> Outcome:
         action = self._action(turn)
@@ -100,7 +136,7 @@ class PrivacyHandler:
             return "mydata"
         if said in {plain(p) for p in FORGET_PHRASES}:
             return "forget"
-        return "menu"
+        return asks_for(inbound.text or "") or "menu"
 
     @staticmethod
     def _confirming(turn: Turn) -> bool:

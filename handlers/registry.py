@@ -24,12 +24,15 @@ class HandlerRegistry:
         self.by_intent: dict[str, Handler] = {}
         self.by_command: dict[str, Handler] = {}  # "/alerts" → the handler listing it in ``commands``
         self.by_phrase: dict[str, Handler] = {}  # a whole message ("ειδοποιήσεις", normalised) → its handler
+        self.claimers: list[Handler] = []  # handlers whose ``claims(text)`` recognises requests in any words
         for handler in (conversation, *handlers):
             self.register(handler)
             if hasattr(handler, "registry"):  # handlers that hand a turn to another (menu, hand-back)
                 handler.registry = self
 
     def register(self, handler: Handler) -> None:
+        if callable(getattr(handler, "claims", None)):
+            self.claimers.append(handler)
         for table, key in ((self.by_name, handler.name), (self.by_prefix, handler.button_prefix)):
             if key in table and table[key] is not handler:
                 raise ValueError(f"two handlers claim {key!r}")
@@ -53,6 +56,8 @@ class HandlerRegistry:
                 return await self.conversation.unknown_button(turn)
             return await handler.handle(turn)
         owner = self.by_command.get(inbound.command) if inbound.command else self.by_phrase.get(plain(inbound.text))
+        if owner is None and not inbound.command:
+            owner = next((h for h in self.claimers if h.claims(inbound.text)), None)  # type: ignore[attr-defined]
         if owner is not None:
             return await owner.handle(turn)
         if inbound.command is not None or self.conversation.is_cancel(turn):

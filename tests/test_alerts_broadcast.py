@@ -140,13 +140,13 @@ async def test_429_from_the_bot_api_slows_delivery_without_loss(make_service: An
     service = await no_nlu_service(make_service)
     users = list(range(8301, 8306))
     for u in users:
-        await seed(service, u, areas=["akrotiri"], kinds=["civil_protection"])
+        await seed(service, u, areas=["akrotiri"], kinds=["power"])
     service.fake_telegram.fail_next(3, status=429, retry_after=1)
     client = await broadcaster(service, "bc3")
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await publish(client, kind="civil_protection", areas=["akrotiri"], title_el="Καύσωνας",
-                  body_el="Μείνετε σε δροσερούς χώρους.")
+    await publish(client, kind="power", areas=["akrotiri"], title_el="Διακοπή ρεύματος στο Ακρωτήρι",
+                  body_el="Ο ΔΕΔΔΗΕ ανακοίνωσε διακοπή από τις 08:00 έως τις 12:00.")
     await delivered(service)
     assert loop.time() - started >= 1.0  # Telegram's retry_after was honoured
     assert len(service.fake_telegram.refused) == 3
@@ -284,14 +284,14 @@ async def test_viber_receivers_who_left_are_blocked_and_unsubscribed_others_are_
 
 async def test_viber_rate_limit_answers_slow_the_broadcast_without_loss(make_service: Any, fake_viber: Any) -> None:
     service = await no_nlu_service(make_service)
-    langs = await seed_viber(service, 450, areas=["akrotiri"], kinds=["civil_protection"])
+    langs = await seed_viber(service, 450, areas=["akrotiri"], kinds=["roads"])
     fake_viber.fail_next(http_status=429, message="Too Many Requests", retry_after=1)  # the first call
     fake_viber.fail_next(status=12, message="tooManyRequests")  # and the next: Viber's own status
     client = await broadcaster(service, "bc8")
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await publish(client, kind="civil_protection", areas=["akrotiri"], title_el="Υψηλός κίνδυνος πυρκαγιάς",
-                  body_el="Απαγορεύεται κάθε καύση στην ύπαιθρο.")
+    await publish(client, kind="roads", areas=["akrotiri"], title_el="Κλειστός ο δρόμος προς Σταυρό",
+                  body_el="Εργασίες ασφαλτόστρωσης έως τις 18:00.")
     await delivered(service)
     assert loop.time() - started >= 1.0  # Retry-After was honoured
     assert len(fake_viber.calls_to("broadcast_message")) == 4  # 2 refused, then 300 + 150
@@ -390,11 +390,11 @@ async def test_two_instances_on_one_store_send_a_viber_broadcast_once_to_each_pe
                                                                                 fake_viber: Any) -> None:
     a = await no_nlu_service(make_service)
     b = await make_service(store=a.store, nlu_url="http://127.0.0.1:9", nlu_token="unused", public_url=None)
-    langs = await seed_viber(a, 1200, areas=["akrotiri"], kinds=["civil_protection"])
+    langs = await seed_viber(a, 1200, areas=["akrotiri"], kinds=["water"])
     fake_viber.delay_s = 0.2  # calls overlap: both instances claim from the same batch
     client = await broadcaster(a, "bc12")
-    await publish(client, kind="civil_protection", areas=["akrotiri"], title_el="Καύσωνας",
-                  body_el="Θερμοκρασίες έως 42 °C.")
+    await publish(client, kind="water", areas=["akrotiri"], title_el="Διακοπή νερού στο Ακρωτήρι",
+                  body_el="Βλάβη στο δίκτυο ύδρευσης.")
     await client.close()
     await delivered(a)
     await b.runtime.services.outbox.idle()

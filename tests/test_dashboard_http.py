@@ -19,7 +19,7 @@ from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint, utcnow
 from bot.staff import accounts as staff_accounts
-from tests.fakes.telegram_files import FakeTelegramFiles
+from tests.fakes.telegram import FakeBotApi, file_ids_asked
 from tests.fixtures.dashboard import PASSWORD, Dashboard, new_ticket
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -654,8 +654,9 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
     """Telegram photos are file ids: the service asks the Bot API (a fake on loopback here) for the file and passes
     it on only when it really is an image; a Viber URL on another host is never fetched."""
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
-    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
-                                    "AgAD-html": ("photos/file_2.jpg", b"<html>not an image")}).start()
+    fake = FakeBotApi()
+    await fake.start()
+    fake.files.update({"AgAD-ok": jpeg, "AgAD-html": b"<html>not an image"})
     dashboard.services.settings = dashboard.services.settings.model_copy(
         update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     d2 = Dashboard(dashboard.services, dashboard.bus, dashboard.outbox)
@@ -677,7 +678,7 @@ async def test_ticket_photos_are_fetched_by_the_service(dashboard: Dashboard) ->
         _, html, _ = await op.get(f"/staff/tickets/{v['reference']}")
         assert "/photos/" not in html and "attacker.example" not in html
         assert (await op.get(f"/staff/tickets/{v['reference']}/photos/0"))[0] == 502
-        assert fake.asked == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
+        assert file_ids_asked(fake) == ["AgAD-ok", "AgAD-html", "AgAD-gone"]
         dept = await d2.login("dept", "department", ("water",))
         assert (await dept.get(f"/staff/tickets/{t['reference']}/photos/0"))[0] == 403
     finally:

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from bot.channels.webchat import COOKIE
+from bot.guide.hours import Opening
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.service import Service, free_port
@@ -54,14 +55,14 @@ def edit_form(html: str) -> dict[str, str]:
     """The edit page's fields as a browser would post them (inputs, textareas, selected options, ticked boxes)."""
     form = html[html.index('id="sight-form"'):html.index("</form>", html.index('id="sight-form"'))]
     out: dict[str, str] = {}
-    for m in re.finditer(r'<input name="([a-z_]+)"[^>]*?value="([^"]*)"', form):
+    for m in re.finditer(r'<input name="([a-z0-9_]+)"[^>]*?value="([^"]*)"', form):
         out[m.group(1)] = m.group(2)
-    for m in re.finditer(r'<input type="checkbox" name="([a-z_]+)"[^>]*?value="1"( checked)?', form):
+    for m in re.finditer(r'<input type="checkbox" name="([a-z0-9_]+)"[^>]*?value="1"( checked)?', form):
         if m.group(2):
             out[m.group(1)] = "1"
-    for m in re.finditer(r'<textarea name="([a-z_]+)"[^>]*>(.*?)</textarea>', form, re.S):
+    for m in re.finditer(r'<textarea name="([a-z0-9_]+)"[^>]*>(.*?)</textarea>', form, re.S):
         out[m.group(1)] = m.group(2)
-    for m in re.finditer(r'<select name="([a-z_]+)".*?</select>', form, re.S):
+    for m in re.finditer(r'<select name="([a-z0-9_]+)".*?</select>', form, re.S):
         sel = re.search(r'<option value="([^"]*)" selected>', m.group(0))
         out[m.group(1)] = sel.group(1) if sel else ""
     return {k: html_lib.unescape(v) for k, v in out.items()}
@@ -106,9 +107,15 @@ async def test_an_edit_is_audited_and_in_the_bots_next_answer(service: Service) 
 @pytest.mark.parametrize("change,error", [
     ({"lat": "40.1"}, "outside the regional unit"),
     ({"name_en": ""}, "name"),
-    ({"opening": "seasons: [{from: \"04-01\", to: \"10-31\", days: [mon], open: \"18:00\", close: \"09:00\"}]"},
+    ({"opening_editor": "yaml",
+      "opening": "seasons: [{from: \"04-01\", to: \"10-31\", days: [mon], open: \"18:00\", close: \"09:00\"}]"},
      "closes"),
-    ({"opening": "seasons: [oops"}, "opening hours"),
+    ({"opening_editor": "yaml", "opening": "seasons: [oops"}, "opening hours"),
+    ({"season_0_open": "18:00", "season_0_close": "09:00"}, "closes"),  # the form, checked by the same model
+    ({"season_1_from": "02-30", "season_1_to": "03-31", "season_1_mon": "1", "season_1_open": "09:00",
+      "season_1_close": "12:00"}, "MM-DD"),
+    ({"season_0_mon": "", "season_0_tue": "", "season_0_wed": "", "season_0_thu": "", "season_0_fri": "",
+      "season_0_sat": "", "season_0_sun": ""}, "days"),
     ({"access_el": "Μόνο ελληνικά"}, "practical.access.en"),
 ])
 async def test_invalid_edits_are_refused_with_a_reason_and_change_nothing(service: Service, change: dict[str, str],
@@ -127,11 +134,60 @@ async def test_structured_hours_edited_in_the_dashboard_are_the_bots_answer(serv
     _, page, _ = await client.get("/staff/guide/war_museum")
     hours = ('seasons: [{from: "01-01", to: "12-31", days: [mon, tue, wed, thu, fri, sat, sun], open: "10:00", '
              'close: "14:00"}]\nverified: true')
-    status, _, _ = await client.post("/staff/guide/war_museum", edit_form(page) | {"opening": hours})
+    status, _, _ = await client.post("/staff/guide/war_museum",
+                                     edit_form(page) | {"opening_editor": "yaml", "opening": hours})
     assert status == 303
     service.runtime.services.clock = lambda: datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # 12:00 in Athens
     text = said(await press(service, 9102, "tour:info:war_museum"))
     assert "🕘 Today: Open now until 14:00." in text
+    await client.close()
+
+
+async def test_the_hours_form_shows_the_seasons_and_saves_the_same_structure(service: Service) -> None:
+    """The tourism office's common case without YAML: open on winter Tuesdays too, later closing, a closed day."""
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide/archaeological_museum")
+    form = edit_form(page)
+    # the page shows the file's two seasons and an empty third one
+    assert (form["season_0_from"], form["season_0_to"], form["season_0_open"], form["season_0_close"],
+            form["season_0_last_entry"]) == ("04-01", "10-31", "08:00", "20:00", "19:40")
+    assert (form["season_1_from"], form["season_1_to"]) == ("11-01", "03-31") and "season_1_tue" not in form
+    assert form["season_1_mon"] == "1" and form["season_2_from"] == "" and form["closed_12_25"] == "1"
+    assert form["opening_editor"] == "form" and "opening_verified" not in form
+    form |= {"season_1_tue": "1", "season_1_close": "16:00", "season_1_last_entry": "15:40", "closed_10_28": "1",
+             "opening_closed_other": "11-08", "opening_verified": "1"}
+    status, _, _ = await client.post("/staff/guide/archaeological_museum", form)
+    assert status == 303
+    doc = await service.store.sights.find_one({"_id": "archaeological_museum"})
+    assert doc is not None
+    opening = Opening.model_validate(doc["opening"])  # the structure the file and the YAML write
+    winter = opening.seasons[1]
+    assert winter.days == ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    assert (f"{winter.close:%H:%M}", f"{winter.last_entry:%H:%M}") == ("16:00", "15:40")  # type: ignore[str-format]
+    assert opening.closed_on == ("01-01", "03-25", "05-01", "easter_sunday", "12-25", "12-26", "10-28", "11-08")
+    assert opening.verified is True and len(opening.seasons) == 2  # the empty row added nothing
+    # and the bot answers from it: a winter Tuesday is open now
+    service.runtime.services.clock = lambda: datetime(2026, 12, 8, 12, 0, tzinfo=UTC)  # 14:00 in Athens
+    text = said(await press(service, 9105, "tour:info:archaeological_museum"))
+    assert "🕘 Today: Open now until 16:00 (last entry 15:40)." in text
+    await client.close()
+
+
+async def test_an_unchanged_hours_form_changes_nothing_and_an_empty_one_removes_the_hours(service: Service) -> None:
+    client = await staff(service, "eleni")
+    _, page, _ = await client.get("/staff/guide/maritime_museum")
+    before = await service.store.sights.find_one({"_id": "maritime_museum"})
+    status, _, _ = await client.post("/staff/guide/maritime_museum", edit_form(page))
+    assert status == 303
+    after = await service.store.sights.find_one({"_id": "maritime_museum"})
+    assert after is not None and before is not None and after["opening"] == before["opening"]
+    entry = await service.store.audit.find_one({"action": "guide.update", "target": "maritime_museum"})
+    assert entry is not None and entry["details"]["fields"] == []  # nothing changed, nothing claimed
+    empty = {k: v for k, v in edit_form(page).items() if not k.startswith(("season_", "closed_"))}
+    status, _, _ = await client.post("/staff/guide/maritime_museum", empty)
+    assert status == 303
+    after = await service.store.sights.find_one({"_id": "maritime_museum"})
+    assert after is not None and "opening" not in after
     await client.close()
 
 

@@ -19,7 +19,7 @@ from bot.models import Attachment, utcnow
 from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
 from tests.fakes.nominatim import FakeNominatim
-from tests.fakes.telegram_files import FakeTelegramFiles
+from tests.fakes.telegram import FakeBotApi, file_ids_asked
 from tests.fixtures.open311 import AGORA, OUTSIDE, SPLANTZIA, Open311Server
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -587,15 +587,17 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
     from pydantic import SecretStr
 
     jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 1500
-    fake = await FakeTelegramFiles({"AgAD-ok": ("photos/file_1.jpg", jpeg),
-                                    "AgAD-html": ("photos/file_2.jpg", b"<html>no</html>")}).start()
+    fake = FakeBotApi()
+    await fake.start()
+    fake.files.update({"AgAD-ok": jpeg, "AgAD-html": b"<html>no</html>"})
     open311.services.settings = open311.services.settings.model_copy(
         update={"telegram_token": SecretStr("123:fake"), "telegram_api_url": fake.url})
     try:
         ticket = await open311.ticket(photos=[Attachment(file_id="AgAD-ok", size=1504),
                                               Attachment(file_id="AgAD-html")])
         ref = ticket["reference"]
-        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404 and fake.asked == []  # not approved: not even asked
+        assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404
+        assert file_ids_asked(fake) == []  # not approved: not even asked
         for index in (0, 1):
             await open311.store.tickets.update_one({"reference": ref}, {"$set": {f"photos.{index}.approved": True}})
         code, headers, body = await open311.get(f"{V2}/media/{ref}/0")
@@ -605,7 +607,7 @@ async def test_an_approved_telegram_photo_is_fetched_and_served(open311: Open311
         assert req["media_url"] == f"http://bot.example.test{V2}/media/{ref}/0"
         await open311.store.tickets.update_one({"reference": ref}, {"$set": {"private": True}})
         assert (await open311.get(f"{V2}/media/{ref}/0"))[0] == 404  # a private ticket's photos are not public
-        assert fake.asked == ["AgAD-ok", "AgAD-html"]
+        assert file_ids_asked(fake) == ["AgAD-ok", "AgAD-html"]
     finally:
         await fake.stop()
 

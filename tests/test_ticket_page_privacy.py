@@ -45,8 +45,15 @@ async def test_a_department_sees_its_report_not_the_persons_other_reports(make_s
     status, _, _ = await lamps.get(f"/staff/tickets/{rubbish}")
     assert status in (403, 404)
 
+    bins = await staff_client(service, "katharismos", "department", ["cleaning"])
+    status, page, _ = await bins.get(f"/staff/tickets/{rubbish}")
+    assert status == 200
+    page = html.unescape(page)
+    assert "Γέμισαν τα σκουπίδια στη Χάληδων 14" in page
+    assert "Δεν ανάβει" not in page  # the next report, begun seconds after this one's receipt, is not shown
+
     admin = await staff_client(service, "boss", "admin", [])
     status, page, _ = await admin.get(f"/staff/tickets/{lighting}")
     assert status == 200 and "Γέμισαν τα σκουπίδια" in html.unescape(page)  # a monitor sees the whole chat
-    for client in (lamps, admin):
+    for client in (lamps, bins, admin):
         await client.close()

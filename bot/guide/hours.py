@@ -37,7 +37,10 @@ def _month_day(value: str) -> tuple[int, int]:
     if not _MONTH_DAY.match(value):
         raise ValueError(f"{value!r} is not a MM-DD date")
     month, day = int(value[:2]), int(value[3:])
-    date(2024, month, day)  # a leap year: 02-29 is allowed, 02-30 is not
+    try:
+        date(2024, month, day)  # a leap year: 02-29 is allowed, 02-30 is not
+    except ValueError:
+        raise ValueError(f"{value!r} is not a MM-DD date") from None
     return month, day
 
 

@@ -42,6 +42,11 @@ class Call:
         return json.loads(markup) if isinstance(markup, str) else markup
 
 
+def file_ids_asked(api: FakeBotApi) -> list[str]:
+    """The file ids the service asked ``getFile`` for, in order."""
+    return [str(c.body.get("file_id")) for c in api.calls if c.method == "getFile"]
+
+
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []

@@ -14,9 +14,17 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.dashboard.core import CONFIG, PREFIX, error_page, record, render, requires, see_other, services_of, staff_of
+from bot.dashboard.views.guide_opening import (
+    COMMON_CLOSED,
+    EDITORS,
+    closed_field,
+    opening_form,
+    opening_from_form,
+    season_rows,
+)
 from bot.guide import photos, sights
 from bot.guide.catalogue import Category, Poi
-from bot.guide.hours import Opening
+from bot.guide.hours import WEEKDAYS, Opening
 
 PRACTICAL = ("season", "hours", "tickets", "access")
 BUS_SERVICES = ("city", "ktel", "ktel_summer")
@@ -46,7 +54,7 @@ def _form_of(poi: Poi) -> dict[str, Any]:
                                   allow_unicode=True, sort_keys=False, default_flow_style=None, width=100)
         if poi.opening is not None else "",
         "bus_service": poi.bus.service if poi.bus else "", "bus_verified": bool(poi.bus and poi.bus.verified),
-    }
+    } | opening_form(poi.opening)
     for field in PRACTICAL:
         value = getattr(poi.practical, field)
         for lang in ("el", "en"):
@@ -75,12 +83,18 @@ def _poi_from_form(current: Poi, form: dict[str, Any]) -> Poi:
         "practical": {f: v for f in PRACTICAL if (v := _bilingual(form, f)) is not None},
     })
     opening_text = form.get("opening", "").strip()
-    if opening_text:
-        try:
-            parsed = yaml.safe_load(opening_text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"opening hours: {exc}") from exc
-        data["opening"] = Opening.model_validate(parsed).model_dump(mode="json", by_alias=True)
+    if form.get("opening_editor") == "yaml":  # the rare case: the hours typed as YAML
+        opening = None
+        if opening_text:
+            try:
+                parsed = yaml.safe_load(opening_text)
+            except yaml.YAMLError as exc:
+                raise ValueError(f"opening hours: {exc}") from exc
+            opening = Opening.model_validate(parsed)
+    else:
+        opening = opening_from_form(form, current.opening)
+    if opening is not None:
+        data["opening"] = opening.model_dump(mode="json", by_alias=True)
     else:
         data.pop("opening", None)
     service = form.get("bus_service", "")
@@ -115,6 +129,8 @@ def _edit_context(request: web.Request, poi: Poi, doc: dict[str, Any], form: dic
     max_bytes = services_of(request).settings.max_body_bytes  # an upload is one request body
     return {"poi": poi, "form": form, "form_error": error, "categories": [c.value for c in Category],
             "bus_services": BUS_SERVICES, "photos": doc.get("photos", []), "photo_path": photos.photo_path,
+            "season_rows": range(season_rows(form)), "weekdays": WEEKDAYS, "common_closed": COMMON_CLOSED,
+            "closed_field": closed_field, "editors": EDITORS,
             "unverified": unverified_fields(poi), "tiles_url": request.config_dict[CONFIG].tiles_url or "",
             "max_upload_mb": f"{max_bytes / 1024 / 1024:.0f}"}
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
 
 from bot import tickets as ticket_service
 from bot.dashboard.core import (
@@ -217,6 +217,20 @@ def report_messages(ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, An
     return {**query, "created_at": {"$gte": started, "$lte": filed + REPORT_TAIL}}
 
 
+async def report_window(store: Any, ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, Any] | None:
+    """:func:`report_messages`, ended before the person's next message after the filing: a report started within
+    seconds of the last one is not shown with it."""
+    query = report_messages(ticket, whole_chat=whole_chat)
+    if query is None or whole_chat:
+        return query
+    after = await store.messages.find_one(
+        {"conversation_id": ticket["conversation_id"], "direction": "in", "created_at": {"$gt": ticket["created_at"]}},
+        sort=[("created_at", ASCENDING)])
+    if after is not None and isinstance(after.get("created_at"), datetime):
+        query["created_at"]["$lt"] = after["created_at"]
+    return query
+
+
 @requires("tickets")
 async def ticket_detail(request: web.Request) -> web.StreamResponse:
     ticket = await _visible_ticket(request)
@@ -229,7 +243,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     if ticket.get("conversation_id"):
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
         conv = shapes.conversation(conv) if conv is not None else None
-        query = report_messages(ticket, whole_chat=whole_chat)
+        query = await report_window(services.store, ticket, whole_chat=whole_chat)
         if query is not None:
             cursor = services.store.messages.find(query).sort(
                 [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
