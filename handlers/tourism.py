@@ -353,7 +353,7 @@ class TourismHandler:
             else:
                 lines.append(t(f"tourism.open_on_item_{state}", **times))
         if not opened:
-            lines.append(t("tourism.open_on_none"))
+            lines.append(t("tourism.open_on_none_today" if day == today else "tourism.open_on_none"))
         if closed:
             key = "tourism.open_on_closed_today" if day == today else "tourism.open_on_closed"
             lines += ["", t(key, names=", ".join(closed))]

@@ -431,7 +431,7 @@ async def test_museums_open_now_asked_after_closing_are_not_listed_as_open(servi
     set_clock(service, athens(12, 7, 18, 43))  # Monday evening: every museum has closed
     said = texts_of(await ask(service, 7141, "which museums are open now?", lang="en"))
     assert said.startswith(EN("tourism.open_on_title_museums", day="today, Monday 7 December"))
-    assert EN("tourism.open_on_none") in said and "08:30–15:30" not in said
+    assert EN("tourism.open_on_none_today") in said and "08:30–15:30" not in said
     assert EN("tourism.open_on_closed_today", names="").rstrip(".") in said
     set_clock(service, athens(12, 7, 9, 15))  # 09:15: the archaeological museum is open, the Venizelos house too
     said = texts_of(await ask(service, 7141, "which museums are open now?", lang="en"))
