@@ -190,7 +190,7 @@ def labels(call: Any) -> list[str]:
 async def test_why_rejected_about_an_open_report_says_so_without_describe_it_again(service: Service) -> None:
     kate = TelegramPerson(service, 9110, lang="en")
     await kate.say("There is a dead cat on Apokoronou 25")
-    assert kate.texts[0] == "I've put this under “Animals”. If that isn't right, tap “Change category”."
+    assert kate.texts[0] == "I've put this under “Animals”. If that's not right, tap “Change category”."
     await kate.say("exactly")
     ref = await finish(kate, EN)
     ticket = await tickets.get_ticket(service.runtime.services, ref)
