@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -176,9 +177,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if store_ok else 503)
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def metrics_allowed(request: web.Request, token: str | None) -> bool:
+    """Operators only: a request from this machine that no proxy forwarded, or one with the metrics token."""
+    if token:
+        given = request.headers.get("Authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return True
+    return request.remote in LOOPBACK and not any(h in request.headers for h in FORWARDED)
+
+
 async def metrics(request: web.Request) -> web.Response:
-    """Per-stage timings (no personal data). ``?reset=1`` clears the windows (used by the benchmark)."""
+    """Per-stage timings (no personal data), for operators (:func:`metrics_allowed`; 404 to anyone else).
+    ``?reset=1`` clears the windows (used by the benchmark)."""
     rt = request.app[RUNTIME]
+    token = rt.settings.metrics_token.get_secret_value() if rt.settings.metrics_token else None
+    if not metrics_allowed(request, token):
+        raise web.HTTPNotFound()
     summary = rt.pipeline.times.summary()
     if request.query.get("reset") == "1":
         rt.pipeline.times.reset()

@@ -145,9 +145,11 @@ class Reply:
     # Replace the platform's message with this id (the one whose button was pressed) instead of sending a new one:
     # a picker that changes with each tap stays one message. Telegram edits it; channels that cannot edit send anew.
     edit: str | None = None
-    # The stored message's id (the outbox entry's, the transcript's ``_id``), set by the outbox when it sends and
-    # never stored in the reply: the web chat tells by it a reply it already showed from the history.
+    # The stored message's id (the outbox entry's, the transcript's ``_id``) and who sends it ("bot", "staff:maria",
+    # "alerts"), set by the outbox when it sends and never stored in the reply: the web chat tells by the key a reply
+    # it already showed from the history, and labels a staff member's reply as staff's.
     message_key: str | None = None
+    sender: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Rasa NLU server (unset URL: `bot.py run` starts one from nlu/ on loopback with a fresh token)
     rasa_url: str | None = None
     rasa_token: SecretStr | None = None
+    # /metrics answers requests from this machine (not forwarded by a proxy), or with "Authorization: Bearer <token>"
+    metrics_token: SecretStr | None = None
     rasa_port: int = Field(5005, ge=1, le=65535)
     nlu_timeout_s: float = Field(3.0, gt=0)
     nlu_confidence_threshold: float = Field(0.3, ge=0, le=1)  # calibrated on dev + dev_hard: nlu/README.md

@@ -25,7 +25,6 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -220,9 +219,11 @@ class ComplaintsHandler:
             location = None
         if location is None and not attachments:
             return None
-        shared = replace(turn.inbound, text="", button=None, contact_phone=None, location=location,
-                         attachments=tuple(attachments))
-        return await self.continue_flow(replace(turn, inbound=shared))
+        slots = dict(flow.slots)
+        replies = self._take_photos(slots, attachments, turn.texts)  # only a photo refused says something
+        if location is not None:
+            return await self._place_answer(turn, slots, replies, point=location)
+        return await self._proceed(turn, slots, replies, step=flow.step)
 
     # ================================================================= starting a report
     async def _start(self, turn: Turn, intent: str | None) -> Outcome:

@@ -332,8 +332,15 @@ class TourismHandler:
         opened: list[Poi] = []
         closed: list[str] = []
         for poi in with_hours:
-            answer = opening_on(poi.opening, day)  # type: ignore[arg-type]
-            if answer.status != "open":
+            assert poi.opening is not None
+            if day == today:  # asked today: what is open now or opens later, not what opened this morning
+                current = opening_now(poi.opening, now)
+                answer = current.today
+                state = {"open": "open_now", "not_yet_open": "opens_later"}.get(current.state)
+            else:
+                answer = opening_on(poi.opening, day)
+                state = "open" if answer.status == "open" else None
+            if state is None:
                 closed.append(poi.name(lang))
                 continue
             opened.append(poi)
@@ -341,13 +348,15 @@ class TourismHandler:
             times = {"n": len(opened), "name": poi.name(lang), "open": f"{answer.open:%H:%M}",
                      "close": f"{answer.close:%H:%M}"}
             if answer.last_entry is not None:
-                lines.append(t("tourism.open_on_item_last_entry", last_entry=f"{answer.last_entry:%H:%M}", **times))
+                times["last_entry"] = f"{answer.last_entry:%H:%M}"
+                lines.append(t(f"tourism.open_on_item_{state}_last_entry", **times))
             else:
-                lines.append(t("tourism.open_on_item", **times))
+                lines.append(t(f"tourism.open_on_item_{state}", **times))
         if not opened:
-            lines.append(t("tourism.open_on_none"))
+            lines.append(t("tourism.open_on_none_today" if day == today else "tourism.open_on_none"))
         if closed:
-            lines += ["", t("tourism.open_on_closed", names=", ".join(closed))]
+            key = "tourism.open_on_closed_today" if day == today else "tourism.open_on_closed"
+            lines += ["", t(key, names=", ".join(closed))]
         lines += ["", t("tourism.hours_unverified")]
         if opened:
             lines.append(t("tourism.tap_for_details"))

@@ -157,6 +157,7 @@ async def test_a_location_and_photo_sent_to_staff_go_to_the_held_report(make_ser
     assert eleni.texts[0] == "Συνεχίζουμε την αναφορά σας. Πρόσθεσα σε αυτήν το σημείο και τη φωτογραφία που " \
                              "στείλατε στον υπάλληλο."
     assert EL("complaints.ask_location") not in eleni.text  # not asked again
+    assert EL("complaints.photo_kept", count=1) not in eleni.texts  # the photo is announced once
     flow = (await eleni.conversation())["flow"]
     assert flow["name"] == "complaints" and flow["step"] != "location"
     assert flow["slots"]["point"] == {"lat": HARBOUR.lat, "lon": HARBOUR.lon}

@@ -76,6 +76,14 @@ async def test_a_location_and_a_photo_sent_during_a_take_over_show_as_map_link_a
         async with client.session.get(service.url + "/staff/conversations/webchat%3Aw-1/photos/webchat%3Aw-1%3Aup-1/0",
                                       allow_redirects=False) as got:
             assert got.status == 303 and got.headers["Location"] == web_chat_photo
+        # a Viber "photo" on another host is never fetched nor linked: the page says where it is, the proxy refuses
+        await service.runtime.pipeline.accept(Inbound(
+            channel="viber", user_id="v-1", chat_id="v-1", message_id="v-msg-1",
+            attachments=(Attachment(kind="photo", url="https://attacker.example/p.jpg", size=40_960),)))
+        await service.idle()
+        _, viber_page, _ = await client.get("/staff/conversations/viber%3Av-1")
+        assert "attacker.example" not in viber_page and "Φωτογραφία 1 (40 KB) στο Viber" in viber_page
+        assert (await client.get("/staff/conversations/viber%3Av-1/photos/viber%3Av-msg-1/0"))[0] == 502
     finally:
         await client.close()
 

@@ -427,6 +427,7 @@ async def test_clerk_finds_an_intake_by_the_persons_name_or_the_receipts_digits(
         assert await found(said) == [papadaki], said
     assert await found("Μαρκάκη") == [markaki]
     assert await found("45") == [papadaki]  # a bare number also finds the house number in the address
+    assert await found("4") == []  # a whole number: not the 4 of "45" nor of CHA-…-000004
     assert await found("999999") == []
     # the existing visibility rules: a department that does not own the ticket finds nothing by the name
     lighting = await d.login("fotismos", "department", ("lighting",))

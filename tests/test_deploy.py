@@ -51,7 +51,8 @@ def test_a_replica_set_of_three_two_bots_rasa_and_caddy(compose: dict[str, Any])
         for dependency in services[name]["depends_on"]:
             assert dependency in services
     assert "ports" not in services["rasa"]  # NLU stays on the private network, with a token
-    assert "--auth-token" in " ".join(services["rasa"]["command"])
+    assert "launch.py" in services["rasa"]["command"]  # --auth-token from RASA_TOKEN, not on the command line
+    assert "--auth-token" not in " ".join(services["rasa"]["command"])
     assert services["retention"]["command"] == ["python", "bot.py", "retention"]
     assert set(services["caddy"]["ports"]) >= {"80:80", "443:443"}
 
@@ -74,7 +75,8 @@ def _unit(name: str) -> configparser.ConfigParser:
 
 def test_systemd_units_run_rasa_on_loopback_the_bot_per_port_and_the_retention_job_nightly() -> None:
     rasa = _unit("chania-rasa.service")
-    assert "-i 127.0.0.1" in rasa["Service"]["ExecStart"] and "--auth-token" in rasa["Service"]["ExecStart"]
+    assert "-i 127.0.0.1" in rasa["Service"]["ExecStart"] and "nlu/launch.py" in rasa["Service"]["ExecStart"]
+    assert "RASA_TOKEN" not in rasa["Service"]["ExecStart"]  # the token comes from EnvironmentFile, not argv
     bot = _unit("chania-bot@.service")
     assert bot["Service"]["ExecStart"].endswith("bot.py run") and "PORT=%i" in bot["Service"]["Environment"]
     assert "chania-rasa.service" in bot["Unit"]["After"]

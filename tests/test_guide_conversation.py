@@ -400,7 +400,7 @@ async def test_museums_open_on_monday_with_their_hours(service: Service, text: s
     assert said.startswith(t("tourism.open_on_title_museums", day=day))
     archaeological, war = CATALOGUE.get("archaeological_museum"), CATALOGUE.get("war_museum")
     assert archaeological is not None and war is not None
-    assert t("tourism.open_on_item_last_entry", n=1, name=archaeological.name(lang), open="08:30",  # type: ignore[arg-type]
+    assert t("tourism.open_on_item_open_last_entry", n=1, name=archaeological.name(lang), open="08:30",  # type: ignore[arg-type]
              close="15:30", last_entry="15:10") in said
     assert t("tourism.open_on_closed", names=war.name(lang)) in said  # type: ignore[arg-type]  # closed on Mondays
     assert t("tourism.hours_unverified") in said
@@ -424,3 +424,20 @@ async def test_tell_me_about_balos_is_answered_in_english(service: Service) -> N
     assert said.startswith("🏖 Balos Lagoon (Μπάλος)")
     assert EN("tourism.boat_there", route="Kissamos (Kavonisi) – Gramvousa – Balos",
               port="Kissamos Port (Kavonisi)") in said
+
+
+
+async def test_museums_open_now_asked_after_closing_are_not_listed_as_open(service: Service) -> None:
+    set_clock(service, athens(12, 7, 18, 43))  # Monday evening: every museum has closed
+    said = texts_of(await ask(service, 7141, "which museums are open now?", lang="en"))
+    assert said.startswith(EN("tourism.open_on_title_museums", day="today, Monday 7 December"))
+    assert EN("tourism.open_on_none_today") in said and "08:30–15:30" not in said
+    assert EN("tourism.open_on_closed_today", names="").rstrip(".") in said
+    set_clock(service, athens(12, 7, 9, 15))  # 09:15: the archaeological museum is open, the Venizelos house too
+    said = texts_of(await ask(service, 7141, "which museums are open now?", lang="en"))
+    assert EN("tourism.open_on_item_open_now_last_entry", n=1, name="Archaeological Museum of Chania",
+              close="15:30", last_entry="15:10") in said
+    set_clock(service, athens(12, 7, 8, 0))  # 08:00: nothing is open yet; each says when it opens
+    said = texts_of(await ask(service, 7141, "μουσεία ανοιχτά σήμερα", lang="el"))
+    assert EL("tourism.open_on_item_opens_later_last_entry", n=1, name="Αρχαιολογικό Μουσείο Χανίων", open="08:30",
+              close="15:30", last_entry="15:10") in said

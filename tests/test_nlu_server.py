@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -122,6 +124,18 @@ async def test_a_token_beginning_with_a_dash_starts_the_server(rasa_server: Rasa
             async with session.post(f"{server.url}/model/parse", params={"token": token[1:]},
                                     json={"text": "γεια"}) as resp:
                 assert resp.status == 401
+
+
+async def test_the_token_is_not_on_the_command_line(rasa_server: RasaServer) -> None:
+    """QA F23: `ps` shows every user the command lines; the token goes through the environment instead."""
+    assert rasa_server._proc is not None
+    pid = rasa_server._proc.pid
+    cmdline = (await asyncio.to_thread(Path(f"/proc/{pid}/cmdline").read_bytes)).decode(errors="replace")
+    assert "launch.py" in cmdline and "--enable-api" in cmdline
+    assert rasa_server.token not in cmdline
+    async with aiohttp.ClientSession() as session:  # and the server does check it
+        async with session.post(f"{rasa_server.url}/model/parse", json={"text": "γεια"}) as resp:
+            assert resp.status == 401
 
 
 async def test_generated_tokens_never_begin_with_a_dash() -> None:

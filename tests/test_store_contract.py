@@ -487,4 +487,5 @@ async def test_staff_page_queries_shared_media_search_by_name_and_reference_digi
 
     assert await refs("παπαδακη") == ["CHA-2026-000005"]
     assert await refs("5") == ["CHA-2026-000005"] and await refs("000015") == ["CHA-2026-000015"]
+    assert await refs("12") == ["CHA-2026-000015"] and await refs("4") == []  # whole numbers (lookarounds)
     assert await refs("παπαδακη", dept) == []

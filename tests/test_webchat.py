@@ -833,3 +833,24 @@ async def test_browser_on_a_phone_the_location_and_photo_controls_sit_alike_and_
         await page.screenshot(path="/tmp/webchat-tools.png")
         await browser.close()
     assert problems == []
+
+
+@pytest.mark.browser
+async def test_browser_a_staff_reply_arriving_live_is_labelled_staff_as_after_a_reload(service: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR")
+        await page.wait_for_selector(f"#status:has-text('{EL('webchat.connected')}')")
+        await service.idle()
+        conv = await service.store.conversations.find_one({"channel": "webchat"})
+        await service.runtime.pipeline.send_to(conv["_id"], [Reply("Μαρία — Δήμος Χανίων: Το είδαμε, ερχόμαστε.")],
+                                               sender="staff:maria")
+        live = page.locator(".msg.out", has_text="Το είδαμε, ερχόμαστε.")
+        await live.wait_for()
+        assert await live.locator(".who").inner_text() == EL("webchat.staff")  # not the bot's name
+        stored = await service.store.messages.find_one({"conversation_id": conv["_id"], "sender": "staff:maria"})
+        await page.reload()
+        await live.wait_for()
+        assert await live.locator(".who").inner_text() == EL("webchat.staff") and await live.count() == 1
+        await browser.close()
+    assert problems == [] and stored is not None

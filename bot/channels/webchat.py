@@ -16,7 +16,7 @@ Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
     {"type": "history", "messages": [{"direction": "in", "text": ...} | {"direction": "out", "id": ...,
                                       "sender": ..., "reply": {...}}]}
-    {"type": "reply", "id": "<stored message id>",
+    {"type": "reply", "id": "<stored message id>", "sender": "bot" | "staff:<username>" | ...,
      "reply": {"text", "buttons": [{"label", "payload"}], "location": {..., "map_url"} | null, "image",
                "request_location"}}
     {"type": "ack", "id": ..., "duplicate": false}
@@ -460,7 +460,8 @@ class WebChatAdapter:
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
         open the replies wait in the store (history). The web chat has no platform message ids."""
-        frames = [{"type": "reply", "id": reply.message_key, "reply": reply_frame(reply)} for reply in replies]
+        frames = [{"type": "reply", "id": reply.message_key, "sender": reply.sender or "bot",
+                   "reply": reply_frame(reply)} for reply in replies]
         if self.bus is None:
             await self._push(chat_id, frames)
         else:

@@ -132,10 +132,12 @@ class TicketFilter:
         """The description, the typed address, the person's name (a clerk is asked by name at the centre), and
         for a bare number also the reference's sequence: "000005" or "5" finds CHA-2026-000005. Only among the
         tickets the member may see (the department condition of :meth:`mongo` applies to every branch)."""
-        pattern = loose_pattern(self.q)
+        number = _SEQUENCE_RE.match(self.q)
+        # a bare number is a whole number in the text ("5" finds "Βενιζέλου 5", not "Βενιζέλου 45")
+        pattern = rf"(?<!\d){int(self.q)}(?!\d)" if number else loose_pattern(self.q)
         search: list[dict[str, Any]] = [{field: {"$regex": pattern, "$options": "i"}}
                                         for field in ("description", "address", "citizen.name")]
-        if _SEQUENCE_RE.match(self.q):
+        if number:
             search.append({"reference": {"$regex": f"-0*{int(self.q)}$"}})
         return search
 

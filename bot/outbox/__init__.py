@@ -465,7 +465,8 @@ class Outbox:
             return True
         try:
             with self.times.measure("send", stages):
-                reply = replace(Reply.from_doc(entry["reply"]), message_key=str(entry["_id"]))
+                reply = replace(Reply.from_doc(entry["reply"]), message_key=str(entry["_id"]),
+                                sender=entry.get("sender"))
                 ids = await adapter.send(entry["chat_id"], [reply])
         except SendError as exc:
             return await self._failed(entry, exc)

@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 NLU_DIR = ROOT / "nlu"
 VENV_DIR = NLU_DIR / ".venv"
 VENV_PYTHON = VENV_DIR / "bin" / "python"
+TOKEN_ENV = "CHANIA_RASA_AUTH_TOKEN"  # noqa: S105 - the name of the variable nlu/launch.py reads, not a token
+LAUNCHER = NLU_DIR / "launch.py"  # `rasa …` with the token from the environment, not the command line
 RASA_BIN = VENV_DIR / "bin" / "rasa"
 REQUIREMENTS = NLU_DIR / "requirements.txt"
 MODELS_DIR = NLU_DIR / "models"
@@ -362,11 +364,12 @@ class RasaServer:
             _prune_logs(keep=KEEP_LOGS - 1)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
-        cmd = [str(RASA_BIN), "run", "--enable-api", "-m", str(self.model), "-i", "127.0.0.1",
-               "--port", str(self.port), f"--auth-token={self.token}"]  # "=": a token may begin with "-"
+        # The token reaches Rasa through the environment, not the command line that `ps` shows to every user.
+        cmd = [str(VENV_PYTHON), str(LAUNCHER), "run", "--enable-api", "-m", str(self.model),
+               "-i", "127.0.0.1", "--port", str(self.port)]
         linux = sys.platform.startswith("linux")
         self._proc = await asyncio.create_subprocess_exec(
-            *cmd, cwd=NLU_DIR, env=rasa_env(), stdin=subprocess.DEVNULL, stdout=self._log,
+            *cmd, cwd=NLU_DIR, env={**rasa_env(), TOKEN_ENV: self.token}, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent if linux else None)
         try:
             await self._wait_ready()

@@ -252,7 +252,7 @@
     if (f.type === "history") {
       renderHistory(f.messages || []);
     } else if (f.type === "reply") {
-      showReply(f.reply, "bot", false, f.id);
+      showReply(f.reply, f.sender || "bot", false, f.id);
     } else if (f.type === "ack") {
       var p = pending.get(f.id);
       if (p && f.duplicate) {
