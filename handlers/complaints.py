@@ -414,7 +414,8 @@ class ComplaintsHandler:
         cat = self.categories.get(slots.get("category") or "")
         return t("complaints.summary", category=cat.name(t.lang) if cat else "—",
                  description=slots.get("description") or "—", place=self._place_text(t, slots),
-                 photos=len(slots.get("photos") or ()), phone=slots.get("phone") or t("complaints.no_phone"))
+                 photos=len(slots.get("photos") or ()),
+                 phone=phones.display(slots["phone"]) if slots.get("phone") else t("complaints.no_phone"))
 
     @staticmethod
     def _place_text(t: Texts, slots: dict[str, Any]) -> str:
