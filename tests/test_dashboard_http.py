@@ -326,7 +326,8 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
         while event.get("type") != "conversation":  # the resident's "staff joined" message comes through too
             line = (await asyncio.wait_for(stream.content.readline(), 5)).decode()
             event = json.loads(line[5:]) if line.startswith("data:") else {}
-        assert event == {"type": "conversation", "conversation_id": "telegram:5", "paused": True, "by": "staff:op"}
+        assert event == {"type": "conversation", "conversation_id": "telegram:5", "paused": True, "by": "staff:op",
+                         "held_by_name": "op"}  # no display name: staff see the login
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is True
     (conv_id, replies, sender), = dashboard.outbox.sent  # the resident is told who answers now (issue 9)
     assert (conv_id, sender) == ("telegram:5", "bot")
