@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
+from bot.dashboard.i18n import texts_for
 from bot.i18n import Texts
 from bot.staff.accounts import create_staff, set_display_name
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
@@ -21,6 +22,7 @@ from tests.test_complaints_webhooks import HARBOUR
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
+STAFF_EL = texts_for("el")
 ATHENS = ZoneInfo("Europe/Athens")
 # plain http on loopback: the staff session cookie is not "Secure" (PUBLIC_URL unset; Telegram then polls the fake)
 HTTP = {"public_url": None}
@@ -188,3 +190,53 @@ async def test_after_hand_back_the_held_report_can_be_dropped(make_service: Any)
     assert conv["flow"] is None
     assert await service.store.tickets.count_documents({}) == 0
     await maria.close()
+
+
+async def test_one_staff_member_holds_a_chat_a_colleague_is_refused_and_told_who(make_service: Any) -> None:
+    """QA F36: two operators open the same waiting chat; the second take-over is refused naming the holder, the
+    resident hears one «joined», the pages say who holds it, and only the holder can reply."""
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day")
+    service = await make_service(**ALWAYS, **HTTP)
+    nikos = TelegramPerson(service, 9206)
+    await nikos.say("θέλω να μιλήσω με υπάλληλο")
+    maria = await operator(service)
+    giorgos = await operator(service, "giorgos", "Γιώργος")
+    giorgos_en = await operator(service, "john", "John")
+    status, _, _ = await giorgos_en.post("/staff/language", {"lang": "en", "next": "/staff/monitor"})
+    assert status == 303
+    before = sent_count(service, 9206)
+    status, _, resp = await maria.post("/staff/conversations/telegram%3A9206/take-over")
+    assert status == 303 and resp.headers["Location"].endswith("done=taken_over")
+    nikos.last = await sent_after(service, 9206, before, 1)
+    assert nikos.texts == [EL("handoff.staff_joined", name="Μαρία")]
+
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/take-over")
+    assert status == 303 and resp.headers["Location"].endswith("error=held_by_other")
+    status, page, _ = await giorgos.get(resp.headers["Location"])
+    conv = await service.store.conversations.find_one({"_id": "telegram:9206"})
+    since = conv["paused_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(ATHENS).strftime("%d/%m/%Y %H:%M")
+    assert page.count(EL("handoff.staff_joined", name="Μαρία")) == 1  # the transcript: the resident was told once
+    assert f"τη χειρίζεται ήδη ο/η Μαρία από {since}" in page
+    assert f"Χειρίζεται: Μαρία, από {since}" in page
+    assert STAFF_EL("flash.taken_over") not in page and 'id="reply-form"' not in page  # nothing to type into
+    status, page, _ = await giorgos_en.get("/staff/conversations/telegram%3A9206?error=held_by_other")
+    assert f"Held by Μαρία since {since}" in page and "Μαρία has been handling it since" in page
+    status, page, _ = await giorgos.get("/staff/monitor")
+    row = page[page.index('data-id="telegram:9206"'):]
+    assert '<span class="holder">Μαρία</span>' in row[:row.index("</tr>")]
+
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/reply", {"text": "Γεια σας"})
+    assert resp.headers["Location"].endswith("error=held_by_other")
+    await maria.post("/staff/conversations/telegram%3A9206/reply", {"text": "Σας ακούω."})
+    nikos.last = await sent_after(service, 9206, before + 1, 1)
+    assert nikos.texts == ["Σας ακούω.\n\nΜαρία — Δήμος Χανίων"]  # one voice: Γιώργος's reply never left
+    assert sent_count(service, 9206) == before + 2
+
+    await maria.post("/staff/conversations/telegram%3A9206/hand-back")  # released: now Γιώργος can take it
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/take-over")
+    assert resp.headers["Location"].endswith("done=taken_over")
+    nikos.last = await sent_after(service, 9206, before + 3, 1)
+    assert nikos.texts == [EL("handoff.staff_joined", name="Γιώργος")]
+    for client in (maria, giorgos, giorgos_en):
+        await client.close()
