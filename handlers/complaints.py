@@ -739,7 +739,10 @@ class ComplaintsHandler:
         last = (ticket.get("history") or [{}])[-1]
         status = t(f"tickets.status.{ticket['status']}")
         lines = [t("complaints.why_status", ref=ticket["reference"], status=status, date=_date(last.get("at")))]
-        lines.append(t("complaints.why_note", note=last["note"]) if last.get("note") else t("complaints.why_no_note"))
+        if last.get("note"):
+            lines.append(t("complaints.why_note", note=last["note"]))
+        elif ticket["status"] == "rejected":  # an open report needs no "describe it again"
+            lines.append(t("complaints.why_no_note"))
         if ticket["status"] != "rejected":
             lines.insert(0, t("complaints.why_not_rejected"))
         return Outcome([Reply("\n".join(lines))])

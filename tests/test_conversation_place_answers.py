@@ -67,8 +67,12 @@ async def test_a_greeklish_street_with_a_number_is_offered_as_the_place(service:
     assert eleni.texts[0] == EL("complaints.ask_pin", place="«Kalergon 12»")
 
 
+# The Greek question is one the NLU reads firmly as the report's own category (complaint_waste, ~0.8), so the bot
+# cannot answer it. "τι ώρα κλείνει το δημαρχείο;" was used before: no intent fits it, and the NLU splits it
+# between complaint_other and tourist_sight_info (0.41 / 0.31 with the November 2026 model, 0.39 / 0.41 with the
+# December one), so which branch it took was a coin toss of the model, not the handler's behaviour.
 @pytest.mark.parametrize(("lang", "report", "question", "answered_by_guide"), [
-    ("el", "Γέμισαν τα σκουπίδια στη Χάληδων 14", "τι ωρα κλεινει το δημαρχειο;", False),
+    ("el", "Γέμισαν τα σκουπίδια στη Χάληδων 14", "πότε θα περάσει το απορριμματοφόρο;", False),
     ("en", "The bins on Chalidon 14 are overflowing", "what time does the town hall close?", True),
 ])
 async def test_a_question_at_the_place_step_is_not_the_address(service: Service, lang: str, report: str,

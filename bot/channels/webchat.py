@@ -54,6 +54,7 @@ from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json,
 from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
+from bot.privacy import downloads
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, shapes
 from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
@@ -132,6 +133,8 @@ def chat_id_for(session_id: str) -> str:
 
 def reply_frame(reply: Reply) -> dict[str, Any]:
     doc = reply.to_doc()
+    if doc.get("document") and downloads.PATH in (doc["document"].get("url") or ""):  # the chat's own link
+        doc["document"]["url"] = downloads.WEBCHAT_PATH + doc["document"]["url"].split(downloads.PATH, 1)[1]
     if reply.location is not None:
         doc["location"]["map_url"] = reply.location.map_url
     return doc
@@ -183,6 +186,7 @@ class WebChatAdapter:
         app.router.add_get("/chat/ws", self.websocket)
         app.router.add_post("/chat/upload", self.upload)
         app.router.add_get("/chat/photos/{token}", self.photo)
+        app.router.add_get(downloads.WEBCHAT_PATH + "{token}", self.download)
         app.router.add_static("/chat/static/", STATIC, append_version=False)
         app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
 
@@ -326,6 +330,20 @@ class WebChatAdapter:
             raise web.HTTPNotFound()
         return web.Response(body=bytes(doc["data"]), content_type=doc.get("content_type") or "image/jpeg",
                             headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
+
+    async def download(self, request: web.Request) -> web.Response:
+        """``GET /chat/download/{token}``: this chat's data export, once, only with the chat's session cookie."""
+        session = request.cookies.get(COOKIE, "")
+        token = request.match_info["token"]
+        found = None
+        if SESSION_RE.match(session) and len(token) <= 64:
+            found = await downloads.take(self.store, token, f"webchat:{chat_id_for(session)}")
+        if found is None:
+            texts = Texts("el"), Texts("en")
+            raise web.HTTPGone(text="\n".join(t("privacy.export.gone_webchat") for t in texts))
+        return web.Response(body=found.content, content_type=found.content_type, headers={
+            "Content-Disposition": f'attachment; filename="{found.name}"', "Cache-Control": "no-store",
+            "X-Robots-Tag": "noindex"})
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         session = request.cookies.get(COOKIE, "")
