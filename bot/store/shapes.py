@@ -112,7 +112,8 @@ CONVERSATION = {
 }
 MESSAGE = {
     "conversation_id": _text, "channel": _text, "direction": _text, "sender": _text, "status": _text,
-    "text": _text, "button": _text, "button_label": _text, "location": _lat_lon, "attachments": [ATTACHMENT],
+    "text": _text, "button": _text, "button_label": _text, "unreadable": _text, "location": _lat_lon,
+    "attachments": [ATTACHMENT],
     "nlu": NLU, "reply": REPLY, "intent": _text, "confidence": _number, "attempts": _number,
     "last_error": _text, "created_at": _when, "received_at": _when, "failed_at": _when, "processed_at": _when,
 }
