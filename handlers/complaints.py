@@ -32,6 +32,7 @@ from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
 from bot.geo import haversine_m
+from bot.guide.catalogue import Catalogue, Poi
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
@@ -115,6 +116,7 @@ class ComplaintsHandler:
     def __init__(self, cats: Categories | None = None, area: Municipality | None = None) -> None:
         self.categories = cats or categories()
         self.area = area or municipality()
+        self._sights: Catalogue | None = None
         self.intents = frozenset(self.categories.intents | {"check_status"})
 
     # ================================================================= entry points (handlers/base.py)
@@ -240,11 +242,26 @@ class ComplaintsHandler:
             replies.append(Reply(t("complaints.understood", category=cat.name(t.lang)),
                                  buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),)))
         place = place_from_entities(turn.inbound.text, turn.nlu)
-        if place and self.area.outside_place_named(place):
+        sight = None if place else self._sight_named(turn)
+        if sight is not None and not self.area.contains(sight.point):
+            replies.append(Reply(t("complaints.outside")))
+        elif sight is not None:  # "λακκούβα έξω από τη Δημοτική Αγορά": the guide knows where that is
+            slots["suggested_place"] = sight.name("el")[:MAX_ADDRESS]
+            slots["suggested_point"] = {"lat": sight.lat, "lon": sight.lon}
+        elif place and self.area.outside_place_named(place):
             replies.append(Reply(t("complaints.outside")))
         elif place:
             slots["suggested_place"] = place[:MAX_ADDRESS]
         return await self._proceed(turn, slots, replies)
+
+    def _sight_named(self, turn: Turn) -> Poi | None:
+        """A landmark of the guide the message names (NLU's ``sight`` entity): a place with a point on the map."""
+        name = turn.nlu.entity("sight")
+        if not name:
+            return None
+        if self._sights is None:
+            self._sights = Catalogue.load()  # names and positions of landmarks; the seed file is enough here
+        return self._sights.find(name)
 
     @staticmethod
     def _new_slots(category: str | None, started_at: datetime) -> dict[str, Any]:
@@ -255,6 +272,7 @@ class ComplaintsHandler:
             "category": category,
             "low_confidence": category is None,
             "suggested_place": None,
+            "suggested_point": None,  # a landmark's position, taken with its name when confirmed
             "point": None,
             "address": None,
             "dup_key": None,
@@ -515,7 +533,7 @@ class ComplaintsHandler:
         """Asks for the place once more; ``here`` ("εδώ", "στο σπίτι μου") asks for the location button first."""
         slots["place_tries"] = (slots.get("place_tries") or 0) + 1
         slots["place_here"] = here
-        slots["suggested_place"] = None
+        slots["suggested_place"] = slots["suggested_point"] = None
         return await self._proceed(turn, slots, replies, step="location")
 
     def _take_photos(self, slots: dict[str, Any], attachments: Sequence[Attachment], t: Texts) -> list[Reply]:
@@ -570,6 +588,8 @@ class ComplaintsHandler:
             slots["category"] = None
         elif action == "place" and slots.get("suggested_place"):
             slots["address"], slots["suggested_place"] = slots["suggested_place"], None
+            if slots.get("suggested_point"):  # a landmark: its point too, so no pin is asked
+                slots["point"], slots["suggested_point"] = slots["suggested_point"], None
             replies = [*replies, *await self._locate(turn, slots)]
         elif action == "geoyes" and slots.get("geo"):
             slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
@@ -579,7 +599,7 @@ class ComplaintsHandler:
         elif action == "nopin":
             slots["pin_done"] = True
         elif action == "noplace":
-            slots["suggested_place"] = None
+            slots["suggested_place"] = slots["suggested_point"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
         elif action == "follow" and slots.get("dup"):
             return await self._follow(turn, slots)

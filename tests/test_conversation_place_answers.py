@@ -96,3 +96,23 @@ async def test_a_yes_in_english_keeps_a_greek_conversation_greek(service: Servic
     assert EL("complaints.confirm_place", place="«Αποκορώνου 30»") in maria.texts
     await maria.say("yes")
     assert maria.texts[0] == EL("complaints.ask_pin", place="«Αποκορώνου 30»")  # still Greek
+
+
+async def test_a_landmark_named_in_the_report_is_the_place_with_its_point(service: Service) -> None:
+    """QA F21: the guide knows where the Municipal Market is; no "where?" again and no pin to ask for."""
+    maria = TelegramPerson(service, 9307)
+    await maria.say("λακκούβα έξω από τη Δημοτική Αγορά")
+    assert EL("complaints.confirm_place", place="«Δημοτική Αγορά Χανίων»") in maria.texts
+    await maria.say("ναι")
+    assert maria.texts[0] == EL("complaints.ask_photo", max_mb=10)  # the landmark's point: no pin step
+    ref = await finish(maria, EL, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Δημοτική Αγορά Χανίων"
+    lon, lat = ticket["location"]["coordinates"]
+    assert abs(lat - 35.5143) < 0.01 and abs(lon - 24.0206) < 0.01
+
+
+async def test_a_corner_keeps_both_streets(service: Service) -> None:
+    nikos = TelegramPerson(service, 9308)
+    await nikos.say("σπασμενο πεζοδρομιο στη γωνια Κυδωνιας και Αποκορωνου")
+    assert EL("complaints.confirm_place", place="«Κυδωνίας & Αποκορώνου»") in nikos.texts
