@@ -353,6 +353,7 @@ class ComplaintsHandler:
     async def _check_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
         point = _point(slots)
         if point is None:
+            await self._check_address_duplicates(turn, slots)
             return
         key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
         if slots.get("dup_key") == key:
@@ -368,6 +369,23 @@ class ComplaintsHandler:
                 "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
                 "own": other.get("conversation_id") == turn.conversation.id,
             }
+
+    async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
+        """No point to compare: the same typed street and number, same category, still open (QA F19)."""
+        address = slots.get("address")
+        if not address or not slots.get("category"):
+            return
+        key = f"{slots['category']}@{tickets.address_key(address)}"
+        if slots.get("dup_key") == key:
+            return
+        found = await tickets.find_open_at_address(turn.services, slots["category"], address,
+                                                   days=turn.services.settings.duplicate_days)
+        slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
+        if found:
+            other = found[0]
+            slots["dup"] = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
+                            "address": other.get("address") or address,
+                            "own": other.get("conversation_id") == turn.conversation.id}
 
     # ================================================================= prompts
     def _button_for(self, slots: dict[str, Any], label: str, action: str, arg: str | None = None) -> Button:
@@ -408,8 +426,11 @@ class ComplaintsHandler:
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
             key = "complaints.duplicate_own" if dup.get("own") else "complaints.duplicate"
-            text = t(key, ref=dup["ref"], distance=dup["distance"], category=cat.name(t.lang) if cat else "",
-                     status=t(f"tickets.status.{dup['status']}"), date=_date(dup["created_at"]))
+            if dup.get("address"):  # matched by the typed address, not by a distance
+                key += "_address"
+            text = t(key, ref=dup["ref"], distance=dup.get("distance"), category=cat.name(t.lang) if cat else "",
+                     status=t(f"tickets.status.{dup['status']}"), date=_date(dup["created_at"]),
+                     place=place_label(dup.get("address") or "", t.lang))
             return [Reply(text, buttons=(b(slots, t("complaints.follow", ref=dup["ref"]), "follow"),
                                          b(slots, t("complaints.new_anyway"), "newdup")))]
         if step == "photos":
