@@ -134,6 +134,15 @@ class ComplaintsHandler:
             return await self._start(turn, intent)
         return await self._start(turn, None)  # routed here without a category: ask for it
 
+    async def photo_first(self, turn: Turn) -> Outcome:
+        """A photo with no words, outside any flow (the usual order on a phone, QA F38): the photo is kept for a new
+        report and the resident is asked what it shows; the answer starts the report as a first message would."""
+        slots = self._new_slots(None, turn.inbound.received_at)
+        replies = self._take_photos(slots, turn.inbound.attachments, turn.texts)
+        if slots["photos"]:
+            replies.append(Reply(turn.texts("complaints.photo_kept", count=len(slots["photos"]))))
+        return await self._proceed(turn, slots, replies, step="photo_first")
+
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow
         if flow is None or flow.name != FLOW:
@@ -156,9 +165,14 @@ class ComplaintsHandler:
             return await self._phone_answer(turn, slots, replies, inbound.contact_phone)
         text = inbound.text.strip()
 
-        if not text or (inbound.attachments and step not in ("location", "description")):
+        if not text or (inbound.attachments and step not in ("location", "description", "photo_first")):
             # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
             return await self._proceed(turn, slots, replies, step=step)
+        if step == "photo_first":  # what the photo shows: the report starts from these words, with the photos
+            intent = turn.nlu.intent if turn.nlu.ok else None
+            if intent is None or turn.low_confidence or intent in self.categories:
+                return await self._start(turn, intent if intent in self.categories else None, carried=slots)
+            return None  # another request ("τι ώρα ανοίγει…"): answered, then the question is asked again
         pressed = self._typed_label(turn, step, slots, text)
         if pressed is not None:  # "αλλαγη", "Submit", "συνεχεια χωρις σημειο": typed instead of tapped
             return await self._act(turn, slots, pressed[0], pressed[1], replies)
@@ -229,11 +243,13 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies, step=flow.step)
 
     # ================================================================= starting a report
-    async def _start(self, turn: Turn, intent: str | None) -> Outcome:
+    async def _start(self, turn: Turn, intent: str | None, *, carried: dict[str, Any] | None = None) -> Outcome:
+        """``carried``: the slots of a report begun with a photo (its photos and start time are kept)."""
         t = turn.texts
         replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
-        slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
+        slots = self._new_slots(intent if sure else None, (carried or {}).get("started_at") or turn.inbound.received_at)
+        slots["photos"] = list((carried or {}).get("photos") or ())
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
@@ -448,6 +464,8 @@ class ComplaintsHandler:
                           request_contact=True)]
         if step == "description":
             return [Reply(t("complaints.ask_description"))]
+        if step == "photo_first":
+            return [Reply(t("complaints.ask_photo_problem"))]
         if step == "edit":
             return [Reply(t("complaints.edit_what"), buttons=(
                 b(slots, t("complaints.edit_category"), "edit", "category"),
@@ -827,7 +845,7 @@ class ComplaintsHandler:
 
 
 _STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
-                    "summary", "edit", "description"})
+                    "summary", "edit", "description", "photo_first"})
 
 # yes / no typed (or said) at a button step: the button it stands for
 _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
