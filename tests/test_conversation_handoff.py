@@ -4,6 +4,7 @@ answers, reads signed replies, hears that the bot is back and decides about a re
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -240,3 +241,57 @@ async def test_one_staff_member_holds_a_chat_a_colleague_is_refused_and_told_who
     assert nikos.texts == [EL("handoff.staff_joined", name="Γιώργος")]
     for client in (maria, giorgos, giorgos_en):
         await client.close()
+
+
+async def test_a_chat_left_taken_over_goes_back_to_the_bot_on_its_own(make_service: Any) -> None:
+    """QA F37: the clerk takes over, replies once and closes the tab. After HANDOFF_IDLE_RELEASE_MIN (here 1.5 s)
+    without a reply the resident hears the bot is back and is asked about the report, once, although two instances
+    run the check; the pages show the bot answering and the clerk's late reply is refused."""
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day")
+    quick = {"handoff_idle_release_min": 0.025, "handoff_release_poll_s": 0.2}
+    service = await make_service(**ALWAYS, **HTTP, **quick)
+    await make_service(store=service.store, **ALWAYS, **HTTP, **quick)  # a second instance checks too
+    nikos = TelegramPerson(service, 9207)
+    await nikos.say("Σκουπίδια παντού στην πλατεία")
+    await nikos.share_location(HARBOUR)
+    await nikos.say("θέλω να μιλήσω με άνθρωπο")
+    maria = await operator(service)
+    before = sent_count(service, 9207)
+    await maria.post("/staff/conversations/telegram%3A9207/take-over")
+    taken = (await service.store.conversations.find_one({"_id": "telegram:9207"}))["held_active_at"]
+    await maria.post("/staff/conversations/telegram%3A9207/reply", {"text": "Σας ακούω."})
+    replied = (await service.store.conversations.find_one({"_id": "telegram:9207"}))["held_active_at"]
+    assert replied > taken  # a reply starts the idle time again
+
+    nikos.last = await sent_after(service, 9207, before + 2, 2)  # nobody pressed «Επιστροφή στο bot»
+    assert nikos.texts == [EL("handoff.bot_back"), EL("handoff.continue_report")]
+    await asyncio.sleep(1.0)  # both instances polled several times meanwhile
+    assert sent_count(service, 9207) == before + 4
+    conv = await service.store.conversations.find_one({"_id": "telegram:9207"})
+    assert conv["paused"] is False and conv["held_by"] is None
+    status, page, _ = await maria.get("/staff/conversations/telegram%3A9207")
+    assert status == 200 and STAFF_EL("monitor.bot_active") in page[page.index('id="conversation-state"'):][:200]
+    _, _, resp = await maria.post("/staff/conversations/telegram%3A9207/reply", {"text": "Είστε εκεί;"})
+    assert resp.headers["Location"].endswith("error=not_taken_over")
+    await nikos.say("ναι")
+    assert nikos.texts[-1].endswith(EL("complaints.ask_photo", max_mb=10))  # the report goes on with the bot
+    await maria.close()
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_a_chat_held_since_before_the_office_closed_is_handed_back(make_service: Any, lang: str) -> None:
+    """QA F37: the office closed since the holder last answered (here: a take-over two days ago), so the bot takes
+    the chat back even with no idle limit."""
+    service = await make_service(**HTTP, handoff_idle_release_min=0, handoff_release_poll_s=0.2)
+    person = TelegramPerson(service, 9208, lang=lang)
+    await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
+    two_days_ago = datetime.now(ZoneInfo("UTC")) - timedelta(days=2)
+    before = sent_count(service, 9208)
+    await service.store.conversations.update_one({"_id": "telegram:9208"}, {"$set": {
+        "paused": True, "held_by": "staff:maria", "held_by_name": "Μαρία", "paused_at": two_days_ago,
+        "held_active_at": two_days_ago}})
+    person.last = await sent_after(service, 9208, before, 1)
+    assert person.texts == [Texts(lang)("handoff.bot_back")]  # type: ignore[arg-type]
+    entry = await service.store.audit.find_one({"action": "conversation.hand_back", "target": "telegram:9208"})
+    assert entry["actor"] == "system:handoff-release"

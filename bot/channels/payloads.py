@@ -192,6 +192,7 @@ class WebChatButton(Strict):
     type: Literal["button"]
     id: ClientId
     payload: Annotated[str, Field(min_length=1, max_length=256)]
+    of: Annotated[str, Field(pattern=r"^[A-Za-z0-9:_.=+/-]{1,200}$")] | None = None  # the reply the button was on
     lang: str | None = None
 
 

@@ -9,7 +9,7 @@ of this same site (no cross-site WebSocket hijacking).
 Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
     {"type": "message",  "id": "<client uuid>", "text": "...", "lang": "el-GR"}
-    {"type": "button",   "id": "<client uuid>", "payload": "menu:report"}
+    {"type": "button",   "id": "<client uuid>", "payload": "menu:report", "of": "<id of the reply it was on>"}
     {"type": "location", "id": "<client uuid>", "lat": 35.51, "lon": 24.02}
 
 ``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
@@ -420,7 +420,7 @@ class WebChatAdapter:
                 raise FrameError("too_long", frame.id)
             return Inbound(text=frame.text.strip(), **base)
         if isinstance(frame, WebChatButton):
-            return Inbound(button=frame.payload, **base)
+            return Inbound(button=frame.payload, button_message_id=frame.of, **base)
         return Inbound(location=GeoPoint(frame.lat, frame.lon), **base)
 
     async def _error(self, ws: web.WebSocketResponse, texts: Texts, err: FrameError) -> None:
@@ -479,7 +479,7 @@ class WebChatAdapter:
         """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
         open the replies wait in the store (history). The web chat has no platform message ids."""
         frames = [{"type": "reply", "id": reply.message_key, "sender": reply.sender or "bot",
-                   "reply": reply_frame(reply)} for reply in replies]
+                   "reply": reply_frame(reply), **({"edit": reply.edit} if reply.edit else {})} for reply in replies]
         if self.bus is None:
             await self._push(chat_id, frames)
         else:
