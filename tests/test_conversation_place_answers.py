@@ -116,3 +116,25 @@ async def test_a_corner_keeps_both_streets(service: Service) -> None:
     nikos = TelegramPerson(service, 9308)
     await nikos.say("σπασμενο πεζοδρομιο στη γωνια Κυδωνιας και Αποκορωνου")
     assert EL("complaints.confirm_place", place="«Κυδωνίας & Αποκορώνου»") in nikos.texts
+
+
+async def test_the_same_typed_address_is_offered_as_a_duplicate_without_a_geocoder(service: Service) -> None:
+    """QA F19: no geocoder, so no point to compare; the same street and number of the same kind, still open."""
+    first = TelegramPerson(service, 9309)
+    await first.say("Δεν ανάβει η λάμπα στην Αποκορώνου 10")
+    await first.say("ναι")
+    await first.press(EL("complaints.no_pin"))
+    ref = await finish(first, EL, pin_asked=False)
+    second = TelegramPerson(service, 9310)
+    await second.say("δεν αναβει η λαμπα στην αποκορωνου 10")  # unaccented, another resident
+    await second.say("ναι")
+    await second.press(EL("complaints.no_pin"))
+    assert ref in second.seen and "Αποκορώνου 10" in second.seen
+    assert EL("complaints.follow", ref=ref) in [b["text"] for c in second.last
+                                                for row in (c.reply_markup or {}).get("inline_keyboard", [])
+                                                for b in row]
+    other = TelegramPerson(service, 9311)  # another kind at the same address: no offer
+    await other.say("Γέμισαν τα σκουπίδια στην Αποκορώνου 10")
+    await other.say("ναι")
+    await other.press(EL("complaints.no_pin"))
+    assert ref not in other.seen
