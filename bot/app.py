@@ -24,6 +24,7 @@ from bot.dashboard import setup_dashboard
 from bot.events import EventBus
 from bot.guide import photos as guide_photos
 from bot.guide import sights as guide_sights
+from bot.handoff.release import setup_release
 from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
 from bot.outbox import Outbox, OutboxSettings
@@ -104,6 +105,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     setup_geocoding(app, services)
     app.cleanup_ctx.append(_lifecycle)
     setup_alerts(app, services)  # after _lifecycle: its scheduler stops before the store closes
+    setup_release(app, services, bus)  # taken-over chats left idle go back to the bot (likewise after _lifecycle)
     return app
 
 

@@ -56,6 +56,7 @@ class Inbound:
     contact_phone: str | None = None
     received_at: datetime = field(default_factory=utcnow)
     button_message_id: str | None = None  # the platform's id of the message whose button was pressed
+    unreadable: str | None = None  # "voice", "sticker" …: a message the bot cannot read (only its kind is kept)
 
     @property
     def command(self) -> str | None:
@@ -80,6 +81,7 @@ class Inbound:
             "contact_phone": self.contact_phone,
             "received_at": self.received_at,
             "button_message_id": self.button_message_id,
+            "unreadable": self.unreadable,
         }
 
     @classmethod
@@ -98,6 +100,7 @@ class Inbound:
             contact_phone=doc.get("contact_phone"),
             received_at=as_utc(doc["received_at"]),
             button_message_id=doc.get("button_message_id"),
+            unreadable=doc.get("unreadable"),
         )
 
 

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     # Talking to a person (issue 9): when staff answer the chat, Europe/Athens, closed on Greek public holidays
     office_days: str = "mon-fri"
     office_hours: str = "08:00-15:00"
+    # a taken-over chat goes back to the bot after this many minutes without a take-over or reply of its holder
+    # (0: never by idleness), and at the end of office hours; checked every HANDOFF_RELEASE_POLL_S seconds
+    handoff_idle_release_min: float = Field(30, ge=0)
+    handoff_release_poll_s: float = Field(60, gt=0)
 
     # Open311 GeoReport v2 (/open311): the jurisdiction_id other systems send (checked when given)
     open311_jurisdiction_id: str = Field("chania.gr", min_length=1, max_length=100)

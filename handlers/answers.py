@@ -228,4 +228,21 @@ def place_from_entities(text: str, nlu: NluResult) -> str | None:
             chosen = e
             break
     number = _house_number(text, chosen)
+    corner = _corner_with(text, chosen, places)
+    if corner is not None and not number:  # "στη γωνία Κυδωνίας και Αποκορώνου": both streets
+        return f"{chosen.value} & {corner.value}"
     return f"{chosen.value} {number}" if number else chosen.value
+
+
+_CORNER_WORDS = frozenset({"γωνια", "διασταυρωση", "gwnia", "gonia", "diastavrosi", "diastaurwsh", "corner",
+                           "junction", "crossing", "intersection"})
+
+
+def _corner_with(text: str, chosen: Entity, places: list[Entity]) -> Entity | None:
+    """The other street of a corner: a second ``location`` right after the first, with a corner word before."""
+    if chosen.start is None or chosen.end is None or not any(w in _CORNER_WORDS for w in _words(text[:chosen.end])):
+        return None
+    for e in places:
+        if e is not chosen and e.start is not None and 0 <= e.start - chosen.end <= 8:  # " και ", " & ", " and "
+            return e
+    return None

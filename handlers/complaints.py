@@ -32,6 +32,7 @@ from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.broadcast import period_text
 from bot.geo import haversine_m
+from bot.guide.catalogue import Catalogue, Poi
 from bot.i18n import Texts
 from bot.latin import greek_to_latin, has_greek
 from bot.models import Attachment, Button, GeoPoint, Pin, Reply
@@ -115,6 +116,7 @@ class ComplaintsHandler:
     def __init__(self, cats: Categories | None = None, area: Municipality | None = None) -> None:
         self.categories = cats or categories()
         self.area = area or municipality()
+        self._sights: Catalogue | None = None
         self.intents = frozenset(self.categories.intents | {"check_status"})
 
     # ================================================================= entry points (handlers/base.py)
@@ -240,11 +242,26 @@ class ComplaintsHandler:
             replies.append(Reply(t("complaints.understood", category=cat.name(t.lang)),
                                  buttons=(self._button_for(slots, t("complaints.change_category"), "chcat"),)))
         place = place_from_entities(turn.inbound.text, turn.nlu)
-        if place and self.area.outside_place_named(place):
+        sight = None if place else self._sight_named(turn)
+        if sight is not None and not self.area.contains(sight.point):
+            replies.append(Reply(t("complaints.outside")))
+        elif sight is not None:  # "λακκούβα έξω από τη Δημοτική Αγορά": the guide knows where that is
+            slots["suggested_place"] = sight.name("el")[:MAX_ADDRESS]
+            slots["suggested_point"] = {"lat": sight.lat, "lon": sight.lon}
+        elif place and self.area.outside_place_named(place):
             replies.append(Reply(t("complaints.outside")))
         elif place:
             slots["suggested_place"] = place[:MAX_ADDRESS]
         return await self._proceed(turn, slots, replies)
+
+    def _sight_named(self, turn: Turn) -> Poi | None:
+        """A landmark of the guide the message names (NLU's ``sight`` entity): a place with a point on the map."""
+        name = turn.nlu.entity("sight")
+        if not name:
+            return None
+        if self._sights is None:
+            self._sights = Catalogue.load()  # names and positions of landmarks; the seed file is enough here
+        return self._sights.find(name)
 
     @staticmethod
     def _new_slots(category: str | None, started_at: datetime) -> dict[str, Any]:
@@ -255,6 +272,7 @@ class ComplaintsHandler:
             "category": category,
             "low_confidence": category is None,
             "suggested_place": None,
+            "suggested_point": None,  # a landmark's position, taken with its name when confirmed
             "point": None,
             "address": None,
             "dup_key": None,
@@ -319,6 +337,7 @@ class ComplaintsHandler:
     async def _check_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
         point = _point(slots)
         if point is None:
+            await self._check_address_duplicates(turn, slots)
             return
         key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
         if slots.get("dup_key") == key:
@@ -334,6 +353,23 @@ class ComplaintsHandler:
                 "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
                 "own": other.get("conversation_id") == turn.conversation.id,
             }
+
+    async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
+        """No point to compare: the same typed street and number, same category, still open (QA F19)."""
+        address = slots.get("address")
+        if not address or not slots.get("category"):
+            return
+        key = f"{slots['category']}@{tickets.address_key(address)}"
+        if slots.get("dup_key") == key:
+            return
+        found = await tickets.find_open_at_address(turn.services, slots["category"], address,
+                                                   days=turn.services.settings.duplicate_days)
+        slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
+        if found:
+            other = found[0]
+            slots["dup"] = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
+                            "address": other.get("address") or address,
+                            "own": other.get("conversation_id") == turn.conversation.id}
 
     # ================================================================= prompts
     def _button_for(self, slots: dict[str, Any], label: str, action: str, arg: str | None = None) -> Button:
@@ -374,8 +410,11 @@ class ComplaintsHandler:
             dup = slots["dup"]
             cat = self.categories.get(slots["category"])
             key = "complaints.duplicate_own" if dup.get("own") else "complaints.duplicate"
-            text = t(key, ref=dup["ref"], distance=dup["distance"], category=cat.name(t.lang) if cat else "",
-                     status=t(f"tickets.status.{dup['status']}"), date=_date(dup["created_at"]))
+            if dup.get("address"):  # matched by the typed address, not by a distance
+                key += "_address"
+            text = t(key, ref=dup["ref"], distance=dup.get("distance"), category=cat.name(t.lang) if cat else "",
+                     status=t(f"tickets.status.{dup['status']}"), date=_date(dup["created_at"]),
+                     place=place_label(dup.get("address") or "", t.lang))
             return [Reply(text, buttons=(b(slots, t("complaints.follow", ref=dup["ref"]), "follow"),
                                          b(slots, t("complaints.new_anyway"), "newdup")))]
         if step == "photos":
@@ -414,7 +453,8 @@ class ComplaintsHandler:
         cat = self.categories.get(slots.get("category") or "")
         return t("complaints.summary", category=cat.name(t.lang) if cat else "—",
                  description=slots.get("description") or "—", place=self._place_text(t, slots),
-                 photos=len(slots.get("photos") or ()), phone=slots.get("phone") or t("complaints.no_phone"))
+                 photos=len(slots.get("photos") or ()),
+                 phone=phones.display(slots["phone"]) if slots.get("phone") else t("complaints.no_phone"))
 
     @staticmethod
     def _place_text(t: Texts, slots: dict[str, Any]) -> str:
@@ -514,7 +554,7 @@ class ComplaintsHandler:
         """Asks for the place once more; ``here`` ("εδώ", "στο σπίτι μου") asks for the location button first."""
         slots["place_tries"] = (slots.get("place_tries") or 0) + 1
         slots["place_here"] = here
-        slots["suggested_place"] = None
+        slots["suggested_place"] = slots["suggested_point"] = None
         return await self._proceed(turn, slots, replies, step="location")
 
     def _take_photos(self, slots: dict[str, Any], attachments: Sequence[Attachment], t: Texts) -> list[Reply]:
@@ -569,6 +609,8 @@ class ComplaintsHandler:
             slots["category"] = None
         elif action == "place" and slots.get("suggested_place"):
             slots["address"], slots["suggested_place"] = slots["suggested_place"], None
+            if slots.get("suggested_point"):  # a landmark: its point too, so no pin is asked
+                slots["point"], slots["suggested_point"] = slots["suggested_point"], None
             replies = [*replies, *await self._locate(turn, slots)]
         elif action == "geoyes" and slots.get("geo"):
             slots["point"] = {"lat": slots["geo"]["lat"], "lon": slots["geo"]["lon"]}
@@ -578,7 +620,7 @@ class ComplaintsHandler:
         elif action == "nopin":
             slots["pin_done"] = True
         elif action == "noplace":
-            slots["suggested_place"] = None
+            slots["suggested_place"] = slots["suggested_point"] = None
             replies = [*replies, Reply(t("complaints.place_not_there"))]
         elif action == "follow" and slots.get("dup"):
             return await self._follow(turn, slots)
@@ -738,7 +780,10 @@ class ComplaintsHandler:
         last = (ticket.get("history") or [{}])[-1]
         status = t(f"tickets.status.{ticket['status']}")
         lines = [t("complaints.why_status", ref=ticket["reference"], status=status, date=_date(last.get("at")))]
-        lines.append(t("complaints.why_note", note=last["note"]) if last.get("note") else t("complaints.why_no_note"))
+        if last.get("note"):
+            lines.append(t("complaints.why_note", note=last["note"]))
+        elif ticket["status"] == "rejected":  # an open report needs no "describe it again"
+            lines.append(t("complaints.why_no_note"))
         if ticket["status"] != "rejected":
             lines.insert(0, t("complaints.why_not_rejected"))
         return Outcome([Reply("\n".join(lines))])

@@ -20,6 +20,9 @@ def _plain(text: str) -> str:
     return normalize(text).strip(" .!")
 
 
+HEARD = frozenset({"voice", "audio", "video", "video_note"})  # unreadable messages one would listen to or watch
+
+
 class ConversationHandler:
     name = "conversation"
     intents = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope"})
@@ -83,6 +86,15 @@ class ConversationHandler:
         if action == "language":
             return self._switch_language(turn, None)
         return Outcome([self.menu_reply(turn.texts)])
+
+    async def unreadable(self, turn: Turn) -> Outcome:
+        """A voice note, sticker, video or file: what the bot reads instead (text, photos, places). Outside a flow
+        with the menu; in one, the flow's question follows (``HandlerRegistry.dispatch``)."""
+        t = turn.texts
+        key = "system.cannot_hear" if turn.inbound.unreadable in HEARD else "system.cannot_read"
+        if turn.conversation.flow is not None:
+            return Outcome([Reply(t(key))])
+        return Outcome([self.menu_reply(t, key)])
 
     async def unknown_button(self, turn: Turn) -> Outcome:
         return Outcome([self.menu_reply(turn.texts, "system.stale_button")])

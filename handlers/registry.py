@@ -55,6 +55,8 @@ class HandlerRegistry:
             if handler is None:
                 return await self.conversation.unknown_button(turn)
             return await handler.handle(turn)
+        if inbound.unreadable is not None and not inbound.text:
+            return await self.unreadable(turn)
         owner = self.by_command.get(inbound.command) if inbound.command else self.by_phrase.get(plain(inbound.text))
         if owner is None and not inbound.command:
             owner = next((h for h in self.claimers if h.claims(inbound.text)), None)  # type: ignore[attr-defined]
@@ -74,6 +76,15 @@ class HandlerRegistry:
                 outcome.replies.extend(await owner.resume_prompt(turn))
             return outcome
         return await self.by_intent_or_menu(turn)
+
+    async def unreadable(self, turn: Turn) -> Outcome:
+        """A voice note or sticker: one sentence of what the bot reads, and the running flow's question again."""
+        outcome = await self.conversation.unreadable(turn)
+        flow = turn.conversation.flow
+        owner = self.by_name.get(flow.name) if flow else None
+        if owner is not None:
+            outcome.replies.extend(await owner.resume_prompt(turn))
+        return outcome
 
     async def by_intent_or_menu(self, turn: Turn) -> Outcome:
         intent = turn.nlu.intent

@@ -54,7 +54,8 @@ DIET = {"name": "DIETClassifier", "epochs": 100, "entity_recognition": False, "c
 LATIN = {"name": NORMALIZER, "form": "latin"}
 COUNTS_LOGREG = [LATIN, WORDS, CHARS, LOGREG, *ENTITIES]  # config.yml until issue 11
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
-    "config.yml (TF-IDF + LR C=10, to_latin)": BASE["pipeline"],
+    "config.yml (TF-IDF to_latin + raw text, LR C=10)": BASE["pipeline"],
+    "TF-IDF to_latin only, C=10 (config.yml Nov 2026)": [LATIN, TFIDF, *ENTITIES],
     "counts + Rasa LR (old config.yml)": COUNTS_LOGREG,
     "TF-IDF char 2-5 only, C=10": [LATIN, {**TFIDF, "word_ngrams": []}, *ENTITIES],
     "TF-IDF, C=1": [LATIN, {**TFIDF, "C": 1}, *ENTITIES],

@@ -185,3 +185,18 @@ async def test_a_button_label_typed_instead_of_tapped_acts_as_the_button(service
 
 def labels(call: Any) -> list[str]:
     return [b["text"] for row in (call.reply_markup or {}).get("inline_keyboard", []) for b in row]
+
+
+async def test_why_rejected_about_an_open_report_says_so_without_describe_it_again(service: Service) -> None:
+    kate = TelegramPerson(service, 9110, lang="en")
+    await kate.say("There is a dead cat on Apokoronou 25")
+    assert kate.texts[0] == "I've put this under “Animals”. If that's not right, tap “Change category”."
+    await kate.say("exactly")
+    ref = await finish(kate, EN)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None
+    filed_on = tickets.local_time(ticket["history"][-1]["at"]).strftime("%d/%m/%Y")
+    await kate.say("why was it rejected?")
+    assert kate.seen.splitlines() == [  # it was not: no "the department left no note, describe it again"
+        EN("complaints.why_not_rejected"),
+        EN("complaints.why_status", ref=ref, status=EN("tickets.status.new"), date=filed_on)]

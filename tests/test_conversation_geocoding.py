@@ -15,7 +15,7 @@ from bot.geo import EARTH_RADIUS_M
 from bot.i18n import Texts
 from bot.models import GeoPoint
 from tests.fakes.nominatim import FakeNominatim
-from tests.fixtures.people import TelegramPerson, finish
+from tests.fixtures.people import TelegramPerson, ViberPerson, finish
 
 pytestmark = pytest.mark.rasa
 
@@ -164,3 +164,19 @@ async def test_telegram_location_steps_read_in_the_persons_language_only(service
     said = " ".join(c.body["text"] for c in service.fake_telegram.sent(9307, "sendMessage"))
     for key_name in ("system.location_below", "system.share_location_button", "complaints.ask_location"):
         assert other(key_name) not in said
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_viber_pin_step_has_continue_without_and_the_location_picker_in_the_persons_language(
+        service: Any, fake_viber: Any, lang: str) -> None:
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = ViberPerson(service, fake_viber, f"viber-pin-{lang}==", lang=lang)
+    await person.say("Σπασμένο πεζοδρόμιο στη Χάληδων 10" if lang == "el" else "Broken pavement on Chalidon 10")
+    await person.say("ναι" if lang == "el" else "yes")
+    (ask,) = person.last
+    place = "«Χάληδων 10»" if lang == "el" else "“Chalidon 10” (Χάληδων 10)"
+    assert ask.body["text"] == t("complaints.ask_pin", place=place)
+    keys = [(b["ActionType"], b["Text"]) for b in ask.body["keyboard"]["Buttons"]]
+    assert keys == [("reply", t("complaints.no_pin")), ("location-picker", t("channels.viber_share_location"))]
+    await person.press(t("complaints.no_pin"))
+    assert person.text == t("complaints.ask_photo", max_mb=10)

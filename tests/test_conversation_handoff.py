@@ -4,6 +4,7 @@ answers, reads signed replies, hears that the bot is back and decides about a re
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
+from bot.dashboard.i18n import texts_for
 from bot.i18n import Texts
 from bot.staff.accounts import create_staff, set_display_name
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
@@ -21,6 +23,7 @@ from tests.test_complaints_webhooks import HARBOUR
 pytestmark = pytest.mark.rasa
 
 EL, EN = Texts("el"), Texts("en")
+STAFF_EL = texts_for("el")
 ATHENS = ZoneInfo("Europe/Athens")
 # plain http on loopback: the staff session cookie is not "Secure" (PUBLIC_URL unset; Telegram then polls the fake)
 HTTP = {"public_url": None}
@@ -188,3 +191,107 @@ async def test_after_hand_back_the_held_report_can_be_dropped(make_service: Any)
     assert conv["flow"] is None
     assert await service.store.tickets.count_documents({}) == 0
     await maria.close()
+
+
+async def test_one_staff_member_holds_a_chat_a_colleague_is_refused_and_told_who(make_service: Any) -> None:
+    """QA F36: two operators open the same waiting chat; the second take-over is refused naming the holder, the
+    resident hears one «joined», the pages say who holds it, and only the holder can reply."""
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day")
+    service = await make_service(**ALWAYS, **HTTP)
+    nikos = TelegramPerson(service, 9206)
+    await nikos.say("θέλω να μιλήσω με υπάλληλο")
+    maria = await operator(service)
+    giorgos = await operator(service, "giorgos", "Γιώργος")
+    giorgos_en = await operator(service, "john", "John")
+    status, _, _ = await giorgos_en.post("/staff/language", {"lang": "en", "next": "/staff/monitor"})
+    assert status == 303
+    before = sent_count(service, 9206)
+    status, _, resp = await maria.post("/staff/conversations/telegram%3A9206/take-over")
+    assert status == 303 and resp.headers["Location"].endswith("done=taken_over")
+    nikos.last = await sent_after(service, 9206, before, 1)
+    assert nikos.texts == [EL("handoff.staff_joined", name="Μαρία")]
+
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/take-over")
+    assert status == 303 and resp.headers["Location"].endswith("error=held_by_other")
+    status, page, _ = await giorgos.get(resp.headers["Location"])
+    conv = await service.store.conversations.find_one({"_id": "telegram:9206"})
+    since = conv["paused_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(ATHENS).strftime("%d/%m/%Y %H:%M")
+    assert page.count(EL("handoff.staff_joined", name="Μαρία")) == 1  # the transcript: the resident was told once
+    assert f"τη χειρίζεται ήδη ο/η Μαρία από {since}" in page
+    assert f"Χειρίζεται: Μαρία, από {since}" in page
+    assert STAFF_EL("flash.taken_over") not in page and 'id="reply-form"' not in page  # nothing to type into
+    status, page, _ = await giorgos_en.get("/staff/conversations/telegram%3A9206?error=held_by_other")
+    assert f"Held by Μαρία since {since}" in page and "Μαρία has been handling it since" in page
+    status, page, _ = await giorgos.get("/staff/monitor")
+    row = page[page.index('data-id="telegram:9206"'):]
+    assert '<span class="holder">Μαρία</span>' in row[:row.index("</tr>")]
+
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/reply", {"text": "Γεια σας"})
+    assert resp.headers["Location"].endswith("error=held_by_other")
+    await maria.post("/staff/conversations/telegram%3A9206/reply", {"text": "Σας ακούω."})
+    nikos.last = await sent_after(service, 9206, before + 1, 1)
+    assert nikos.texts == ["Σας ακούω.\n\nΜαρία — Δήμος Χανίων"]  # one voice: Γιώργος's reply never left
+    assert sent_count(service, 9206) == before + 2
+
+    await maria.post("/staff/conversations/telegram%3A9206/hand-back")  # released: now Γιώργος can take it
+    status, _, resp = await giorgos.post("/staff/conversations/telegram%3A9206/take-over")
+    assert resp.headers["Location"].endswith("done=taken_over")
+    nikos.last = await sent_after(service, 9206, before + 3, 1)
+    assert nikos.texts == [EL("handoff.staff_joined", name="Γιώργος")]
+    for client in (maria, giorgos, giorgos_en):
+        await client.close()
+
+
+async def test_a_chat_left_taken_over_goes_back_to_the_bot_on_its_own(make_service: Any) -> None:
+    """QA F37: the clerk takes over, replies once and closes the tab. After HANDOFF_IDLE_RELEASE_MIN (here 1.5 s)
+    without a reply the resident hears the bot is back and is asked about the report, once, although two instances
+    run the check; the pages show the bot answering and the clerk's late reply is refused."""
+    if today_is_a_holiday():
+        pytest.skip("a Greek public holiday: the office is closed all day")
+    quick = {"handoff_idle_release_min": 0.025, "handoff_release_poll_s": 0.2}
+    service = await make_service(**ALWAYS, **HTTP, **quick)
+    await make_service(store=service.store, **ALWAYS, **HTTP, **quick)  # a second instance checks too
+    nikos = TelegramPerson(service, 9207)
+    await nikos.say("Σκουπίδια παντού στην πλατεία")
+    await nikos.share_location(HARBOUR)
+    await nikos.say("θέλω να μιλήσω με άνθρωπο")
+    maria = await operator(service)
+    before = sent_count(service, 9207)
+    await maria.post("/staff/conversations/telegram%3A9207/take-over")
+    taken = (await service.store.conversations.find_one({"_id": "telegram:9207"}))["held_active_at"]
+    await maria.post("/staff/conversations/telegram%3A9207/reply", {"text": "Σας ακούω."})
+    replied = (await service.store.conversations.find_one({"_id": "telegram:9207"}))["held_active_at"]
+    assert replied > taken  # a reply starts the idle time again
+
+    nikos.last = await sent_after(service, 9207, before + 2, 2)  # nobody pressed «Επιστροφή στο bot»
+    assert nikos.texts == [EL("handoff.bot_back"), EL("handoff.continue_report")]
+    await asyncio.sleep(1.0)  # both instances polled several times meanwhile
+    assert sent_count(service, 9207) == before + 4
+    conv = await service.store.conversations.find_one({"_id": "telegram:9207"})
+    assert conv["paused"] is False and conv["held_by"] is None
+    status, page, _ = await maria.get("/staff/conversations/telegram%3A9207")
+    assert status == 200 and STAFF_EL("monitor.bot_active") in page[page.index('id="conversation-state"'):][:200]
+    _, _, resp = await maria.post("/staff/conversations/telegram%3A9207/reply", {"text": "Είστε εκεί;"})
+    assert resp.headers["Location"].endswith("error=not_taken_over")
+    await nikos.say("ναι")
+    assert nikos.texts[-1].endswith(EL("complaints.ask_photo", max_mb=10))  # the report goes on with the bot
+    await maria.close()
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+async def test_a_chat_held_since_before_the_office_closed_is_handed_back(make_service: Any, lang: str) -> None:
+    """QA F37: the office closed since the holder last answered (here: a take-over two days ago), so the bot takes
+    the chat back even with no idle limit."""
+    service = await make_service(**HTTP, handoff_idle_release_min=0, handoff_release_poll_s=0.2)
+    person = TelegramPerson(service, 9208, lang=lang)
+    await person.say("Θέλω να μιλήσω με υπάλληλο" if lang == "el" else "I want to talk to a person")
+    two_days_ago = datetime.now(ZoneInfo("UTC")) - timedelta(days=2)
+    before = sent_count(service, 9208)
+    await service.store.conversations.update_one({"_id": "telegram:9208"}, {"$set": {
+        "paused": True, "held_by": "staff:maria", "held_by_name": "Μαρία", "paused_at": two_days_ago,
+        "held_active_at": two_days_ago}})
+    person.last = await sent_after(service, 9208, before, 1)
+    assert person.texts == [Texts(lang)("handoff.bot_back")]  # type: ignore[arg-type]
+    entry = await service.store.audit.find_one({"action": "conversation.hand_back", "target": "telegram:9208"})
+    assert entry["actor"] == "system:handoff-release"

@@ -67,8 +67,12 @@ async def test_a_greeklish_street_with_a_number_is_offered_as_the_place(service:
     assert eleni.texts[0] == EL("complaints.ask_pin", place="«Kalergon 12»")
 
 
+# The Greek question is one the NLU reads firmly as the report's own category (complaint_waste, ~0.8), so the bot
+# cannot answer it. "τι ώρα κλείνει το δημαρχείο;" was used before: no intent fits it, and the NLU splits it
+# between complaint_other and tourist_sight_info (0.41 / 0.31 with the November 2026 model, 0.39 / 0.41 with the
+# December one), so which branch it took was a coin toss of the model, not the handler's behaviour.
 @pytest.mark.parametrize(("lang", "report", "question", "answered_by_guide"), [
-    ("el", "Γέμισαν τα σκουπίδια στη Χάληδων 14", "τι ωρα κλεινει το δημαρχειο;", False),
+    ("el", "Γέμισαν τα σκουπίδια στη Χάληδων 14", "πότε θα περάσει το απορριμματοφόρο;", False),
     ("en", "The bins on Chalidon 14 are overflowing", "what time does the town hall close?", True),
 ])
 async def test_a_question_at_the_place_step_is_not_the_address(service: Service, lang: str, report: str,
@@ -92,3 +96,45 @@ async def test_a_yes_in_english_keeps_a_greek_conversation_greek(service: Servic
     assert EL("complaints.confirm_place", place="«Αποκορώνου 30»") in maria.texts
     await maria.say("yes")
     assert maria.texts[0] == EL("complaints.ask_pin", place="«Αποκορώνου 30»")  # still Greek
+
+
+async def test_a_landmark_named_in_the_report_is_the_place_with_its_point(service: Service) -> None:
+    """QA F21: the guide knows where the Municipal Market is; no "where?" again and no pin to ask for."""
+    maria = TelegramPerson(service, 9307)
+    await maria.say("λακκούβα έξω από τη Δημοτική Αγορά")
+    assert EL("complaints.confirm_place", place="«Δημοτική Αγορά Χανίων»") in maria.texts
+    await maria.say("ναι")
+    assert maria.texts[0] == EL("complaints.ask_photo", max_mb=10)  # the landmark's point: no pin step
+    ref = await finish(maria, EL, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["address"] == "Δημοτική Αγορά Χανίων"
+    lon, lat = ticket["location"]["coordinates"]
+    assert abs(lat - 35.5143) < 0.01 and abs(lon - 24.0206) < 0.01
+
+
+async def test_a_corner_keeps_both_streets(service: Service) -> None:
+    nikos = TelegramPerson(service, 9308)
+    await nikos.say("σπασμενο πεζοδρομιο στη γωνια Κυδωνιας και Αποκορωνου")
+    assert EL("complaints.confirm_place", place="«Κυδωνίας & Αποκορώνου»") in nikos.texts
+
+
+async def test_the_same_typed_address_is_offered_as_a_duplicate_without_a_geocoder(service: Service) -> None:
+    """QA F19: no geocoder, so no point to compare; the same street and number of the same kind, still open."""
+    first = TelegramPerson(service, 9309)
+    await first.say("Δεν ανάβει η λάμπα στην Αποκορώνου 10")
+    await first.say("ναι")
+    await first.press(EL("complaints.no_pin"))
+    ref = await finish(first, EL, pin_asked=False)
+    second = TelegramPerson(service, 9310)
+    await second.say("δεν αναβει η λαμπα στην αποκορωνου 10")  # unaccented, another resident
+    await second.say("ναι")
+    await second.press(EL("complaints.no_pin"))
+    assert ref in second.seen and "Αποκορώνου 10" in second.seen
+    assert EL("complaints.follow", ref=ref) in [b["text"] for c in second.last
+                                                for row in (c.reply_markup or {}).get("inline_keyboard", [])
+                                                for b in row]
+    other = TelegramPerson(service, 9311)  # another kind at the same address: no offer
+    await other.say("Γέμισαν τα σκουπίδια στην Αποκορώνου 10")
+    await other.say("ναι")
+    await other.press(EL("complaints.no_pin"))
+    assert ref not in other.seen

@@ -392,6 +392,8 @@ async def test_a_request_for_a_person_rings_and_counts_in_the_monitors_waiting_q
     assert await page.evaluate("window.__tones") == [880]  # one tone for the new request
     assert await page.title() == f"(1) {STAFF_EL('monitor.title')} · {STAFF_EL('app.municipality')}"
     assert await page.locator("#waiting-empty").is_hidden()
+    item = await page.locator('#waiting-list li[data-id="telegram:5571"]').inner_text()
+    assert item.split(" · ")[1:3] == ["Telegram", "Ελληνικά"]  # like the rows the server draws, by name
     await staff_service.telegram(staff_service.tg.message(5572, "I want to talk to a person please",
                                                           language_code="en"))
     await page.locator('#waiting-list li[data-id="telegram:5572"]').wait_for(timeout=TIMEOUT)

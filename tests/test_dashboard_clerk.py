@@ -200,7 +200,7 @@ async def test_greek_formats_where_column_and_translated_channels(dashboard: Das
     assert "Αγνοήθηκαν μη έγκυρα φίλτρα: from" in bad
 
     _, body, _ = await op.get("/staff/tickets.csv")
-    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))  # Greek: decimal commas
     by_ref = {r["Αριθμός"]: r for r in rows}
     assert by_ref[pinned["reference"]]["Κανάλι"] == "Ιστοσελίδα" and by_ref[typed["reference"]]["Κανάλι"] == "ΚΑΠΗ/ΚΗΦΗ"
     assert by_ref[pinned["reference"]]["Γλώσσα"] == "Ελληνικά"

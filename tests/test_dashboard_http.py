@@ -326,7 +326,8 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
         while event.get("type") != "conversation":  # the resident's "staff joined" message comes through too
             line = (await asyncio.wait_for(stream.content.readline(), 5)).decode()
             event = json.loads(line[5:]) if line.startswith("data:") else {}
-        assert event == {"type": "conversation", "conversation_id": "telegram:5", "paused": True, "by": "staff:op"}
+        assert event == {"type": "conversation", "conversation_id": "telegram:5", "paused": True, "by": "staff:op",
+                         "held_by_name": "op"}  # no display name: staff see the login
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:5"}))["paused"] is True
     (conv_id, replies, sender), = dashboard.outbox.sent  # the resident is told who answers now (issue 9)
     assert (conv_id, sender) == ("telegram:5", "bot")
@@ -406,7 +407,7 @@ async def test_csv_export_of_a_filtered_list(dashboard: Dashboard) -> None:
     assert status == 200 and resp.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in resp.headers["Content-Disposition"]
     assert body.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))  # Greek: ";" as Greek Excel expects
     assert rows[0][:3] == ["Αριθμός", "Καταχώριση", "Κατάσταση"]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
@@ -416,6 +417,11 @@ async def test_csv_export_of_a_filtered_list(dashboard: Dashboard) -> None:
     assert "+306912345678" not in body  # the resident's phone is not exported
     entry = await dashboard.store.audit.find_one({"action": "ticket.export"})
     assert entry["details"] == {"filters": {"category": "complaint_lighting"}, "rows": 1}
+    await op.post("/staff/language", {"lang": "en", "next": "/staff/tickets"})  # in English: "," and a decimal point
+    _, body, _ = await op.get("/staff/tickets.csv?category=complaint_lighting")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Reference"] == a["reference"] and row["Latitude"] == "35.519700"
 
 
 async def test_status_change_notifies_the_resident_in_their_language(dashboard: Dashboard) -> None:

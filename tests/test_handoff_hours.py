@@ -70,3 +70,14 @@ def test_the_hand_back_question_names_what_was_left_half_way() -> None:
     assert [b.payload for b in alerts.buttons] == ["human:continue", "human:drop"]
     assert "the sign-up for area alerts" in continue_question(en, "alerts").text
     assert continue_question(en, None).text == en("handoff.continue_report")
+
+
+@pytest.mark.parametrize(("at", "closed"), [
+    (athens(2026, 12, 1, 15, 0), athens(2026, 12, 1, 15, 0)),    # Tuesday at closing time: this closing
+    (athens(2026, 12, 1, 14, 59), athens(2026, 11, 30, 15, 0)),  # still open: Monday's
+    (athens(2026, 12, 7, 9, 0), athens(2026, 12, 4, 15, 0)),     # Monday morning: Friday's
+    (athens(2026, 3, 26, 10, 0), athens(2026, 3, 24, 15, 0)),    # after Independence Day (Wed 25th): Tuesday's
+])
+def test_last_closing(at: datetime, closed: datetime) -> None:
+    """The idle release hands back a chat held since before the office last closed (bot/handoff/release.py)."""
+    assert HOURS.last_closing(at) == closed

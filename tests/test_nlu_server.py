@@ -81,8 +81,11 @@ async def test_accents_case_and_greeklish_give_the_same_answer(parse: Any) -> No
                  "ΔΕΝ ΜΑΖΕΨΑΝ ΤΑ ΣΚΟΥΠΙΔΙΑ ΣΤΗ ΣΠΛΑΝΤΖΙΑ", "den mazepsan ta skoupidia sth Splantzia"]
     results = [await parse(s) for s in spellings]
     assert {r["intent"]["name"] for r in results} == {"complaint_waste"}
-    confidences = [r["intent"]["confidence"] for r in results]
-    assert max(confidences) - min(confidences) < 1e-6  # identical features after normalisation
+    accented, unaccented, upper, greeklish = (r["intent"]["confidence"] for r in results)
+    # the to_latin view is identical for all four; the raw-text view only casefolds, so upper-case and lower-case
+    # are the same message, while accents and script move the confidence a little, never below "sure"
+    assert abs(upper - unaccented) < 1e-6
+    assert min(accented, unaccented, greeklish) > 0.9
 
 
 def _entities(result: dict[str, Any], name: str) -> list[dict[str, Any]]:

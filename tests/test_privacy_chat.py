@@ -184,9 +184,10 @@ async def test_viber_gets_a_file_message_whose_link_works_once(service: Service,
 
 
 async def test_webchat_gets_a_download_link(service: Service) -> None:
+    from bot.channels.webchat import COOKIE
     from tests.test_webchat import _open, receive
 
-    _session, ws = await _open(service)
+    session, ws = await _open(service)
     await receive(ws, "history")
     await ws.send_json({"type": "message", "id": "mydata-000001", "text": "/mydata", "lang": "el-GR"})
     reply = (await receive(ws, "reply"))["reply"]
@@ -194,10 +195,20 @@ async def test_webchat_gets_a_download_link(service: Service) -> None:
         reply = (await receive(ws, "reply"))["reply"]
     assert reply["text"].startswith(EL("privacy.export.title"))
     link = reply["document"]["url"]
-    assert link.startswith("/privacy/download/")
-    async with service.http.get(service.url + link) as resp:
+    assert link.startswith("/chat/download/")  # under the chat's cookie path
+    token = link.rsplit("/", 1)[1]
+    # QA F26: the bare link (a shared computer's history), another browser's session, the public path: refused
+    other = "x" * len(session)
+    for url, cookie in ((link, None), (link, other), (f"/privacy/download/{token}", session)):
+        headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+        async with service.http.get(service.url + url, headers=headers) as resp:
+            assert resp.status == 410, url
+    async with service.http.get(service.url + link, headers={"Cookie": f"{COOKIE}={session}"}) as resp:
+        assert resp.status == 200
         data = json.loads(await resp.read())
     assert data["conversations"][0]["channel"] == "webchat"
+    async with service.http.get(service.url + link, headers={"Cookie": f"{COOKIE}={session}"}) as resp:
+        assert resp.status == 410  # once
     await ws.close()
 
 

@@ -134,7 +134,7 @@ async def test_the_ticket_csv_masks_phones_and_emails_in_free_text(dashboard: Da
     op = await dashboard.login("op6", "operator")
     status, body, _ = await op.get("/staff/tickets.csv?category=complaint_water")
     assert status == 200
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Περιγραφή"] == "Διαρροή νερού, τηλ. ☎••• ή ✉•••"
     assert row["Διεύθυνση"] == "Τσουδερών 12, ΑΦΜ #•••"

@@ -351,6 +351,27 @@ async def test_waiting_for_staff_null_matches_a_missing_field_and_ne_null_finds_
     assert before["paused"] is False
 
 
+async def test_a_take_over_is_won_once_in_null_matches_a_missing_holder(store: Store) -> None:
+    """bot/handoff.staff_joined: ``{"held_by": {"$in": [None, me]}}`` matches a chat nobody holds (the field missing
+    or null) or one I hold already, never a colleague's; of two take-overs at once exactly one wins."""
+    await store.conversations.insert_many([{"_id": "free"}, {"_id": "released", "held_by": None},
+                                           {"_id": "race", "held_by": None}])
+
+    async def take(conv_id: str, actor: str) -> dict[str, Any] | None:
+        return await store.conversations.find_one_and_update({"_id": conv_id, "held_by": {"$in": [None, actor]}},
+                                                             {"$set": {"held_by": actor}})
+
+    assert await take("free", "staff:admin") is not None
+    assert await take("free", "staff:admin") is not None  # mine already: taking it again is fine
+    assert await take("free", "staff:maria") is None
+    assert await take("released", "staff:maria") is not None
+    won = await asyncio.gather(take("race", "staff:admin"), take("race", "staff:maria"))
+    assert sum(doc is not None for doc in won) == 1
+    holders = {d["_id"]: d["held_by"] async for d in store.conversations.find({})}
+    assert holders == {"free": "staff:admin", "released": "staff:maria",
+                       "race": "staff:admin" if won[0] is not None else "staff:maria"}
+
+
 async def test_claim_counts_attempts_and_due_filter_matches_missing_or_past_retry_times(store: Store) -> None:
     """The pipeline's claim ($set + $inc in one find_one_and_update) and bot.poison.due (null matches a missing
     field; $lte on a datetime) as the recovery sweep uses them."""

@@ -9,6 +9,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from bot.i18n import Texts
 from tests.fakes.telegram import UpdateFactory
+from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import TELEGRAM_SECRET, Service, free_port
 
 
@@ -69,11 +70,10 @@ async def test_unknown_update_types_are_acknowledged_and_ignored(service: Servic
         "old_chat_member": {"status": "member", "user": UpdateFactory.user(7000000001)},
         "new_chat_member": {"status": "kicked", "user": UpdateFactory.user(7000000001), "until_date": 0}}}
     future_type = {"update_id": 990003, "some_future_update": {"anything": True}}
-    sticker = service.tg.message(31, None, sticker={"file_id": "x", "file_unique_id": "y", "width": 1,
-                                                    "height": 1, "is_animated": False, "is_video": False,
-                                                    "type": "regular"})
+    pinned = service.tg.message(31, None, pinned_message={"message_id": 1, "date": 1764000000,
+                                                          "chat": {"id": 31, "type": "private"}})
     group = service.tg.message(31, "Καλημέρα", chat={"id": -100123, "type": "group", "title": "Γειτονιά"})
-    for update in (poll, member, future_type, sticker, group):
+    for update in (poll, member, future_type, pinned, group):
         resp = await service.telegram(update)
         assert resp.status == 200
     await service.idle()
@@ -278,3 +278,40 @@ async def test_a_failing_handler_gets_an_apology_not_silence(service: Service, m
     monkeypatch.setattr(conversation, "command", broken)
     calls = await service.say(1919, "/start")
     assert calls[0].body["text"] == Texts("el")("system.error")
+
+
+VOICE = {"file_id": "AwACAgQAAxkBAAIBVoice", "file_unique_id": "AgADVoice", "duration": 14, "mime_type": "audio/ogg",
+         "file_size": 52_000}
+STICKER = {"file_id": "CAACAgIAAxkBAAIBSticker", "file_unique_id": "AgADSticker", "width": 512, "height": 512,
+           "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"}
+
+
+async def test_a_voice_message_or_a_sticker_gets_one_answer_in_the_persons_language(service: Service) -> None:
+    """QA F31: not silence. The reply says what the bot reads, in the person's language, once per message (a
+    retried update too); the file is never fetched and its id is not stored."""
+    el, en = Texts("el"), Texts("en")
+    voice = service.tg.message(3101, None, voice=VOICE)
+    responses = await asyncio.gather(*(service.telegram(voice) for _ in range(2)))  # Telegram retries the webhook
+    assert [r.status for r in responses] == [200, 200]
+    await service.idle()
+    sent = service.fake_telegram.sent(3101, "sendMessage")
+    assert [c.body["text"] for c in sent] == [el("system.cannot_hear")]
+    assert "reply_markup" in sent[0].body  # with the menu: one tap to a report or a person
+    await service.telegram(service.tg.message(3102, None, sticker=STICKER, language_code="en"))
+    await service.idle()
+    assert [c.body["text"] for c in service.fake_telegram.sent(3102, "sendMessage")] == [en("system.cannot_read")]
+    assert service.fake_telegram.sent(method="getFile") == []  # nothing downloaded
+    stored = [d async for d in service.store.messages.find({"direction": "in", "channel": "telegram"})]
+    assert sorted(d["unreadable"] for d in stored) == ["sticker", "voice"]
+    assert "AwACAgQAAxkBAAIBVoice" not in repr(stored) and "CAACAgIAAxkBAAIBSticker" not in repr(stored)
+
+
+async def test_a_voice_message_in_the_middle_of_a_report_keeps_the_report(service: Service) -> None:
+    el = Texts("el")
+    maria = TelegramPerson(service, 3103)
+    await maria.say("Δεν ανάβει η λάμπα στην Αποκορώνου 12")
+    await maria.unreadable(voice=VOICE)
+    assert maria.texts[0] == el("system.cannot_hear")
+    assert "reply_markup" not in maria.last[0].body  # no menu in a report: its question follows
+    assert maria.texts[1].startswith(el("complaints.resume")) and "«Αποκορώνου 12»" in maria.texts[1]
+    assert (await maria.conversation())["flow"]["name"] == "complaints"

@@ -581,7 +581,7 @@ async def test_e2e_phone_step_on_the_web_is_a_field_not_a_share_button(service: 
     assert "📞" not in ask["text"]
     await ws.send_json({"type": "message", "id": "e2e-ph-000005", "text": "6912345678"})
     summary = (await receive(ws, "reply"))["reply"]
-    assert "+306912345678" in summary["text"]
+    assert "691 234 5678" in summary["text"]
     await ws.close()
 
 
@@ -854,3 +854,25 @@ async def test_browser_a_staff_reply_arriving_live_is_labelled_staff_as_after_a_
         assert await live.locator(".who").inner_text() == EL("webchat.staff") and await live.count() == 1
         await browser.close()
     assert problems == [] and stored is not None
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+async def test_e2e_browser_the_alerts_picker_changes_in_place(service: Service) -> None:
+    """QA F2b: a tap on an area ticks it in the same message; the page does not grow by a keyboard per tap."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale="el-GR")
+        await page.wait_for_selector("#status:has-text('Σε σύνδεση')")
+        await _say(page, "ειδοποιησεις")
+        picker = page.locator(".msg.out", has=page.get_by_role("button", name="Σούδα"))
+        await picker.wait_for()
+        pickers_before = await page.locator(".msg.out .buttons").count()
+        await picker.get_by_role("button", name="Σούδα").click()
+        await page.get_by_role("button", name="✅ Σούδα").wait_for()
+        await page.get_by_role("button", name="Νέα Χώρα").click()
+        await page.get_by_role("button", name="✅ Νέα Χώρα").wait_for()
+        assert await page.locator(".msg.out .buttons").count() == pickers_before  # replaced, not added
+        assert await page.get_by_role("button", name="✅ Σούδα").count() == 1  # both ticks in one picker
+        await browser.close()
+    assert problems == []

@@ -63,6 +63,21 @@ class TgDocument(Strict):
     file_size: Size | None = None
 
 
+class TgMedia(Strict):
+    """A voice note, audio, video, video note, GIF or sticker: the bot reads none of them (it answers that it reads
+    text, photos and places) and never fetches the file. The defaults fill what python-telegram-bot requires."""
+
+    file_id: Id
+    file_unique_id: Id
+    duration: Size = 0
+    width: Pixels = 0
+    height: Pixels = 0
+    length: Pixels = 0
+    is_animated: bool = False
+    is_video: bool = False
+    type: Short = "regular"
+
+
 class TgContact(Strict):
     phone_number: Annotated[str, Field(max_length=64)]
     first_name: Short = ""
@@ -80,6 +95,12 @@ class TgMessage(Strict):
     photo: Annotated[list[TgPhotoSize], Field(max_length=20)] | None = None
     document: TgDocument | None = None
     contact: TgContact | None = None
+    voice: TgMedia | None = None
+    audio: TgMedia | None = None
+    video: TgMedia | None = None
+    video_note: TgMedia | None = None
+    animation: TgMedia | None = None
+    sticker: TgMedia | None = None
 
 
 class TgCallbackMessage(Strict):
@@ -171,6 +192,7 @@ class WebChatButton(Strict):
     type: Literal["button"]
     id: ClientId
     payload: Annotated[str, Field(min_length=1, max_length=256)]
+    of: Annotated[str, Field(pattern=r"^[A-Za-z0-9:_.=+/-]{1,200}$")] | None = None  # the reply the button was on
     lang: str | None = None
 
 

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_TEXT = 4096  # Bot API limit per message
 MAX_CALLBACK_DATA = 64  # bytes
+# what a person may send that the bot cannot read: answered with one sentence, the file never fetched (QA F31)
+UNREADABLE = ("voice", "audio", "video_note", "video", "animation", "sticker", "document")
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -77,12 +79,15 @@ def translate(update: Update) -> Inbound | None:
     phone = None
     if message.contact is not None and message.contact.user_id == message.from_user.id:
         phone = message.contact.phone_number  # only the sender's own number, shared by the contact button
+    unreadable = None
     if not (text or location or attachments or phone):
-        return None  # stickers, voice, service messages …
+        unreadable = next((kind for kind in UNREADABLE if getattr(message, kind, None) is not None), None)
+        if unreadable is None:
+            return None  # service messages (someone joined, a pinned message …)
     return Inbound(
         channel="telegram", user_id=str(message.from_user.id), chat_id=str(message.chat.id),
         message_id=f"u{update.update_id}", text=text, location=location, attachments=attachments,
-        contact_phone=phone, language_hint=message.from_user.language_code,
+        contact_phone=phone, language_hint=message.from_user.language_code, unreadable=unreadable,
     )
 
 

@@ -9,7 +9,7 @@ of this same site (no cross-site WebSocket hijacking).
 Frames, client → server (JSON text frames, at most ``MAX_FRAME_BYTES``)::
 
     {"type": "message",  "id": "<client uuid>", "text": "...", "lang": "el-GR"}
-    {"type": "button",   "id": "<client uuid>", "payload": "menu:report"}
+    {"type": "button",   "id": "<client uuid>", "payload": "menu:report", "of": "<id of the reply it was on>"}
     {"type": "location", "id": "<client uuid>", "lat": 35.51, "lon": 24.02}
 
 ``id`` makes a resend after a reconnect harmless (the pipeline de-duplicates on it). Server → client::
@@ -54,6 +54,7 @@ from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json,
 from bot.events import WEBCHAT, EventBus
 from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
+from bot.privacy import downloads
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, shapes
 from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
@@ -132,6 +133,8 @@ def chat_id_for(session_id: str) -> str:
 
 def reply_frame(reply: Reply) -> dict[str, Any]:
     doc = reply.to_doc()
+    if doc.get("document") and downloads.PATH in (doc["document"].get("url") or ""):  # the chat's own link
+        doc["document"]["url"] = downloads.WEBCHAT_PATH + doc["document"]["url"].split(downloads.PATH, 1)[1]
     if reply.location is not None:
         doc["location"]["map_url"] = reply.location.map_url
     return doc
@@ -183,6 +186,7 @@ class WebChatAdapter:
         app.router.add_get("/chat/ws", self.websocket)
         app.router.add_post("/chat/upload", self.upload)
         app.router.add_get("/chat/photos/{token}", self.photo)
+        app.router.add_get(downloads.WEBCHAT_PATH + "{token}", self.download)
         app.router.add_static("/chat/static/", STATIC, append_version=False)
         app.on_shutdown.append(self._on_shutdown)  # open sockets would otherwise hold up a graceful shutdown
 
@@ -327,6 +331,20 @@ class WebChatAdapter:
         return web.Response(body=bytes(doc["data"]), content_type=doc.get("content_type") or "image/jpeg",
                             headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
+    async def download(self, request: web.Request) -> web.Response:
+        """``GET /chat/download/{token}``: this chat's data export, once, only with the chat's session cookie."""
+        session = request.cookies.get(COOKIE, "")
+        token = request.match_info["token"]
+        found = None
+        if SESSION_RE.match(session) and len(token) <= 64:
+            found = await downloads.take(self.store, token, f"webchat:{chat_id_for(session)}")
+        if found is None:
+            texts = Texts("el"), Texts("en")
+            raise web.HTTPGone(text="\n".join(t("privacy.export.gone_webchat") for t in texts))
+        return web.Response(body=found.content, content_type=found.content_type, headers={
+            "Content-Disposition": f'attachment; filename="{found.name}"', "Cache-Control": "no-store",
+            "X-Robots-Tag": "noindex"})
+
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         session = request.cookies.get(COOKIE, "")
         if not SESSION_RE.match(session):
@@ -402,7 +420,7 @@ class WebChatAdapter:
                 raise FrameError("too_long", frame.id)
             return Inbound(text=frame.text.strip(), **base)
         if isinstance(frame, WebChatButton):
-            return Inbound(button=frame.payload, **base)
+            return Inbound(button=frame.payload, button_message_id=frame.of, **base)
         return Inbound(location=GeoPoint(frame.lat, frame.lon), **base)
 
     async def _error(self, ws: web.WebSocketResponse, texts: Texts, err: FrameError) -> None:
@@ -461,7 +479,7 @@ class WebChatAdapter:
         """Push to every open page of this chat, on whichever instance holds it (through the event bus); with none
         open the replies wait in the store (history). The web chat has no platform message ids."""
         frames = [{"type": "reply", "id": reply.message_key, "sender": reply.sender or "bot",
-                   "reply": reply_frame(reply)} for reply in replies]
+                   "reply": reply_frame(reply), **({"edit": reply.edit} if reply.edit else {})} for reply in replies]
         if self.bus is None:
             await self._push(chat_id, frames)
         else:

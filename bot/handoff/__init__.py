@@ -3,12 +3,16 @@
 A conversation asks for staff (intent ``talk_to_human``): its document gets ``waiting_since`` (UTC) and the live
 monitor lists it in the waiting queue, oldest first. When a staff member takes it over, the resident is told who
 ("Μαρία — Δήμος Χανίων"), the bot stops answering and ``waiting_since`` is cleared; staff replies carry the same
-signature. At hand-back the resident is told the bot is back, and a report left half-way is not resumed as if
-nothing happened: the conversation's flow is put on hold (``handlers/handoff.py`` asks whether to continue it).
+signature. One staff member holds a chat at a time: the take-over is one conditional update (``held_by`` unset or
+already the same member), ``held_by_name`` is what staff pages show, ``held_active_at`` the holder's last take-over
+or reply (the idle release of :mod:`bot.handoff.release` reads it). At hand-back the resident is told the bot is
+back, and a report left half-way is not resumed as if nothing happened: the conversation's flow is put on hold
+(``handlers/handoff.py`` asks whether to continue it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -68,33 +72,69 @@ async def waiting_queue(store: Store, limit: int = QUEUE_LIMIT) -> list[dict[str
     return [doc async for doc in cursor]
 
 
-async def staff_joined(services: Services, conversation_id: str, member: Any) -> bool:
-    """Take-over: the bot stops, the queue forgets the conversation, the resident is told who is answering."""
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds a taken-over chat, as staff pages show it."""
+    actor: str
+    name: str
+    since: datetime | None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Holder:
+        since = doc.get("paused_at")
+        return cls(str(doc.get("held_by") or ""), str(doc.get("held_by_name") or doc.get("held_by") or ""),
+                   as_utc(since) if isinstance(since, datetime) else None)
+
+
+def staff_label(member: Any) -> str:
+    """The name other staff see for the holder: the display name, else the login."""
+    return signature_name(member) or str(getattr(member, "username", "") or "")
+
+
+async def staff_joined(services: Services, conversation_id: str, member: Any) -> Holder | None:
+    """Take-over: the bot stops, the queue forgets the conversation, the resident is told who is answering.
+
+    Atomic: only when nobody holds the chat or ``member`` already does. Returns who holds it afterwards (``member``,
+    or the colleague who holds it already: then nothing changes), None when there is no such conversation."""
+    now = utcnow()
     doc = await services.store.conversations.find_one_and_update(
-        {"_id": conversation_id}, {"$set": {"paused": True, "waiting_since": None}})
+        {"_id": conversation_id, "held_by": {"$in": [None, member.actor]}},
+        {"$set": {"paused": True, "waiting_since": None, "held_by": member.actor,
+                  "held_by_name": staff_label(member), "held_active_at": now}})
     if doc is None:
-        return False
+        other = await services.store.conversations.find_one({"_id": conversation_id})
+        return Holder.of(other) if other is not None else None
     if not doc.get("paused"):  # since when staff hold it: what the resident sends them from then on is kept apart
-        await services.store.conversations.update_one({"_id": conversation_id}, {"$set": {"paused_at": utcnow()}})
+        await services.store.conversations.update_one({"_id": conversation_id}, {"$set": {"paused_at": now}})
+        doc["paused_at"] = now
         t = Texts(_lang(doc.get("language")))
         name = signature_name(member)
         joined = t("handoff.staff_joined", name=name) if name else t("handoff.staff_joined_unnamed")
         await services.outbox.send_to(conversation_id, [Reply(joined)])
-    return True
+    return Holder.of(doc | {"held_by": member.actor, "held_by_name": staff_label(member)})
 
 
-async def bot_back(services: Services, conversation_id: str) -> bool:
-    """Hand-back: the bot answers again and says so; a report left half-way waits for the resident's yes."""
-    doc = await services.store.conversations.find_one({"_id": conversation_id})
+async def staff_active(store: Store, conversation_id: str, member: Any) -> None:
+    """The holder replied: the idle release counts from now."""
+    await store.conversations.update_one({"_id": conversation_id, "held_by": member.actor},
+                                         {"$set": {"held_active_at": utcnow()}})
+
+
+async def bot_back(services: Services, conversation_id: str, only_if: dict[str, Any] | None = None) -> bool:
+    """Hand-back: the bot answers again and says so; a report left half-way waits for the resident's yes.
+
+    ``only_if``: a further condition on the conversation (the idle release's), checked in the same atomic update
+    that ends the take-over, so two instances never hand one chat back twice."""
+    released = {"paused": False, "waiting_since": None, "held_by": None, "held_by_name": None, "held_active_at": None}
+    doc = await services.store.conversations.find_one_and_update({"_id": conversation_id, **(only_if or {})},
+                                                                 {"$set": released})
     if doc is None:
         return False
     flow = doc.get("flow")
-    update: dict[str, Any] = {"paused": False, "waiting_since": None}
     hold = bool(flow) and flow.get("name") != HOLD_FLOW
     if hold:  # ``since``: the take-over; a location or photos sent to staff after it are offered to the report
-        update["flow"] = {"name": HOLD_FLOW, "step": "continue?",
-                          "slots": {"held": flow, "since": doc.get("paused_at")}}
-    await services.store.conversations.update_one({"_id": conversation_id}, {"$set": update})
+        await services.store.conversations.update_one({"_id": conversation_id}, {"$set": {"flow": {
+            "name": HOLD_FLOW, "step": "continue?", "slots": {"held": flow, "since": doc.get("paused_at")}}}})
     if doc.get("paused"):
         t = Texts(_lang(doc.get("language")))
         replies = [Reply(t("handoff.bot_back"))]

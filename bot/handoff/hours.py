@@ -81,3 +81,15 @@ class OfficeHours:
                 return datetime.combine(day, self.opens, LOCAL_TZ)
             day += timedelta(days=1)
         raise ValueError("no working day in the next 400 days")
+
+    def last_closing(self, at: datetime) -> datetime:
+        """The latest closing time of a working day at or before ``at`` (a chat held since before it is released:
+        the office closed meanwhile), in Europe/Athens."""
+        local = at.astimezone(LOCAL_TZ)
+        day = local.date()
+        for _ in range(400):
+            closing = datetime.combine(day, self.closes, LOCAL_TZ)
+            if self._working_day(day) and closing <= local:
+                return closing
+            day -= timedelta(days=1)
+        raise ValueError("no working day in the last 400 days")

@@ -211,7 +211,9 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
     PersonalDataCollection(
         name="nlu_labels",
         holds="labelled messages for training the NLU: the message text (phones and e-mails masked), its intent "
-              "and marked names, who labelled it",
+              "and marked names, who labelled it; copied (masked) into nlu/data/reviewed.yml and "
+              "nlu/tests/reviewed_holdout.tsv by `bot.py export-nlu`, which rewrites both from this collection "
+              "alone, so erased or expired labels leave them on the next export",
         find=_messages,
         erase="delete",
         retention=(RetentionRule("NLU labels", "retention_messages_days", "created_at", "delete"),),

@@ -9,8 +9,10 @@
 Texts are compared in the normaliser's ``to_latin`` form (accents, case, final sigma, Greeklish folded): a label
 whose text is already in the hand-written data with the same intent is a duplicate and left out; with another
 intent it is a conflict, left out and reported (the hand-written data stand, fix one or the other); of several
-labels with the same text the newest wins. Both files hold residents' texts (phones and e-mails masked) and are not
-versioned.
+labels with the same text the newest wins. Both files hold residents' texts and are not versioned: phones, e-mails
+and ΑΦΜ/ΑΜΚΑ-like numbers are masked (when labelled, and again here), and every export rewrites both files from
+``nlu_labels`` alone, so a person's labels erased (``bot/privacy/erase.py``) or expired (retention of
+``nlu_labels``) leave the files on the next export (``bot.py export-nlu``, or ``bot.py train --candidate``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from bot.privacy.redaction import redact_text
 from bot.rasa.server import NLU_DIR
 from nlu.chania_text import to_latin
 
@@ -84,7 +87,10 @@ def build(labels: Sequence[dict[str, Any]], handwritten: dict[str, str]
     training: dict[tuple[str, str], list[str]] = defaultdict(list)
     holdout: list[dict[str, str]] = []
     for label in labels:
-        text = " ".join(str(label.get("text", "")).split())
+        stored = str(label.get("text", ""))
+        masked = redact_text(stored)  # labels are masked when written; this keeps an older or hand-made one safe too
+        entities = (label.get("entities") or []) if masked == stored else []  # offsets are into the stored text
+        text = " ".join(masked.split())
         key = to_latin(text)
         if not key or key in seen:
             result.duplicates += bool(key)
@@ -102,8 +108,7 @@ def build(labels: Sequence[dict[str, Any]], handwritten: dict[str, str]
             holdout.append({"text": text, "intent": label["intent"], "lang": _lang(script), "script": script})
             result.holdout += 1
         else:
-            training[(label["intent"], script)].append(annotated(str(label.get("text", "")),
-                                                                 label.get("entities") or []))
+            training[(label["intent"], script)].append(annotated(masked, entities))
             result.training += 1
     return training, holdout, result
 

@@ -108,10 +108,12 @@ CONVERSATION = {
     "channel": _text, "user_id": _text, "chat_id": _text, "language": _language, "paused": _flag,
     "last_activity": _when, "last_text": _text, "last_intent": _text, "last_confidence": _number,
     "last_location": _lat_lon, "last_location_at": _when, "unsubscribed": _flag, "waiting_since": _when,
+    "held_by": _text, "held_by_name": _text, "paused_at": _when, "held_active_at": _when,
 }
 MESSAGE = {
     "conversation_id": _text, "channel": _text, "direction": _text, "sender": _text, "status": _text,
-    "text": _text, "button": _text, "button_label": _text, "location": _lat_lon, "attachments": [ATTACHMENT],
+    "text": _text, "button": _text, "button_label": _text, "unreadable": _text, "location": _lat_lon,
+    "attachments": [ATTACHMENT],
     "nlu": NLU, "reply": REPLY, "intent": _text, "confidence": _number, "attempts": _number,
     "last_error": _text, "created_at": _when, "received_at": _when, "failed_at": _when, "processed_at": _when,
 }

@@ -25,6 +25,7 @@ from bot.i18n import Texts
 from bot.models import Attachment, GeoPoint, Language, Reply, as_utc, utcnow
 from bot.services import Services
 from bot.tickets.categories import categories as all_categories
+from nlu.chania_text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ async def create_ticket(
         "description": (description or "").strip()[:MAX_DESCRIPTION],
         "location": geojson_point(location) if location else None,
         "address": (address or "").strip()[:300] or None,
+        "address_key": address_key(address),
         "photos": [_photo_doc(p) for p in photos],
         "channel": channel,
         "language": language,
@@ -163,6 +165,31 @@ async def tickets_of_conversation(services: Services, conversation_id: str, limi
         [("created_at", DESCENDING), ("reference", DESCENDING)]  # BSON times are in ms: the reference breaks ties
     )
     return await cursor.limit(limit).to_list(limit)
+
+
+def address_key(address: str | None) -> str | None:
+    """An address as compared for duplicates: no accents or case, no "οδός"/"street", single spaces
+    ("Αποκορώνου 10", "αποκορωνου  10", "οδός Αποκορώνου 10" meet)."""
+    if not address:
+        return None
+    words = [w for w in re.findall(r"\w+", normalize(address)) if w not in _STREET_WORDS]
+    return " ".join(words) or None
+
+
+_STREET_WORDS = frozenset({"οδοσ", "οδου", "οδο", "οδ", "odos", "odou", "odo", "street", "st", "road", "rd"})
+
+
+async def find_open_at_address(services: Services, category: str, address: str, *, days: int = 30
+                               ) -> list[dict[str, Any]]:
+    """Open tickets of ``category`` filed in the last ``days`` days at the same typed address (no point to compare:
+    no geocoder, or it did not find the place), newest first."""
+    key = address_key(address)
+    if key is None:
+        return []
+    cursor = services.store.tickets.find({
+        "category": category, "status": {"$in": list(OPEN_STATUSES)}, "address_key": key,
+        "created_at": {"$gte": utcnow() - timedelta(days=days)}}).sort("created_at", -1).limit(5)
+    return [t async for t in cursor]
 
 
 async def find_nearby_open(

@@ -101,12 +101,16 @@
 
   // inert: a reply from the history of an earlier visit; its buttons no longer act (issue 9)
   // id: the stored message's; a reply already shown (the history after a reconnect, then its live frame) is skipped
-  function showReply(reply, sender, inert, id) {
+  // edit: the id of a reply this one replaces in place (a picker whose ticks change with each tap)
+  function showReply(reply, sender, inert, id, edit) {
     if (id) {
       if (shownReplies.has(id)) { return; }
       shownReplies.add(id);
     }
+    var old = edit ? log.querySelector('[data-reply-id="' + CSS.escape(edit) + '"]') : null;
     var el = bubble("out", sender && String(sender).indexOf("staff") === 0 ? T.staff : T.bot);
+    if (id) { el.dataset.replyId = id; }
+    if (old) { old.replaceWith(el); }
     if (reply.text) { appendText(el, reply.text); }
     if (reply.location && safeUrl(reply.location.map_url)) {
       var a = document.createElement("a");
@@ -143,7 +147,7 @@
         button.textContent = b.label;
         button.addEventListener("click", function () {
           disableGroup(group);
-          sendButton(b.label, b.payload);
+          sendButton(b.label, b.payload, id);
         });
         group.appendChild(button);
       });
@@ -205,8 +209,10 @@
     enqueue({ type: "message", id: uuid(), text: text, lang: langHint() }, text);
   }
 
-  function sendButton(label, payload) {
-    enqueue({ type: "button", id: uuid(), payload: payload, lang: langHint() }, label);
+  function sendButton(label, payload, of) {
+    var frame = { type: "button", id: uuid(), payload: payload, lang: langHint() };
+    if (of) { frame.of = of; }
+    enqueue(frame, label);
   }
 
   function shareLocation() {
@@ -252,7 +258,7 @@
     if (f.type === "history") {
       renderHistory(f.messages || []);
     } else if (f.type === "reply") {
-      showReply(f.reply, f.sender || "bot", false, f.id);
+      showReply(f.reply, f.sender || "bot", false, f.id, f.edit);
     } else if (f.type === "ack") {
       var p = pending.get(f.id);
       if (p && f.duplicate) {

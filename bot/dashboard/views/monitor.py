@@ -159,33 +159,38 @@ async def message_photo(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=kind)
 
 
-def _publish_state(request: web.Request, conv_id: str, paused: bool) -> None:
+def _publish_state(request: web.Request, conv_id: str, paused: bool, held_by_name: str = "") -> None:
     request.config_dict[BUS].publish({"type": "conversation", "conversation_id": conv_id, "paused": paused,
-                                      "by": staff_of(request).actor})
-
-
-async def _set_paused(request: web.Request, paused: bool) -> web.StreamResponse:
-    conv = await _conversation_or_404(request)
-    if conv is None:
-        return error_page(request, 404, "errors.not_found")
-    services, member = services_of(request), staff_of(request)
-    if paused:  # the resident is told who answers now, or that the bot is back (and asked about a held report)
-        await handoff.staff_joined(services, conv["_id"], member)
-    else:
-        await handoff.bot_back(services, conv["_id"])
-    _publish_state(request, conv["_id"], paused)
-    await audit(request, "conversation.take_over" if paused else "conversation.hand_back", target=conv["_id"])
-    raise see_other(f"{PREFIX}/conversations/{url_quote(conv['_id'])}", done="taken_over" if paused else "handed_back")
+                                      "by": staff_of(request).actor, "held_by_name": held_by_name})
 
 
 @requires("monitor")
 async def take_over(request: web.Request) -> web.StreamResponse:
-    return await _set_paused(request, True)
+    """One staff member holds a chat: a colleague's take-over is refused and the page says who holds it."""
+    conv = await _conversation_or_404(request)
+    if conv is None:
+        return error_page(request, 404, "errors.not_found")
+    member = staff_of(request)
+    here = f"{PREFIX}/conversations/{url_quote(conv['_id'])}"
+    holder = await handoff.staff_joined(services_of(request), conv["_id"], member)
+    if holder is None:
+        return error_page(request, 404, "errors.not_found")
+    if holder.actor != member.actor:
+        raise see_other(here, error="held_by_other")
+    _publish_state(request, conv["_id"], True, holder.name)
+    await audit(request, "conversation.take_over", target=conv["_id"])
+    raise see_other(here, done="taken_over")
 
 
 @requires("monitor")
 async def hand_back(request: web.Request) -> web.StreamResponse:
-    return await _set_paused(request, False)
+    conv = await _conversation_or_404(request)
+    if conv is None:
+        return error_page(request, 404, "errors.not_found")
+    await handoff.bot_back(services_of(request), conv["_id"])  # the resident is told, and asked about a held report
+    _publish_state(request, conv["_id"], False)
+    await audit(request, "conversation.hand_back", target=conv["_id"])
+    raise see_other(f"{PREFIX}/conversations/{url_quote(conv['_id'])}", done="handed_back")
 
 
 @requires("monitor")
@@ -203,6 +208,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
         raise see_other(here, error="not_taken_over")  # the bot would answer too: take over first
     services = services_of(request)
     member = staff_of(request)
+    if conv.get("held_by") not in (None, member.actor):
+        raise see_other(here, error="held_by_other")  # one voice per chat: the colleague holding it answers
+    await handoff.staff_active(services.store, conv["_id"], member)
     signed = handoff.sign(text, member, conv.get("language") or "el")
     await services.outbox.send_to(conv["_id"], [Reply(text=signed)], sender=member.actor)
     sent = await services.store.messages.find_one(
@@ -219,7 +227,7 @@ def _event_payload(event: dict[str, Any]) -> dict[str, Any]:
     """Only the fields the pages use, as JSON-safe values."""
     keys = ("type", "conversation_id", "message_id", "channel", "direction", "sender", "text", "intent",
             "confidence", "language", "created_at", "paused", "attachments", "photos", "has_location", "location",
-            "by")
+            "by", "held_by_name")
     return {k: event[k] for k in keys if k in event}
 
 

@@ -100,9 +100,15 @@ CSV_COLUMNS = ("reference", "created_at", "status", "category", "department", "c
                "lat", "lon", "description", "duplicate_of", "updated_at")
 
 
+def csv_delimiter(lang: str) -> str:
+    """";" where numbers have a decimal comma (Greek: what spreadsheet programs set to Greek expect), else ","."""
+    return ";" if lang == "el" else ","
+
+
 @requires("tickets")
 async def ticket_csv(request: web.Request) -> web.StreamResponse:
-    """The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs show Greek), streamed. No personal data
+    """The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs show Greek; ";" between Greek cells with
+    decimal commas), streamed. No personal data
     of the resident (name, phone) is exported; phones, e-mails and ΑΦΜ/ΑΜΚΑ in the free text are masked."""
     store = services_of(request).store
     member = staff_of(request)
@@ -114,7 +120,7 @@ async def ticket_csv(request: web.Request) -> web.StreamResponse:
     })
     await response.prepare(request)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=csv_delimiter(t.lang))
     writer.writerow([t(f"csv.{c}") for c in CSV_COLUMNS])
     await response.write(("\ufeff" + buffer.getvalue()).encode())
     count = 0

@@ -99,6 +99,7 @@
       row.dataset.intent = s.intent;
       row.dataset.confidence = s.confidence;
       row.dataset.paused = s.paused ? "1" : "";
+      row.dataset.holder = s.holder || "";
       while (row.firstChild) { row.removeChild(row.firstChild); }
       row.appendChild(el("td", "time", fmtTime(s.at, ds.lang)));
       row.appendChild(el("td", "channel", channelLabel(s.channel)));
@@ -109,7 +110,10 @@
       if (s.confidence !== "" && Number(s.confidence) < threshold) { conf.classList.add("low"); }
       row.appendChild(conf);
       var state = el("td", "state");
-      if (s.paused) { state.appendChild(el("span", "badge warn", ds.labelPaused)); }
+      if (s.paused) {
+        state.appendChild(el("span", "badge warn", ds.labelPaused));
+        if (s.holder) { state.appendChild(document.createTextNode(" ")); state.appendChild(el("span", "holder", s.holder)); }
+      }
       else { state.textContent = ds.labelBot; }
       row.appendChild(state);
       var cell = el("td");
@@ -126,7 +130,7 @@
       return {
         id: row.dataset.id, channel: row.dataset.channel, language: row.dataset.language,
         intent: row.dataset.intent, confidence: row.dataset.confidence, paused: row.dataset.paused === "1",
-        text: (row.querySelector("td.text") || {}).textContent || "", at: null
+        holder: row.dataset.holder || "", text: (row.querySelector("td.text") || {}).textContent || "", at: null
       };
     }
 
@@ -138,6 +142,7 @@
       if (kind === "conversation") {
         if (!row || typeof ev.paused !== "boolean") { return; }
         s.paused = ev.paused;
+        s.holder = ev.paused ? (ev.held_by_name || "") : "";
         s.at = ev.created_at || new Date().toISOString();
       } else {
         if (ev.channel) { s.channel = ev.channel; }

@@ -55,7 +55,10 @@
     var link = document.createElement("a");
     link.href = ds.prefix + "/conversations/" + encodeURIComponent(data.conversation_id);
     link.textContent = ds.labelOpen;
-    li.appendChild(wait); li.appendChild(document.createTextNode(" · " + ds.labelNew + " · "));
+    /* as the rows the server drew: channel and language by name (the section's data-channel-* / data-language-*) */
+    var named = function (prefix, code) { return (code && ds[prefix + code.charAt(0).toUpperCase() + code.slice(1)]) || code || ds.labelNew; };
+    li.appendChild(wait);
+    li.appendChild(document.createTextNode(" · " + named("channel", data.channel) + " · " + named("language", data.language) + " · "));
     li.appendChild(text); li.appendChild(document.createTextNode(" · ")); li.appendChild(link);
     list.appendChild(li);
     tone();

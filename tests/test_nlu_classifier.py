@@ -1,0 +1,85 @@
+"""``ChaniaIntentClassifier`` itself, in the Rasa venv (it imports rasa and scikit-learn, which the service does not
+have): its two views (the ``to_latin`` tokens and the casefolded original text), its settings' validation, and a
+model archive written before the raw-text view still answering. The real server runs it in test_nlu_server.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from bot.rasa.server import VENV_PYTHON, ensure_nlu_env, rasa_env
+
+SCRIPT = r'''
+import json
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from nlu.components.classifier import ChaniaIntentClassifier, classifier_inputs
+from nlu.components.normalizer import ChaniaNormalizer
+
+TRAIN = [("δεν ανάβει η λάμπα", "complaint_lighting"), ("σκοτάδι στο στενό", "complaint_lighting"),
+         ("kamenh lampa", "complaint_lighting"), ("the street light is out", "complaint_lighting"),
+         ("γέμισε ο κάδος", "complaint_waste"), ("σκουπίδια παντού", "complaint_waste"),
+         ("o kados gemise", "complaint_waste"), ("the bins are full", "complaint_waste")]
+tokenizer = ChaniaNormalizer({"form": "latin"})
+
+def messages(texts):
+    out = [Message(data={"text": t}) for t in texts]
+    tokenizer.process(out)
+    return out
+
+def answer(classifier, text):
+    message = messages([text])[0]
+    classifier.process([message])
+    return message.get("intent")
+
+out = {}
+examples = messages([t for t, _ in TRAIN])
+for m, (_, intent) in zip(examples, TRAIN):
+    m.set("intent", intent)
+new = ChaniaIntentClassifier({"raw_char_ngrams": [1, 4]}, None, None)
+new.persist = lambda: None  # no model storage here
+new.train(TrainingData(training_examples=examples))
+out["new"] = {t: answer(new, t) for t in ["Δεν ανάβει η λάμπα", "ΔΕΝ ΑΝΑΒΕΙ Η ΛΑΜΠΑ", "δεν αναβει η λαμπα"]}
+out["inputs"] = classifier_inputs(messages(["Δεν ανάβει"]))
+
+# an archive of the November 2026 pipeline: a bare pipeline over the normalised text, without `reads_pairs`
+old_pipeline = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                             LogisticRegression(C=10, max_iter=2000))
+old_pipeline.fit([" ".join(t.text for t in m.get("text_tokens")) for m in examples], [i for _, i in TRAIN])
+old = ChaniaIntentClassifier({}, None, None, old_pipeline)
+out["old"] = answer(old, "γέμισε ο κάδος στη γωνία")
+
+out["refused"] = []
+for bad in ({"raw_char_ngrams": [3, 1]}, {"raw_word_ngrams": [0, 2]},
+            {"char_ngrams": [], "word_ngrams": [], "raw_char_ngrams": []}):
+    try:
+        ChaniaIntentClassifier(bad, None, None)
+    except InvalidConfigException as exc:
+        out["refused"].append(str(exc))
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+def test_the_classifier_reads_both_views_and_old_archives_still_answer() -> None:
+    ensure_nlu_env()
+    proc = subprocess.run([str(VENV_PYTHON), "-c", SCRIPT], env=rasa_env(), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    accented, upper, unaccented = out["new"].values()
+    assert {accented["name"], upper["name"], unaccented["name"]} == {"complaint_lighting"}
+    # the raw view casefolds only: upper-case is the unaccented lower-case message, accents count
+    assert abs(upper["confidence"] - unaccented["confidence"]) < 1e-9
+    assert abs(accented["confidence"] - unaccented["confidence"]) > 1e-6
+    assert out["inputs"] == [["den anavi", "Δεν ανάβει"]]  # (to_latin tokens, the person's own text)
+
+    assert out["old"]["name"] == "complaint_waste"  # a pre-December archive reads the normalised text only
+
+    assert len(out["refused"]) == 3
+    assert "raw_char_ngrams" in out["refused"][0] and "raw_word_ngrams" in out["refused"][1]
+    assert "every n-gram range is empty" in out["refused"][2]
