@@ -65,6 +65,7 @@ _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye",
 _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
 
 # A typed "where" answer is not a question: a question mark (Greek ";" too) or a question word first says it is one.
+_AFTER_PLACE = frozenset({"photos", "phone_consent", "phone", "summary"})  # the place is settled by then
 _QUESTION_MARKS = ("?", ";", "\u037e")
 _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "τι", "που", "πως", "ποιο",
                              "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
@@ -133,6 +134,15 @@ class ComplaintsHandler:
             return await self._start(turn, intent)
         return await self._start(turn, None)  # routed here without a category: ask for it
 
+    async def photo_first(self, turn: Turn) -> Outcome:
+        """A photo with no words, outside any flow (the usual order on a phone, QA F38): the photo is kept for a new
+        report and the resident is asked what it shows; the answer starts the report as a first message would."""
+        slots = self._new_slots(None, turn.inbound.received_at)
+        replies = self._take_photos(slots, turn.inbound.attachments, turn.texts)
+        if slots["photos"]:
+            replies.append(Reply(turn.texts("complaints.photo_kept", count=len(slots["photos"]))))
+        return await self._proceed(turn, slots, replies, step="photo_first")
+
     async def continue_flow(self, turn: Turn) -> Outcome | None:
         flow = turn.conversation.flow
         if flow is None or flow.name != FLOW:
@@ -155,9 +165,14 @@ class ComplaintsHandler:
             return await self._phone_answer(turn, slots, replies, inbound.contact_phone)
         text = inbound.text.strip()
 
-        if not text or (inbound.attachments and step not in ("location", "description")):
+        if not text or (inbound.attachments and step not in ("location", "description", "photo_first")):
             # a photo (its caption answers only a typed question such as the address), a sticker …: ask again
             return await self._proceed(turn, slots, replies, step=step)
+        if step == "photo_first":  # what the photo shows: the report starts from these words, with the photos
+            intent = turn.nlu.intent if turn.nlu.ok else None
+            if intent is None or turn.low_confidence or intent in self.categories:
+                return await self._start(turn, intent if intent in self.categories else None, carried=slots)
+            return None  # another request ("τι ώρα ανοίγει…"): answered, then the question is asked again
         pressed = self._typed_label(turn, step, slots, text)
         if pressed is not None:  # "αλλαγη", "Submit", "συνεχεια χωρις σημειο": typed instead of tapped
             return await self._act(turn, slots, pressed[0], pressed[1], replies)
@@ -228,11 +243,13 @@ class ComplaintsHandler:
         return await self._proceed(turn, slots, replies, step=flow.step)
 
     # ================================================================= starting a report
-    async def _start(self, turn: Turn, intent: str | None) -> Outcome:
+    async def _start(self, turn: Turn, intent: str | None, *, carried: dict[str, Any] | None = None) -> Outcome:
+        """``carried``: the slots of a report begun with a photo (its photos and start time are kept)."""
         t = turn.texts
         replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
-        slots = self._new_slots(intent if sure else None, turn.inbound.received_at)
+        slots = self._new_slots(intent if sure else None, (carried or {}).get("started_at") or turn.inbound.received_at)
+        slots["photos"] = list((carried or {}).get("photos") or ())
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
@@ -331,6 +348,8 @@ class ComplaintsHandler:
         """Stay on ``step`` (re-asking it) or go to the next missing answer, and ask for it."""
         if step is None or step not in _STEPS:
             step = await self._next_step(turn, slots)
+        if step in _AFTER_PLACE and not slots.get("notice_checked"):
+            replies = [*replies, *await self._known_notice(turn, slots, "alerts.known_notice_before")]
         return Outcome([*replies, *self._prompt_replies(turn, step, slots)],
                        flow=FlowState(name=FLOW, step=step, slots=slots))
 
@@ -353,6 +372,17 @@ class ComplaintsHandler:
                 "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
                 "own": other.get("conversation_id") == turn.conversation.id,
             }
+
+    async def _known_notice(self, turn: Turn, slots: dict[str, Any], key: str) -> list[Reply]:
+        """A notice in force for the report's place and kind ("a water cut announced in Χαλέπα until 14:00"), once
+        per report: as soon as the place is settled, so the resident may stop before filing (QA F20)."""
+        slots["notice_checked"] = True
+        known = await alert_notices.explaining(turn.services.store, _point(slots), slots.get("address"),
+                                               slots.get("category") or "")
+        if known is None:
+            return []
+        t = turn.texts
+        return [Reply(t(key, title=alert_notices.text_for(known, t.lang)[0], period=period_text(known, t.lang)))]
 
     async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
         """No point to compare: the same typed street and number, same category, still open (QA F19)."""
@@ -434,6 +464,8 @@ class ComplaintsHandler:
                           request_contact=True)]
         if step == "description":
             return [Reply(t("complaints.ask_description"))]
+        if step == "photo_first":
+            return [Reply(t("complaints.ask_photo_problem"))]
         if step == "edit":
             return [Reply(t("complaints.edit_what"), buttons=(
                 b(slots, t("complaints.edit_category"), "edit", "category"),
@@ -695,10 +727,8 @@ class ComplaintsHandler:
         t = turn.texts
         replies = [Reply(t("complaints.submitted", ref=ticket["reference"],
                            department=dept.name(t.lang) if dept else cat.department))]
-        known = await alert_notices.explaining(turn.services.store, point, slots.get("address"), ticket["category"])
-        if known is not None:  # "there is a water cut announced in Χαλέπα until 14:00"
-            replies.append(Reply(t("alerts.known_notice", title=alert_notices.text_for(known, t.lang)[0],
-                                   period=period_text(known, t.lang))))
+        if not slots.get("notice_checked"):  # told when the place was settled, as a rule
+            replies += await self._known_notice(turn, slots, "alerts.known_notice")
         second = self.categories.get(slots.get("second_category") or "")
         if second is not None:
             replies.append(Reply(t("complaints.offer_second", category=second.name(t.lang)), buttons=(
@@ -815,7 +845,7 @@ class ComplaintsHandler:
 
 
 _STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
-                    "summary", "edit", "description"})
+                    "summary", "edit", "description", "photo_first"})
 
 # yes / no typed (or said) at a button step: the button it stands for
 _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {

@@ -91,6 +91,11 @@ class HandlerRegistry:
         if intent is None and turn.inbound.location is not None and "tourist_nearby" in self.by_intent:
             intent = "tourist_nearby"  # a bare shared location outside any flow: what is there to see nearby
             turn = self.with_intent(turn, intent)
+        bare_photo = not turn.inbound.text.strip() and any(a.kind == "photo" for a in turn.inbound.attachments)
+        if intent is None and bare_photo:
+            starter = next((h for h in self.by_name.values() if callable(getattr(h, "photo_first", None))), None)
+            if starter is not None:  # a bare photo outside any flow: a report begins with it (QA F38)
+                return await starter.photo_first(turn)  # type: ignore[attr-defined]
         handler = self.by_intent.get(intent) if intent else None
         if handler is None or handler is self.conversation:
             return await self.conversation.handle(turn)

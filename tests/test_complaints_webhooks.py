@@ -13,6 +13,7 @@ from bot import tickets
 from bot.geo import EARTH_RADIUS_M
 from bot.i18n import Texts
 from bot.models import GeoPoint
+from bot.tickets.categories import categories
 from tests.fixtures.people import REF, TelegramPerson, ViberPerson
 from tests.fixtures.service import Service
 from tests.fixtures.viber import (
@@ -306,3 +307,31 @@ async def test_buttons_of_a_finished_report_name_that_report(service: Service) -
         await irini.press_payload(old)
         assert irini.texts == [EN("complaints.stale", ref=ref.group(0), status="Received")]
     assert await service.store.tickets.count_documents({}) == 1
+
+
+@pytest.mark.parametrize(("lang", "words", "place"), [
+    ("el", "αυτη η λακκουβα ειναι στην Κυδωνιας 100", "Κυδωνίας 100"),
+    ("en", "this pothole is on Kydonias 100", "Kydonias 100"),
+])
+async def test_a_photo_sent_first_starts_a_report_and_is_kept(service: Service, lang: str, words: str,
+                                                              place: str) -> None:
+    """QA F38: on a phone the photo often comes first, with no words. It is kept, the resident is asked what it
+    shows, the answer starts the report as a first message would, and the ticket carries the photo."""
+    t = Texts(lang)  # type: ignore[arg-type]
+    eleni = TelegramPerson(service, 7040 + (lang == "en"), lang=lang)
+    await eleni.photo(size=900_000)
+    assert eleni.texts == [t("complaints.photo_kept", count=1), t("complaints.ask_photo_problem")]
+    await eleni.say(words)
+    assert t("complaints.understood", category=categories()["complaint_roads"].name(t.lang)) in eleni.texts
+    assert place in eleni.text  # the place is offered back
+    await eleni.press(t("complaints.yes_place"))
+    await eleni.press(t("complaints.no_pin"))
+    assert eleni.texts == [t("complaints.photo_added", count=1)]  # the photo is already there
+    await eleni.press(t("complaints.photos_done"))
+    await eleni.press(t("complaints.consent_no"))
+    await eleni.press(t("complaints.submit"))
+    ref = REF.search(eleni.text)
+    assert ref, eleni.text
+    ticket = await the_ticket(service, ref.group(0))
+    assert ticket["category"] == "complaint_roads" and ticket["description"] == words
+    assert [p["size"] for p in ticket["photos"]] == [900_000]

@@ -25,6 +25,7 @@ from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
 from bot.models import Button, Pin, Reply
 from bot.settings import Settings
 from bot.store import Store
+from bot.tickets.categories import categories
 from tests.fakes.intake import RecordingIntake
 from tests.fixtures.store import open_test_store
 
@@ -854,6 +855,27 @@ async def test_browser_a_staff_reply_arriving_live_is_labelled_staff_as_after_a_
         assert await live.locator(".who").inner_text() == EL("webchat.staff") and await live.count() == 1
         await browser.close()
     assert problems == [] and stored is not None
+
+
+@pytest.mark.rasa
+async def test_e2e_a_photo_uploaded_first_starts_a_report_that_keeps_it(service: Service) -> None:
+    """QA F38 in the web chat: the photo comes first, with no words; it is kept and the resident asked what it shows;
+    the answer starts the report, which already holds the photo."""
+    session, ws = await _open(service, accept_language="en")
+    await receive(ws, "history")
+    await receive(ws, "reply")  # the greeting
+    resp = await _upload(service, session, _jpeg(), client_id="up-f38-0001")
+    assert resp.status == 200
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("complaints.photo_kept", count=1)
+    assert (await receive(ws, "reply"))["reply"]["text"] == EN("complaints.ask_photo_problem")
+    await ws.send_json({"type": "message", "id": "f38-msg-00001", "text": "this pothole is on Kydonias 100"})
+    reply = (await receive(ws, "reply"))["reply"]
+    assert reply["text"] == EN("complaints.understood", category=categories()["complaint_roads"].name("en"))
+    conv = await service.store.conversations.find_one({"_id": f"webchat:{chat_id_for(session)}"})
+    (photo,) = conv["flow"]["slots"]["photos"]
+    assert photo["url"].startswith("/chat/photos/")
+    assert conv["flow"]["slots"]["description"] == "this pothole is on Kydonias 100"
+    await ws.close()
 
 
 @pytest.mark.rasa
