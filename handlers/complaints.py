@@ -251,6 +251,7 @@ class ComplaintsHandler:
         slots = self._new_slots(intent if sure else None, (carried or {}).get("started_at") or turn.inbound.received_at)
         slots["photos"] = list((carried or {}).get("photos") or ())
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
+        slots["asked_first"] = bool(_SCHEDULE_QUESTION.match(normalize(turn.inbound.text).strip())) and not carried
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
             replies += self._take_photos(slots, turn.inbound.attachments, t)
@@ -270,6 +271,15 @@ class ComplaintsHandler:
         elif place:
             slots["suggested_place"] = place[:MAX_ADDRESS]
         return await self._proceed(turn, slots, replies)
+
+    @staticmethod
+    def _office_answer(turn: Turn) -> str:
+        """For questions about the municipality's services (collection days, office hours): who can answer."""
+        t, settings = turn.texts, turn.services.settings
+        hours = (settings.citizen_office_hours_en or settings.citizen_office_hours) if t.lang == "en" \
+            else settings.citizen_office_hours
+        contact = ", ".join(x for x in (settings.citizen_office_phone, settings.citizen_office_address, hours) if x)
+        return t("complaints.just_asking", contact=contact) if contact else t("complaints.just_asking_no_contact")
 
     def _sight_named(self, turn: Turn) -> Poi | None:
         """A landmark of the guide the message names (NLU's ``sight`` entity): a place with a point on the map."""
@@ -324,6 +334,8 @@ class ComplaintsHandler:
     # ================================================================= moving through the steps
     async def _next_step(self, turn: Turn, slots: dict[str, Any]) -> str:
         """The first thing the report still misses."""
+        if slots.get("asked_first"):
+            return "is_report"
         if not slots.get("category"):
             return "category"
         if self._missing_attribute(slots) is not None:
@@ -440,6 +452,9 @@ class ComplaintsHandler:
             if tries and slots.get("place_here"):
                 key = "complaints.place_here"
             return [Reply(t(key), request_location=True)]
+        if step == "is_report":  # "πότε μαζεύουν τα σκουπίδια στη Νέα Χώρα;" may be a question, not a report
+            return [Reply(t("complaints.is_report"), buttons=(b(slots, t("complaints.is_report_yes"), "isreport"),
+                                                              b(slots, t("complaints.is_report_no"), "justasking")))]
         if step == "attribute":
             attribute = self._missing_attribute(slots)
             if attribute is not None:
@@ -658,6 +673,10 @@ class ComplaintsHandler:
         t = turn.texts
         if action == "cat" and arg in self.categories:
             slots["category"], slots["low_confidence"] = arg, False
+        elif action == "isreport":
+            slots["asked_first"] = False
+        elif action == "justasking":
+            return Outcome([Reply(self._office_answer(turn))], flow=None)
         elif action == "chcat":
             slots["category"], slots["attributes"] = None, {}
         elif action == "attr" and arg and "=" in arg:
@@ -872,7 +891,7 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "attribute", "location", "geo_confirm", "pin", "duplicate", "photos",
+_STEPS = frozenset({"is_report", "category", "attribute", "location", "geo_confirm", "pin", "duplicate", "photos",
                     "phone_consent", "phone", "summary", "edit", "description", "photo_first"})
 
 # yes / no typed (or said) at a button step: the button it stands for
@@ -886,7 +905,13 @@ _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("duplicate", "affirm"): ("follow", None),
     ("duplicate", "deny"): ("newdup", None),
     ("summary", "affirm"): ("submit", None),
+    ("is_report", "affirm"): ("isreport", None),
+    ("is_report", "deny"): ("justasking", None),
 }
+
+# "πότε μαζεύουν τα σκουπίδια;", "what time…": a question about a service's schedule, maybe not a report
+_SCHEDULE_QUESTION = re.compile(r"^(?:ποτε|τι ωρα|ποια μερα|ποιεσ μερεσ|καθε ποτε|ποιο ωραριο|pote|ti ora|ti wra|"
+                                r"poia mera|kathe pote|when|what time|what day|which day|which days|how often)\b")
 
 
 def _label_words(text: str) -> list[str]:

@@ -4,11 +4,14 @@ recording what the person reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot import tickets
 from bot.i18n import Texts
 from bot.models import GeoPoint
+from handlers.complaints import place_label
 from tests.fixtures.people import TelegramPerson, finish
 from tests.fixtures.service import Service
 
@@ -157,3 +160,21 @@ async def test_an_animal_report_asks_its_state_unless_the_words_say_it(service: 
     assert "What state is the animal in?" in john.texts
     await john.press("Stray")
     assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in john.seen
+
+
+@pytest.mark.parametrize(("lang", "question"), [("el", "πότε μαζεύουν τα σκουπίδια στη Νέα Χώρα;"),
+                                                ("en", "When do you collect the rubbish in Nea Chora?")])
+async def test_a_schedule_question_is_not_filed_as_a_report(make_service: Any, lang: str, question: str) -> None:
+    """QA F30: a question about a service's schedule is asked whether it is a report; if not, who can answer."""
+    service = await make_service(citizen_office_phone="28213 41600")
+    t = Texts(lang)  # type: ignore[arg-type]
+    person = TelegramPerson(service, 9314, lang=lang)
+    await person.say(question)
+    assert t("complaints.is_report") in person.texts
+    await person.press(t("complaints.is_report_no"))
+    assert person.texts == [t("complaints.just_asking", contact="28213 41600")]
+    assert (await person.conversation())["flow"] is None
+    assert await service.store.tickets.count_documents({}) == 0
+    await person.say(question)  # and if it was a report after all, it goes on as one
+    await person.press(t("complaints.is_report_yes"))
+    assert person.texts[0] == t("complaints.confirm_place", place=place_label("Νέα Χώρα", lang))
