@@ -65,6 +65,7 @@ _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye",
 _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
 
 # A typed "where" answer is not a question: a question mark (Greek ";" too) or a question word first says it is one.
+_AFTER_PLACE = frozenset({"photos", "phone_consent", "phone", "summary"})  # the place is settled by then
 _QUESTION_MARKS = ("?", ";", "\u037e")
 _QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "τι", "που", "πως", "ποιο",
                              "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
@@ -347,6 +348,8 @@ class ComplaintsHandler:
         """Stay on ``step`` (re-asking it) or go to the next missing answer, and ask for it."""
         if step is None or step not in _STEPS:
             step = await self._next_step(turn, slots)
+        if step in _AFTER_PLACE and not slots.get("notice_checked"):
+            replies = [*replies, *await self._known_notice(turn, slots, "alerts.known_notice_before")]
         return Outcome([*replies, *self._prompt_replies(turn, step, slots)],
                        flow=FlowState(name=FLOW, step=step, slots=slots))
 
@@ -369,6 +372,17 @@ class ComplaintsHandler:
                 "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
                 "own": other.get("conversation_id") == turn.conversation.id,
             }
+
+    async def _known_notice(self, turn: Turn, slots: dict[str, Any], key: str) -> list[Reply]:
+        """A notice in force for the report's place and kind ("a water cut announced in Χαλέπα until 14:00"), once
+        per report: as soon as the place is settled, so the resident may stop before filing (QA F20)."""
+        slots["notice_checked"] = True
+        known = await alert_notices.explaining(turn.services.store, _point(slots), slots.get("address"),
+                                               slots.get("category") or "")
+        if known is None:
+            return []
+        t = turn.texts
+        return [Reply(t(key, title=alert_notices.text_for(known, t.lang)[0], period=period_text(known, t.lang)))]
 
     async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
         """No point to compare: the same typed street and number, same category, still open (QA F19)."""
@@ -713,10 +727,8 @@ class ComplaintsHandler:
         t = turn.texts
         replies = [Reply(t("complaints.submitted", ref=ticket["reference"],
                            department=dept.name(t.lang) if dept else cat.department))]
-        known = await alert_notices.explaining(turn.services.store, point, slots.get("address"), ticket["category"])
-        if known is not None:  # "there is a water cut announced in Χαλέπα until 14:00"
-            replies.append(Reply(t("alerts.known_notice", title=alert_notices.text_for(known, t.lang)[0],
-                                   period=period_text(known, t.lang))))
+        if not slots.get("notice_checked"):  # told when the place was settled, as a rule
+            replies += await self._known_notice(turn, slots, "alerts.known_notice")
         second = self.categories.get(slots.get("second_category") or "")
         if second is not None:
             replies.append(Reply(t("complaints.offer_second", category=second.name(t.lang)), buttons=(

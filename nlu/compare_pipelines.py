@@ -36,7 +36,10 @@ from bot.rasa.server import NLU_DIR, VENV_PYTHON, RasaServer, ensure_nlu_env, ru
 
 RESULTS = NLU_DIR / "results"
 EVAL_FILES = {"test": NLU_DIR / "tests" / "heldout.tsv", "dev": NLU_DIR / "tests" / "dev.tsv",
-              "hard": NLU_DIR / "tests" / "hard.tsv", "dev_hard": NLU_DIR / "tests" / "dev_hard.tsv"}
+              "hard": NLU_DIR / "tests" / "hard.tsv", "dev_hard": NLU_DIR / "tests" / "dev_hard.tsv",
+              "hard2": NLU_DIR / "tests" / "hard2.tsv"}
+# hard2 was written after every choice of issue 11 and is scored only when asked for by name, never by default.
+DEFAULT_SPLITS = [s for s in EVAL_FILES if s != "hard2"]
 BASELINE = "baseline (sklearn char_wb 2-5 TF-IDF + LR C=10, raw text)"
 RESIDENTS = "residents.yml"
 BASE = yaml.safe_load((NLU_DIR / "config.yml").read_text(encoding="utf-8"))
@@ -220,9 +223,10 @@ def calibration(res: dict[str, Any], labels: list[str]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="candidate names to run (default: all)")
-    parser.add_argument("--split", nargs="*", choices=sorted(EVAL_FILES), default=list(EVAL_FILES),
+    parser.add_argument("--split", nargs="*", choices=sorted(EVAL_FILES), default=DEFAULT_SPLITS,
                         help="evaluation files: test = nlu/tests/heldout.tsv, dev = nlu/tests/dev.tsv, "
-                             "hard = nlu/tests/hard.tsv (final report only), dev_hard = nlu/tests/dev_hard.tsv")
+                             "hard = nlu/tests/hard.tsv (final report only), dev_hard = nlu/tests/dev_hard.tsv, "
+                             "hard2 = nlu/tests/hard2.tsv (a second report split; only when named)")
     parser.add_argument("--out", type=Path, default=RESULTS / "compare.json")
     parser.add_argument("--report", type=Path, help="only print the tables of an earlier run's JSON")
     parser.add_argument("--baseline", action="store_true", help=f"also score {BASELINE}")

@@ -63,6 +63,7 @@ async def test_a_notice_is_saved_as_a_draft_with_a_preview_and_the_count_of_reci
     assert 'data-channel="telegram"' in text and 'data-channel="viber"' in text
     assert "Διακοπή νερού στη Χαλέπα" in text and "Water cut in Halepa" in text
     assert "02/12 09:00 – 14:00" in text  # Greek time, one day: the end time alone
+    assert "Συντάκτης: bc2" in text and "staff:" not in text  # the account, not the internal actor id
     doc = await notices.collection(dashboard.store).find_one({})
     assert doc["status"] == "draft" and doc["areas"] == ["chalepa"] and doc["created_by"] == "staff:bc2"
     assert doc["valid_from"].hour == 7  # 09:00 in Athens in December is 07:00 UTC

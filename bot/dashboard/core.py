@@ -102,6 +102,12 @@ def static_url(path: str) -> str:
     return f"{PREFIX}/static/{path}?v={_static_version(path)}"
 
 
+def staff_name(actor: str | None) -> str:
+    """"staff:maria" → "maria" (the account, as the dashboard names staff); other actors as they are."""
+    actor = actor or "—"
+    return actor.removeprefix("staff:")
+
+
 def make_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -111,7 +117,7 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update({"dt": fmt_time, "conf": fmt_confidence, "q": url_quote, "day": day_text,
-                        "phone": phones.display})
+                        "phone": phones.display, "staff_name": staff_name})
     env.globals.update({"static": static_url, "PREFIX": PREFIX, "where": where,
                         "ticket_attributes": attribute_answers})
     return env
