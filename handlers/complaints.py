@@ -39,7 +39,7 @@ from bot.models import Attachment, Button, GeoPoint, Pin, Reply
 from bot.services import Services
 from bot.tickets import phones
 from bot.tickets.boundary import Municipality, municipality
-from bot.tickets.categories import Categories, categories
+from bot.tickets.categories import Attribute, Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
@@ -326,6 +326,8 @@ class ComplaintsHandler:
         """The first thing the report still misses."""
         if not slots.get("category"):
             return "category"
+        if self._missing_attribute(slots) is not None:
+            return "attribute"
         if not slots.get("point") and not slots.get("address"):
             return "location"
         if slots.get("geo") and not slots.get("geo_done") and not slots.get("point"):
@@ -372,6 +374,20 @@ class ComplaintsHandler:
                 "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
                 "own": other.get("conversation_id") == turn.conversation.id,
             }
+
+    def _missing_attribute(self, slots: dict[str, Any]) -> Attribute | None:
+        """The first required question of the category (Open311's attributes: an animal's state) not answered yet;
+        answered by the report's own words where they give it away ("σκυλί χτυπημένο" → injured)."""
+        cat = self.categories.get(slots.get("category") or "")
+        answers: dict[str, str] = slots.setdefault("attributes", {})
+        for attribute in cat.attributes if cat else ():
+            if not attribute.required or not attribute.values or attribute.code in answers:
+                continue
+            hinted = attribute.value_hinted(slots.get("description") or "")
+            if hinted is None:
+                return attribute
+            answers[attribute.code] = hinted
+        return None
 
     async def _known_notice(self, turn: Turn, slots: dict[str, Any], key: str) -> list[Reply]:
         """A notice in force for the report's place and kind ("a water cut announced in Χαλέπα until 14:00"), once
@@ -424,6 +440,11 @@ class ComplaintsHandler:
             if tries and slots.get("place_here"):
                 key = "complaints.place_here"
             return [Reply(t(key), request_location=True)]
+        if step == "attribute":
+            attribute = self._missing_attribute(slots)
+            if attribute is not None:
+                return [Reply(attribute.description.get(t.lang), buttons=tuple(
+                    b(slots, v.name.get(t.lang), "attr", f"{attribute.code}={v.key}") for v in attribute.values))]
         if step == "geo_confirm":
             geo = slots["geo"]
             return [Reply(t("complaints.geo_confirm", place=geo["name"]),
@@ -638,7 +659,13 @@ class ComplaintsHandler:
         if action == "cat" and arg in self.categories:
             slots["category"], slots["low_confidence"] = arg, False
         elif action == "chcat":
-            slots["category"] = None
+            slots["category"], slots["attributes"] = None, {}
+        elif action == "attr" and arg and "=" in arg:
+            code, _, key = arg.partition("=")
+            cat = self.categories.get(slots.get("category") or "")
+            attribute = next((a for a in cat.attributes if a.code == code), None) if cat else None
+            if attribute is not None and key in {v.key for v in attribute.values}:
+                slots.setdefault("attributes", {})[code] = key
         elif action == "place" and slots.get("suggested_place"):
             slots["address"], slots["suggested_place"] = slots["suggested_place"], None
             if slots.get("suggested_point"):  # a landmark: its point too, so no pin is asked
@@ -721,6 +748,7 @@ class ComplaintsHandler:
             citizen={"phone": slots["phone"]} if slots.get("consent") and slots.get("phone") else None,
             report_nonce=slots.get("nonce"),
             report_started_at=slots.get("started_at"),
+            attributes=slots.get("attributes") or None,
         )
         cat = self.categories[ticket["category"]]
         dept = self.categories.department(cat.department)
@@ -844,8 +872,8 @@ class ComplaintsHandler:
         return "\n".join(lines)
 
 
-_STEPS = frozenset({"category", "location", "geo_confirm", "pin", "duplicate", "photos", "phone_consent", "phone",
-                    "summary", "edit", "description", "photo_first"})
+_STEPS = frozenset({"category", "attribute", "location", "geo_confirm", "pin", "duplicate", "photos",
+                    "phone_consent", "phone", "summary", "edit", "description", "photo_first"})
 
 # yes / no typed (or said) at a button step: the button it stands for
 _WORD_ACTIONS: dict[tuple[str, str], tuple[str, str | None]] = {

@@ -138,3 +138,22 @@ async def test_the_same_typed_address_is_offered_as_a_duplicate_without_a_geocod
     await other.say("ναι")
     await other.press(EL("complaints.no_pin"))
     assert ref not in other.seen
+
+
+async def test_an_animal_report_asks_its_state_unless_the_words_say_it(service: Service) -> None:
+    """QA F28: the animals department needs the animal's state (Open311 requires it too)."""
+    hurt = TelegramPerson(service, 9312)
+    await hurt.say("γεια, υπαρχει ενα σκυλι χτυπημενο στο δρομο στην Αποκορώνου 40")
+    assert EL("complaints.confirm_place", place="«Αποκορώνου 40»") in hurt.texts  # injured: not asked
+    await hurt.say("ναι")
+    await hurt.press(EL("complaints.no_pin"))
+    ref = await finish(hurt, EL, pin_asked=False)
+    ticket = await tickets.get_ticket(service.runtime.services, ref)
+    assert ticket is not None and ticket["attributes"] == {"animal_state": "injured"}
+
+    john = TelegramPerson(service, 9313, lang="en")
+    await john.say("There is a dog lying on the pavement on Chalidon 10")
+    assert EN("complaints.confirm_place", place="“Chalidon 10” (Χάληδων 10)") not in john.texts  # asked first:
+    assert "What state is the animal in?" in john.texts
+    await john.press("Stray")
+    assert 'Is it at “Chalidon 10” (Χάληδων 10)?' in john.seen

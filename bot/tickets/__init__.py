@@ -102,6 +102,7 @@ async def create_ticket(
     actor: str = "citizen",
     report_nonce: str | None = None,
     report_started_at: datetime | None = None,
+    attributes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Store a new ticket (status ``new``) with the next reference number and return the document.
 
@@ -135,6 +136,7 @@ async def create_ticket(
         "duplicate_of": None,
         "report_nonce": report_nonce,
         "report_started_at": as_utc(report_started_at) if report_started_at else None,
+        **({"attributes": dict(attributes)} if attributes else {}),  # answers to the category's questions
         "created_at": now,
         "updated_at": now,
     }

@@ -9,6 +9,7 @@ department or a repeated service code is an error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.models import Language
+from nlu.chania_text import normalize
 
 AttributeType = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
@@ -37,6 +39,9 @@ class AttributeValue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: _Names
+    # word beginnings (no accents, lower case; Greek, Greeklish, English) that give the answer away in a report:
+    # "ένα σκυλί χτυπημένο στον δρόμο" → injured. The chat then does not ask.
+    hints: tuple[str, ...] = ()
 
 
 class Attribute(BaseModel):
@@ -49,6 +54,15 @@ class Attribute(BaseModel):
     required: bool = False
     description: _Names
     values: tuple[AttributeValue, ...] = ()
+    hint_order: tuple[str, ...] = ()  # which hinted value wins when the words give several
+
+    def value_hinted(self, text: str) -> str | None:
+        """The value whose hints the (normalised) text contains — the first in ``hint_order`` when several do
+        ("αδέσποτο σκυλί τραυματισμένο": injured before stray) — else None."""
+        words = re.findall(r"\w+", normalize(text))
+        found = {v.key for v in self.values for h in v.hints if any(w.startswith(h) for w in words)}
+        order = self.hint_order or tuple(v.key for v in self.values)
+        return next((key for key in order if key in found), None)
 
     @model_validator(mode="after")
     def _values_for_lists(self) -> Attribute:
@@ -57,6 +71,8 @@ class Attribute(BaseModel):
             raise ValueError(f"attribute {self.code}: values are given for list types and only for them")
         if len({v.key for v in self.values}) != len(self.values):
             raise ValueError(f"attribute {self.code}: repeated value key")
+        if set(self.hint_order) - {v.key for v in self.values}:
+            raise ValueError(f"attribute {self.code}: hint_order names a value it does not have")
         return self
 
 
