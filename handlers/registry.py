@@ -92,7 +92,7 @@ class HandlerRegistry:
             intent = "tourist_nearby"  # a bare shared location outside any flow: what is there to see nearby
             turn = self.with_intent(turn, intent)
         bare_photo = not turn.inbound.text.strip() and any(a.kind == "photo" for a in turn.inbound.attachments)
-        if intent is None and bare_photo:
+        if intent is None and bare_photo and turn.conversation.flow is None:
             starter = next((h for h in self.by_name.values() if callable(getattr(h, "photo_first", None))), None)
             if starter is not None:  # a bare photo outside any flow: a report begins with it (QA F38)
                 return await starter.photo_first(turn)  # type: ignore[attr-defined]

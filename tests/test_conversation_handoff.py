@@ -185,6 +185,9 @@ async def test_after_hand_back_the_held_report_can_be_dropped(make_service: Any)
     john.last = await sent_after(service, 9204, before, 3)
     assert john.texts == [EN("handoff.staff_joined", name="Maria"), EN("handoff.bot_back"),
                           EN("handoff.continue_report")]
+    await john.photo(size=50_000)  # a bare photo does not start another report over the held one (QA F38 rule)
+    assert john.texts[-1] == EN("handoff.continue_report")
+    assert (await john.conversation())["flow"]["slots"]["held"]["name"] == "complaints"
     await john.press(EN("handoff.continue_no"))
     assert john.texts == [EN("handoff.report_dropped")]
     conv = await john.conversation()

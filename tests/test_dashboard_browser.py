@@ -405,3 +405,46 @@ async def test_a_request_for_a_person_rings_and_counts_in_the_monitors_waiting_q
     await asyncio.sleep(0.3)  # the event, if any, has reached the page by now
     assert await page.locator("#waiting-list li").count() == 2 and await page.evaluate("window.__tones.length") == 2
     assert page.problems == [] and page.failed == []
+
+
+async def test_the_live_monitor_shows_who_took_a_chat_over_and_a_second_take_over_is_refused(
+        page: Any, staff_service: Any) -> None:
+    """QA F36 in the browser: a colleague takes the chat over; the open monitor's row names her without a reload,
+    and this operator's own take-over is refused naming her."""
+    from bot.staff.accounts import set_display_name
+    from tests.fixtures.dashboard import staff_login
+
+    uid = 6662
+    await staff_service.say(uid, "Θέλω να μιλήσω με υπάλληλο")
+    await create_staff(staff_service.store, "maria", "operator", [], PASSWORD)
+    await set_display_name(staff_service.store, "maria", "Μαρία")
+    maria = await staff_login(staff_service.url, "maria")
+    await log_in(page, staff_service)
+    await page.wait_for_url(re.compile(r"/staff/monitor$"), timeout=TIMEOUT)
+    await page.locator("body[data-live='1']").wait_for(state="attached", timeout=TIMEOUT)
+    row = page.locator(f'tr[data-id="telegram:{uid}"]')
+    assert await row.locator("td.state .holder").count() == 0
+    status, _, _ = await maria.post(f"/staff/conversations/telegram%3A{uid}/take-over")
+    assert status == 303
+    await row.locator("td.state .holder", has_text="Μαρία").wait_for(timeout=TIMEOUT)  # live, no reload
+    assert STAFF_EL("monitor.paused") in await row.locator("td.state").inner_text()
+
+    await row.locator("a").click()
+    await page.wait_for_url(re.compile(rf"/staff/conversations/telegram%3A{uid}$"), timeout=TIMEOUT)
+    assert "Μαρία" in await page.locator("#held-by").inner_text()
+    assert await page.locator("#reply-form").count() == 0 and await page.locator("#take-over").count() == 0
+    # both have the page open with «Ανάληψη»; Μαρία presses first (as in QA's m04 shot)
+    await maria.post(f"/staff/conversations/telegram%3A{uid}/hand-back")
+    await page.reload()
+    await maria.post(f"/staff/conversations/telegram%3A{uid}/take-over")
+    await page.click("#take-over")
+    await page.wait_for_selector("#held-by-other", timeout=TIMEOUT)
+    assert "Μαρία" in await page.locator("#held-by-other").inner_text()
+    assert await page.locator(".flash.ok").count() == 0 and await page.locator("#reply-form").count() == 0
+    await maria.post(f"/staff/conversations/telegram%3A{uid}/hand-back")
+    await page.reload()
+    await page.click("#take-over")
+    await page.wait_for_selector("#reply-form", timeout=TIMEOUT)
+    assert "operator" in await page.locator("#held-by").inner_text()  # no display name: the login, for staff
+    await maria.close()
+    assert page.problems == [] and page.failed == []
