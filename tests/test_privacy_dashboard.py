@@ -110,6 +110,10 @@ async def test_erase_keeps_a_checked_description_and_leaves_no_trace(dashboard: 
     [entry] = await dashboard.store.audit.find({"action": "privacy.erase"}).to_list(None)
     assert entry["details"]["legal_basis"] == "art17" and entry["target"].startswith("erased:")
     assert await dashboard.store.messages.count_documents({"conversation_id": r["nikos"]}) == 1
+    # the ticket's page tells the crew why the request lost what it lost (QA F18): it stays open
+    op = await dashboard.login("op4", "operator")
+    _, page, _ = await op.get(f"/staff/tickets/{r['mine']}")
+    assert 'id="ticket-erased"' in page and "ζήτησε τη διαγραφή" in page
 
 
 async def test_an_assisted_intake_request_is_found_by_reference_and_erased(dashboard: Dashboard) -> None:

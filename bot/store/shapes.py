@@ -123,6 +123,7 @@ TICKET = {
     "description": _text, "status": _text, "language": _language, "channel": _text, "conversation_id": _text,
     "address": _text, "location": _point, "photos": [ATTACHMENT], "history": [HISTORY], "notes": [HISTORY],
     "citizen": dict, "created_at": _when, "updated_at": _when, "duplicate_of": _text, "report_started_at": _when,
+    "erased_at": _when,
 }
 
 
