@@ -30,6 +30,7 @@ from typing import Any
 
 from bot import tickets
 from bot.alerts import notices as alert_notices
+from bot.alerts.areas import alert_areas
 from bot.alerts.broadcast import period_text
 from bot.geo import haversine_m
 from bot.guide.catalogue import Catalogue, Poi
@@ -100,6 +101,12 @@ def place_label(place: str, lang: str) -> str:
 def _point(slots: dict[str, Any]) -> GeoPoint | None:
     p = slots.get("point")
     return GeoPoint(p["lat"], p["lon"]) if p else None
+
+
+def _only_an_area(slots: dict[str, Any]) -> bool:
+    """The typed place is a whole area ("Ακρωτήρι", "στη Χαλέπα") and there is no point on the map (QA F28)."""
+    return not slots.get("point") and bool(slots.get("address")) and \
+        alert_areas().only_an_area(slots["address"]) is not None
 
 
 def _is_question(text: str) -> bool:
@@ -191,6 +198,11 @@ class ComplaintsHandler:
         if step == "phone":
             return await self._phone_answer(turn, slots, replies, text)
 
+        if step == "pin" and _only_an_area(slots):  # a street or a landmark typed now is the report's place
+            if place_kind(text, turn.nlu) == "place" and not skips(text):
+                slots["address"] = None
+                return await self._place_answer(turn, slots, replies, text=text)
+            return await self._proceed(turn, slots, replies, step="pin")
         # a step answered with buttons: accept yes / no in words, a corrected category, else point at the buttons
         if step == "pin" and skips(text):
             return await self._act(turn, slots, "nopin", None, replies)
@@ -467,6 +479,9 @@ class ComplaintsHandler:
                           buttons=(b(slots, t("complaints.geo_yes"), "geoyes"),
                                    b(slots, t("complaints.geo_no"), "geono")))]
         if step == "pin":
+            if _only_an_area(slots):  # "Ακρωτήρι": a whole area; the crew needs the spot or the street
+                return [Reply(t("complaints.pin_area", place=place_label(slots.get("address") or "", t.lang)),
+                              request_location=True)]
             reason = slots.get("pin_reason")
             key = {"not_found": "complaints.geo_not_found", "declined": "complaints.geo_declined"}.get(
                 reason or "", "complaints.ask_pin")
@@ -695,7 +710,7 @@ class ComplaintsHandler:
             slots["geo_done"] = True
         elif action == "geono":
             slots["geo_done"], slots["pin_reason"] = True, "declined"
-        elif action == "nopin":
+        elif action == "nopin" and not _only_an_area(slots):  # (an old button: an area alone needs the spot)
             slots["pin_done"] = True
         elif action == "noplace":
             slots["suggested_place"] = slots["suggested_point"] = None

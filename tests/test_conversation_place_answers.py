@@ -178,3 +178,19 @@ async def test_a_schedule_question_is_not_filed_as_a_report(make_service: Any, l
     await person.say(question)  # and if it was a report after all, it goes on as one
     await person.press(t("complaints.is_report_yes"))
     assert person.texts[0] == t("complaints.confirm_place", place=place_label("Νέα Χώρα", lang))
+
+
+async def test_a_whole_area_alone_is_not_enough_for_the_crew(service: Service) -> None:
+    """QA F28: «Ακρωτήρι» is a municipal unit of 10,000 people: the spot or a street is asked, with no skipping."""
+    nikos = TelegramPerson(service, 9315)
+    await nikos.say("σπασμένο πεζοδρόμιο στο Ακρωτήρι")
+    await nikos.say("ναι")
+    pin_area = EL("complaints.pin_area", place="«Ακρωτήρι»")
+    assert nikos.texts[0] == pin_area
+    assert EL("complaints.no_pin") not in [b["text"] for c in nikos.last
+                                           for row in (c.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    await nikos.say("συνέχεια χωρίς")  # skipping is not offered for a whole area
+    assert nikos.texts[0] == pin_area
+    await nikos.say("στην πλατεία των Κουνουπιδιανών")  # a landmark typed now: the report's place
+    conv = await nikos.conversation()
+    assert conv["flow"]["slots"]["address"] == "στην πλατεία των Κουνουπιδιανών"

@@ -52,6 +52,12 @@ class Area:
                 "geometry": {"type": "Polygon", "coordinates": self.rings}}
 
 
+# words around an area's name that add no place: "στο Ακρωτήρι", "in the Souda area", "περιοχή Χαλέπας"
+_AREA_FILLERS = frozenset({"sto", "sti", "stin", "ston", "sta", "stis", "stous", "to", "ti", "tin", "tis", "i", "o",
+                           "ta", "tou", "perioxi", "periohi", "kapou", "mesa", "in", "at", "the", "area",
+                           "district", "somewhere", "near", "konta", "de", "d", "e", "dimotiki", "enotita"})
+
+
 class AreaCatalogue:
     def __init__(self, areas: Iterable[Area]) -> None:
         self.areas = list(areas)
@@ -88,6 +94,19 @@ class AreaCatalogue:
         """The areas containing ``point`` (its neighbourhood first, then its unit)."""
         found = [a for a in self.areas if a.contains(point)]
         return sorted(found, key=lambda a: a.kind != "neighbourhood")
+
+    def only_an_area(self, text: str) -> Area | None:
+        """The area when ``text`` names nothing more precise than it ("Ακρωτήρι", "στη Χαλέπα", "Souda area"): no
+        street, number or landmark a crew could go to."""
+        area = self.named_in(text)
+        if area is None or re.search(r"\d", text):
+            return None
+        rest = to_latin(text)
+        for key, other in sorted(self._keys, key=lambda pair: -len(pair[0])):
+            if other is area and key:
+                rest = re.sub(rf"\b{re.escape(key)}\w{{0,2}}\b", " ", rest)
+        words = [w for w in re.findall(r"\w+", rest) if w not in _AREA_FILLERS]
+        return area if not words else None
 
     def named_in(self, text: str) -> Area | None:
         """An area named in ``text`` (any script; whole words, a Greek ending allowed: "Χαλέπας" names Χαλέπα).
