@@ -31,9 +31,9 @@ async def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.logs import setup_logging
+    from bot.core.logs import setup_logging
+    from bot.core.settings import load_settings
     from bot.rasa.server import new_rasa_token
-    from bot.settings import load_settings
 
     overrides: dict[str, object] = {}
     if args.host:

@@ -37,8 +37,8 @@ from bot.alerts.areas import alert_areas  # noqa: E402
 from bot.alerts.subscriptions import CONSENT_VERSION  # noqa: E402
 from bot.app import RUNTIME, create_app  # noqa: E402
 from bot.channels.viber import ViberAdapter  # noqa: E402
-from bot.models import utcnow  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.core.models import utcnow  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, VIBER_TOKEN, free_port  # noqa: E402
 from tests.fixtures.viber import FakeViberApi  # noqa: E402
 

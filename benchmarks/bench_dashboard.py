@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.events import EventBus  # noqa: E402
-from bot.models import utcnow  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.core.events import EventBus  # noqa: E402
+from bot.core.models import utcnow  # noqa: E402
+from bot.core.services import Services  # noqa: E402
 from bot.staff.accounts import authenticate  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.tickets import STATUSES, format_reference  # noqa: E402

@@ -1,4 +1,4 @@
-"""Latency of live events between two instances (bot/events.py), polled mode on the in-process stand-in.
+"""Latency of live events between two instances (bot/core/events.py), polled mode on the in-process stand-in.
 
     .venv/bin/python benchmarks/bench_events.py [-n 300] [--poll 0.2]
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.events import EventBus
+from bot.core.events import EventBus
 from bot.store import open_store
 
 

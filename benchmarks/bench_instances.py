@@ -38,7 +38,7 @@ from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, free_port  #
 
 async def serve(instances: int, port: int, telegram_api: str, rasa_url: str, rasa_token: str) -> None:
     from bot.app import create_app
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from bot.store import open_store
 
     store = await open_store(None, "bench_instances")

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bot.events import EventBus  # noqa: E402
+from bot.core.events import EventBus  # noqa: E402
+from bot.core.services import Services  # noqa: E402
 from bot.intake.status_link import new_token, qr_svg  # noqa: E402
-from bot.services import Services  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.tickets.photos import prepare_upload  # noqa: E402
 from tests.fixtures.dashboard import Dashboard, RecordingOutbox, dashboard_settings  # noqa: E402

@@ -18,9 +18,9 @@ import random
 import statistics
 import time
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.models import GeoPoint
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Bilingual, Catalogue, Category, Poi, Transport
-from bot.models import GeoPoint
 
 ALL = KINDS["nearby"]
 

@@ -26,10 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.events import EventBus  # noqa: E402
-from bot.models import utcnow  # noqa: E402
+from bot.core.events import EventBus  # noqa: E402
+from bot.core.models import utcnow  # noqa: E402
+from bot.core.services import Services  # noqa: E402
 from bot.open311.publication import PUBLIC_FILTER  # noqa: E402
-from bot.services import Services  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.tickets import LOCAL_TZ, STATUSES, format_reference  # noqa: E402
 from bot.tickets.categories import categories  # noqa: E402

@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.models import utcnow  # noqa: E402
+from bot.core.models import utcnow  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from bot.privacy import erase, export, retention, subjects  # noqa: E402
 from bot.privacy.redaction import redact_text  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from bot.store import Store, open_store  # noqa: E402
 
 TEXTS = (

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import RUNTIME, create_app  # noqa: E402
 from bot.channels.webchat import COOKIE  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from tests.fakes.telegram import FakeBotApi  # noqa: E402
 from tests.fixtures import hostile  # noqa: E402
 from tests.fixtures.service import TELEGRAM_SECRET, TELEGRAM_TOKEN, VIBER_TOKEN, free_port  # noqa: E402

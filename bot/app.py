@@ -20,20 +20,20 @@ from bot.channels.base import ChannelAdapter
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.viber import ViberAdapter
 from bot.channels.webchat import WebChatAdapter
+from bot.core.events import EventBus
+from bot.core.metrics import StageTimes
+from bot.core.services import Services
+from bot.core.settings import Settings
 from bot.dashboard import setup_dashboard
-from bot.events import EventBus
 from bot.guide import photos as guide_photos
 from bot.guide import sights as guide_sights
 from bot.handoff.release import setup_release
-from bot.metrics import StageTimes
 from bot.open311.api import setup_open311
 from bot.outbox import Outbox, OutboxSettings
 from bot.outbox.limits import Limit
 from bot.pipeline import Pipeline
 from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
-from bot.services import Services
-from bot.settings import Settings
 from bot.store import Store, open_configured_store
 from bot.tickets.geocoding import setup_geocoding
 from handlers import alerts, complaints, handoff, privacy, tourism

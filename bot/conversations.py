@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.models import GeoPoint, Inbound, Language, as_utc, utcnow
+from bot.core.models import GeoPoint, Inbound, Language, as_utc, utcnow
 from bot.store import Store
 from handlers.base import Conversation, FlowState
 

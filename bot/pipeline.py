@@ -22,15 +22,16 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from bot import conversations, language, poison, transcript
+from bot import conversations, poison, transcript
 from bot.channels.base import ChannelAdapter
-from bot.events import EventBus
-from bot.i18n import Texts
-from bot.metrics import StageTimes
-from bot.models import Inbound, NluResult, Reply, utcnow
+from bot.core import language
+from bot.core.events import EventBus
+from bot.core.i18n import Texts
+from bot.core.metrics import StageTimes
+from bot.core.models import Inbound, NluResult, Reply, utcnow
+from bot.core.services import Services
 from bot.outbox import Outbox
 from bot.rasa.client import NluClient
-from bot.services import Services
 from bot.store import StoreUnavailable, inbound_message_key
 from bot.store.leases import Leases
 from handlers.base import KEEP, Outcome, Turn
@@ -222,7 +223,7 @@ class Pipeline:
 
     # ---------------------------------------------------------------- output (bot/outbox/ sends)
     async def send_to(self, conversation_id: str, replies: list[Reply], *, sender: str = "bot") -> list[str]:
-        """The Outbox of bot/services.py (kept here for callers that hold the pipeline)."""
+        """The Outbox of bot/core/services.py (kept here for callers that hold the pipeline)."""
         return await self.outbox.send_to(conversation_id, replies, sender=sender)
 
     async def _process_earlier(self, conv_id: str, msg_id: str) -> None:

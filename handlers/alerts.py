@@ -14,8 +14,8 @@ from bot.alerts import subscriptions
 from bot.alerts.areas import AreaCatalogue, alert_areas
 from bot.alerts.kinds import KINDS
 from bot.alerts.subscriptions import DEFAULT_RADIUS_M, RADII_M, Subscription
-from bot.i18n import Texts
-from bot.models import Button, GeoPoint, Reply
+from bot.core.i18n import Texts
+from bot.core.models import Button, GeoPoint, Reply
 from handlers.base import Conversation, FlowState, Outcome, Turn, in_place
 
 FLOW = "alerts"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.models import Entity, NluResult
+from bot.core.models import Entity, NluResult
 from nlu.chania_text import normalize
 
 _WORD = re.compile(r"\w+")

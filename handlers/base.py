@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.i18n import Texts
-from bot.models import GeoPoint, Inbound, Language, NluResult, Reply
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint, Inbound, Language, NluResult, Reply
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.core.services import Services
 
 
 @dataclass(slots=True)

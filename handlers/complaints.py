@@ -32,12 +32,12 @@ from bot import tickets
 from bot.alerts import notices as alert_notices
 from bot.alerts.areas import alert_areas
 from bot.alerts.broadcast import period_text
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.i18n import Texts
+from bot.core.latin import greek_to_latin, has_greek
+from bot.core.models import Attachment, Button, GeoPoint, Pin, Reply
+from bot.core.services import Services
 from bot.guide.catalogue import Catalogue, Poi
-from bot.i18n import Texts
-from bot.latin import greek_to_latin, has_greek
-from bot.models import Attachment, Button, GeoPoint, Pin, Reply
-from bot.services import Services
 from bot.tickets import phones
 from bot.tickets.boundary import Municipality, municipality
 from bot.tickets.categories import Attribute, Categories, categories

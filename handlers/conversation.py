@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.i18n import Texts
-from bot.models import Button, Reply
+from bot.core.i18n import Texts
+from bot.core.models import Button, Reply
 from handlers.base import KEEP, Outcome, Turn
 
 if TYPE_CHECKING:

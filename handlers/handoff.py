@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import handoff
-from bot.models import Attachment, GeoPoint, Reply, as_utc
+from bot.core.models import Attachment, GeoPoint, Reply, as_utc
 from handlers.answers import yes_or_no
 from handlers.base import KEEP, FlowState, Outcome, Turn
 from handlers.urgency import is_urgent

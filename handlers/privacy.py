@@ -14,12 +14,12 @@ from datetime import date
 
 from bot.alerts import subscriptions
 from bot.alerts.areas import alert_areas
-from bot.i18n import Texts
-from bot.models import Button, Document, Reply
+from bot.core.i18n import Texts
+from bot.core.models import Button, Document, Reply
+from bot.core.services import Services
+from bot.core.settings import Settings
 from bot.privacy import downloads, erase, export, subjects
 from bot.privacy.registry import DataSubject
-from bot.services import Services
-from bot.settings import Settings
 from bot.staff import audit
 from handlers.base import FlowState, Outcome, Turn
 from handlers.registry import plain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import NluResult
+from bot.core.models import NluResult
 from handlers.base import KEEP, Handler, Outcome, Turn
 from handlers.conversation import ConversationHandler
 from nlu.chania_text import to_latin

@@ -33,7 +33,9 @@ from typing import Any
 
 from babel.dates import format_date, get_day_names
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.models import Button, GeoPoint, Pin, Reply, as_utc
+from bot.core.services import Services
 from bot.guide import sights
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, Catalogue, Category, Poi
 from bot.guide.hours import (
@@ -48,8 +50,6 @@ from bot.guide.hours import (
 )
 from bot.guide.photos import photo_path
 from bot.guide.questions import asked_day, asks_food, asks_hours, asks_nearest, asks_way, names_museums, names_near
-from bot.models import Button, GeoPoint, Pin, Reply, as_utc
-from bot.services import Services
 from handlers.base import KEEP, FlowState, Outcome, Turn
 
 INTENT_KINDS = {"tourist_nearby": "nearby", "tourist_beaches": "beaches", "tourist_culture": "culture",

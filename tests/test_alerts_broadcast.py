@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 from bot.alerts import broadcast, notices
 from bot.alerts.subscriptions import CONSENT_VERSION
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.people import ViberPerson

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
 from tests.fixtures.viber import location_message, text_message

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from bot.alerts import notices
 from bot.alerts.areas import alert_areas
-from bot.i18n import Texts
-from bot.models import GeoPoint, utcnow
-from bot.services import Services
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint, utcnow
+from bot.core.services import Services
 from tests.test_complaints_flow import Chat
 
 HALEPA = GeoPoint(35.5185, 24.0400)

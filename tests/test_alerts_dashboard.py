@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.alerts import notices
 from bot.alerts.subscriptions import CONSENT_VERSION
-from bot.models import utcnow
+from bot.core.models import utcnow
 from tests.fixtures.dashboard import Dashboard
 
 UNITS = ["chania", "eleftheriou_venizelou", "theriso", "keramia", "nea_kydonia", "souda", "akrotiri"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import GeoPoint
+from bot.core.models import GeoPoint
 from bot.tickets.boundary import municipality
 
 INSIDE = {

@@ -12,11 +12,11 @@ import bson
 import pytest
 
 from bot import tickets
-from bot.geo import EARTH_RADIUS_M
-from bot.i18n import Texts
-from bot.models import Attachment, Entity, GeoPoint, Inbound, NluResult, Reply
-from bot.services import Services
-from bot.settings import Settings
+from bot.core.geo import EARTH_RADIUS_M
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, Entity, GeoPoint, Inbound, NluResult, Reply
+from bot.core.services import Services
+from bot.core.settings import Settings
 from handlers.base import KEEP, Conversation, FlowState, Turn
 from handlers.complaints import MAX_PHOTO_BYTES, create_handler
 from handlers.conversation import ConversationHandler

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot import tickets
-from bot.geo import EARTH_RADIUS_M
-from bot.i18n import Texts
-from bot.models import GeoPoint
+from bot.core.geo import EARTH_RADIUS_M
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
 from bot.tickets.categories import categories
 from tests.fixtures.people import REF, TelegramPerson, ViberPerson
 from tests.fixtures.service import Service

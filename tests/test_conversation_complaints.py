@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot import tickets
-from bot.i18n import Texts
-from bot.models import GeoPoint
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
 from tests.fixtures.people import REF, TelegramPerson, finish
 from tests.fixtures.service import Service
 

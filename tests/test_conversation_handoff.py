@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
+from bot.core.i18n import Texts
 from bot.dashboard.i18n import texts_for
-from bot.i18n import Texts
 from bot.staff.accounts import create_staff, set_display_name
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.people import TelegramPerson

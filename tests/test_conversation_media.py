@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.models import Attachment, Inbound
+from bot.core.models import Attachment, Inbound
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, staff_login
 from tests.fixtures.service import TELEGRAM_TOKEN

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot import tickets
-from bot.i18n import Texts
-from bot.models import GeoPoint
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
 from handlers.complaints import place_label
 from tests.fixtures.people import TelegramPerson, finish
 from tests.fixtures.service import Service

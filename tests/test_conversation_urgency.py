@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from handlers.urgency import is_urgent
 from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import Service

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot import tickets
-from bot.models import GeoPoint, utcnow
+from bot.core.models import GeoPoint, utcnow
 from tests.fixtures.dashboard import Dashboard, StaffClient
 
 WRONG: tuple[Any, ...] = (None, "2026-13-45T99:00", -1.5, True, [1, "a"], {"lat": "x"})

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from bot import tickets
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint, utcnow
 from bot.dashboard.i18n import StaffTexts
-from bot.i18n import Texts
-from bot.models import GeoPoint, utcnow
 from bot.staff.accounts import create_staff
 from bot.tickets.categories import categories
 from tests.fixtures.dashboard import PASSWORD

@@ -17,11 +17,11 @@ import pytest
 from PIL import Image
 
 from bot import tickets
-from bot.events import EventBus
-from bot.i18n import Texts
+from bot.core.events import EventBus
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
+from bot.core.services import Services
 from bot.intake import status_link
-from bot.models import GeoPoint
-from bot.services import Services
 from bot.store import open_store
 from tests.fixtures.dashboard import (
     Dashboard,

@@ -16,8 +16,8 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot import tickets
-from bot.i18n import Texts
-from bot.models import GeoPoint, utcnow
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint, utcnow
 from bot.staff import accounts as staff_accounts
 from tests.fakes.telegram import FakeBotApi, file_ids_asked
 from tests.fixtures.dashboard import PASSWORD, Dashboard, new_ticket

@@ -89,7 +89,7 @@ def test_systemd_units_run_rasa_on_loopback_the_bot_per_port_and_the_retention_j
 
 
 def test_the_example_environment_names_only_real_settings() -> None:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     names = [line.split("=", 1)[0] for line in (DEPLOY / "chania-bot.env.example").read_text().splitlines()
              if line and not line.startswith("#")]

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.core.i18n import Texts
 from bot.guide import photos, sights
 from bot.guide.catalogue import KINDS, Catalogue
-from bot.i18n import Texts
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD
 from tests.fixtures.service import free_port

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.i18n import Texts
 from bot.guide.catalogue import KINDS, Catalogue
-from bot.i18n import Texts
 from tests.fixtures.service import Service
 
 SATURDAY_NOON = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)  # 12:00 in Athens

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.handoff.hours import OfficeHours, parse_days, parse_hours
-from bot.settings import Settings
 
 ATHENS = ZoneInfo("Europe/Athens")
 HOURS = OfficeHours.from_text("mon-fri", "08:00-15:00")
@@ -60,8 +60,8 @@ def test_days_and_hours_are_validated_at_start_up() -> None:
 
 
 def test_the_hand_back_question_names_what_was_left_half_way() -> None:
+    from bot.core.i18n import Texts
     from bot.handoff import continue_question
-    from bot.i18n import Texts
 
     el, en = Texts("el"), Texts("en")
     assert continue_question(el, "complaints").text == el("handoff.continue_report")

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.webchat import COOKIE, WELCOME_ID, chat_id_for
-from bot.models import utcnow
-from bot.settings import Settings
+from bot.core.models import utcnow
+from bot.core.settings import Settings
 from bot.store import open_store
 from tests.fakes.telegram import FakeBotApi
 from tests.fixtures import hostile

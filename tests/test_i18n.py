@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from bot.i18n import Texts, catalogue
+from bot.core.i18n import Texts, catalogue
 
 
 def _fields(template: str) -> set[str]:

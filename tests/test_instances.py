@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 
 from bot.channels.webchat import COOKIE
-from bot.i18n import Texts
-from bot.models import Inbound, Reply
+from bot.core.i18n import Texts
+from bot.core.models import Inbound, Reply
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.service import Service

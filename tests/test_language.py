@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import choose, detect
+from bot.core.language import choose, detect
 
 
 @pytest.mark.parametrize(("text", "lang"), [

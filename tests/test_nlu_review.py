@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from bot import tickets
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.privacy.erase import erase_subject
 from bot.privacy.redaction import redact_text
 from bot.privacy.subjects import of_conversation

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot import tickets
-from bot.models import Attachment, utcnow
+from bot.core.models import Attachment, utcnow
 from bot.privacy.redaction import MASKS
 from bot.tickets import local_time
 from tests.fakes.nominatim import FakeNominatim

@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from bot.models import Attachment
+from bot.core.models import Attachment
 from tests.fixtures.open311 import SPLANTZIA, Open311Server
 
 V2 = "/open311/v2"

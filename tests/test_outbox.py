@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Texts
-from bot.models import Reply
+from bot.core.i18n import Texts
+from bot.core.models import Reply
 from bot.outbox import Outbox
 from bot.outbox.limits import BROADCAST_LIMITS, Limit, RateLimits, Schedule
 from tests.fixtures.service import Service

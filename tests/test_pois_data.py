@@ -11,9 +11,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.models import GeoPoint
 from bot.guide.catalogue import BBOX_LAT, BBOX_LON, KINDS, POIS_FILE, Catalogue, Category, PoiFile, words
-from bot.models import GeoPoint
 
 RAW = yaml.safe_load(Path(POIS_FILE).read_text(encoding="utf-8"))
 CATALOGUE = Catalogue.load()

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bot import conversations
-from bot.i18n import Texts
-from bot.models import utcnow
+from bot.core.i18n import Texts
+from bot.core.models import utcnow
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient, staff_login
 from tests.fixtures.service import Service

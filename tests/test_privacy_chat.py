@@ -13,10 +13,10 @@ import pytest
 
 from bot import tickets
 from bot.alerts import subscriptions
-from bot.i18n import Texts
-from bot.models import GeoPoint
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
+from bot.core.services import Services
 from bot.privacy.erase import ERASED
-from bot.services import Services
 from bot.staff import stats
 from tests.fakes.telegram import Call
 from tests.fixtures.service import Service

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from bot import conversations, tickets
-from bot.models import Inbound
+from bot.core.models import Inbound
 from bot.privacy import export, subjects
 from bot.privacy.erase import ERASED
 from bot.store import inbound_message_key

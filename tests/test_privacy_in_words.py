@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from handlers.privacy import asks_for
 from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import Service

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.privacy.registry import NOT_PERSONAL, REGISTRY, DataSubject, collection
-from bot.settings import Settings
 from bot.store import Store, open_store
 
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot import tickets
-from bot.models import utcnow
+from bot.core.models import utcnow
+from bot.core.services import Services
+from bot.core.settings import Settings
 from bot.privacy import downloads
 from bot.privacy.retention import closed_at, format_outcomes, run_retention
-from bot.services import Services
-from bot.settings import Settings
 
 DAY = timedelta(days=1)
 

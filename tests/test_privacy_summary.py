@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from bot.i18n import Texts
-from bot.models import utcnow
+from bot.core.i18n import Texts
+from bot.core.models import utcnow
+from bot.core.settings import Settings
 from bot.privacy.export import export_subject, summary
 from bot.privacy.registry import DataSubject
-from bot.settings import Settings
 from bot.store import open_store
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import Texts
-from bot.models import Inbound, NluResult, Reply
-from bot.services import Services
-from bot.settings import Settings
+from bot.core.i18n import Texts
+from bot.core.models import Inbound, NluResult, Reply
+from bot.core.services import Services
+from bot.core.settings import Settings
 from bot.store import open_store
 from handlers.base import Conversation, FlowState, Outcome, Turn
 from handlers.conversation import ConversationHandler

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import JsonFormatter
-from bot.settings import Settings, load_settings
+from bot.core.logs import JsonFormatter
+from bot.core.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.models import utcnow
-from bot.services import Services
+from bot.core.models import utcnow
+from bot.core.services import Services
 from bot.staff import accounts as staff
 from tests.fixtures.dashboard import RecordingOutbox, dashboard_settings
 from tests.fixtures.store import open_test_store

@@ -110,8 +110,8 @@ async def test_sorted_queries_and_aggregation(store: Store) -> None:
 
 async def test_tickets_created_concurrently_get_unique_references(store: Store) -> None:
     from bot import tickets
-    from bot.services import Services
-    from bot.settings import Settings
+    from bot.core.services import Services
+    from bot.core.settings import Settings
 
     services = Services(settings=Settings(_env_file=None), store=store, outbox=None)  # type: ignore[arg-type,call-arg]
     made = await asyncio.gather(*(
@@ -442,10 +442,10 @@ async def test_staff_page_queries_shared_media_search_by_name_and_reference_digi
     """The queries of the staff side (QA F10, F14): a bounding box on the geocoder cache's lat/lon, the messages
     with a location or a photo since a time, a regular expression on ``citizen.name`` and one anchored at the end
     of the reference, each combined with ``$or``."""
+    from bot.core.models import GeoPoint
     from bot.dashboard.shared_media import nearest_street
     from bot.dashboard.ticket_filters import TicketFilter
     from bot.handoff import shared_with_staff
-    from bot.models import GeoPoint
     from bot.staff.accounts import StaffMember
 
     await store.geocodes.insert_many([

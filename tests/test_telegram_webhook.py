@@ -7,7 +7,7 @@ import json
 
 from pymongo.errors import ServerSelectionTimeoutError
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from tests.fakes.telegram import UpdateFactory
 from tests.fixtures.people import TelegramPerson
 from tests.fixtures.service import TELEGRAM_SECRET, Service, free_port

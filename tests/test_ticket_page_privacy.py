@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from bot.staff.accounts import create_staff
 from tests.fixtures.dashboard import PASSWORD, StaffClient
 from tests.fixtures.people import TelegramPerson, finish

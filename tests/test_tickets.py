@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot import tickets
-from bot.geo import EARTH_RADIUS_M, haversine_m
-from bot.models import Attachment, GeoPoint
-from bot.services import Services
+from bot.core.geo import EARTH_RADIUS_M, haversine_m
+from bot.core.models import Attachment, GeoPoint
+from bot.core.services import Services
 from tests.fixtures.services import ListOutbox
 
 HARBOUR = GeoPoint(35.5197, 24.0180)

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.i18n import Texts
+from bot.core.models import Entity, GeoPoint, Inbound, NluResult, Pin, Reply, utcnow
+from bot.core.services import Services
+from bot.core.settings import Settings
 from bot.guide.catalogue import KINDS, Catalogue, Category, Poi
-from bot.i18n import Texts
-from bot.models import Entity, GeoPoint, Inbound, NluResult, Pin, Reply, utcnow
-from bot.services import Services
-from bot.settings import Settings
 from handlers.base import KEEP, Conversation, FlowState, Handler, Outcome, Turn
 from handlers.tourism import AWAIT_LOCATION, TourismHandler, create_handler
 from tests.fixtures.store import open_test_store

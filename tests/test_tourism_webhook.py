@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint
 from bot.guide.catalogue import KINDS, Catalogue
-from bot.i18n import Texts
-from bot.models import GeoPoint
 from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service, free_port
 from tests.fixtures.viber import FakeViberApi, location_message, text_message

@@ -20,8 +20,8 @@ from viberbot.api.messages import get_message
 
 from bot.channels.base import SendError
 from bot.channels.viber import ViberAdapter
-from bot.models import Button, GeoPoint, Pin, Reply
-from bot.settings import Settings
+from bot.core.models import Button, GeoPoint, Pin, Reply
+from bot.core.settings import Settings
 from bot.store import Store
 from tests.fakes.intake import RecordingIntake
 from tests.fixtures.store import open_test_store
@@ -401,7 +401,7 @@ async def test_without_a_token_the_webhook_is_404_and_nothing_is_sent(aiohttp_cl
 # ---------------------------------------------------------------------- end to end: the whole service
 # ``service`` (tests/fixtures/service.py) runs the real app on a loopback port with the real Rasa server and the fake
 # Viber API above; ``make_service(nlu_url=<closed port>)`` the same with Rasa down.
-from bot.i18n import Texts  # noqa: E402
+from bot.core.i18n import Texts  # noqa: E402
 from tests.fixtures.service import Service, free_port  # noqa: E402
 
 EL = Texts("el")

@@ -22,8 +22,8 @@ from bson import ObjectId
 
 from bot.channels import webchat
 from bot.channels.webchat import COOKIE, WebChatAdapter, chat_id_for
-from bot.models import Button, Pin, Reply
-from bot.settings import Settings
+from bot.core.models import Button, Pin, Reply
+from bot.core.settings import Settings
 from bot.store import Store
 from bot.tickets.categories import categories
 from tests.fakes.intake import RecordingIntake
@@ -382,7 +382,7 @@ async def test_close_closes_open_sockets(chat: Chat) -> None:
 # The real app (tests/fixtures/service.py) with the real Rasa server; a real browser drives the page in the last test.
 import shutil  # noqa: E402
 
-from bot.i18n import Texts  # noqa: E402
+from bot.core.i18n import Texts  # noqa: E402
 from tests.fixtures.service import Service  # noqa: E402
 
 EL, EN = Texts("el"), Texts("en")
@@ -677,7 +677,7 @@ async def test_upload_checks_type_size_session_and_origin(service: Service) -> N
 
 
 async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
-    from bot.models import utcnow
+    from bot.core.models import utcnow
     from bot.privacy.registry import DataSubject, collection
     from bot.privacy.retention import run_retention
     from bot.store import open_store

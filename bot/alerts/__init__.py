@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.alerts import broadcast, notices, public, subscriptions
-from bot.services import Services
+from bot.core.services import Services
 
 
 def setup_alerts(app: web.Application, services: Services) -> None:

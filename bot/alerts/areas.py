@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.geo import distance_to_ring_m, in_polygon
-from bot.models import GeoPoint, Language
+from bot.core.geo import distance_to_ring_m, in_polygon
+from bot.core.models import GeoPoint, Language
 from nlu.chania_text import to_latin
 
 AREAS_PATH = Path(__file__).resolve().parents[2] / "data" / "alert_areas.geojson"

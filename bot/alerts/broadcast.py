@@ -22,9 +22,9 @@ from pymongo.errors import PyMongoError
 
 from bot.alerts import notices, subscriptions
 from bot.alerts.areas import AreaCatalogue, alert_areas
-from bot.i18n import Texts
-from bot.models import Language, Reply, as_utc, utcnow
-from bot.services import Services
+from bot.core.i18n import Texts
+from bot.core.models import Language, Reply, as_utc, utcnow
+from bot.core.services import Services
 from bot.tickets import local_time
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from pymongo import ReturnDocument
 
 from bot.alerts.areas import AreaCatalogue, alert_areas
 from bot.alerts.kinds import KINDS, KINDS_FOR_CATEGORY
-from bot.models import GeoPoint, Language, as_utc, utcnow
+from bot.core.models import GeoPoint, Language, as_utc, utcnow
 from bot.store import Store
 
 STATUSES: tuple[str, ...] = ("draft", "awaiting_approval", "scheduled", "queued", "cancelled")

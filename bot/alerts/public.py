@@ -13,9 +13,9 @@ from feedgen.feed import FeedGenerator
 from bot.alerts import notices
 from bot.alerts.areas import alert_areas
 from bot.alerts.broadcast import areas_text, period_text
-from bot.i18n import Texts
-from bot.models import Language, as_utc, utcnow
-from bot.services import Services
+from bot.core.i18n import Texts
+from bot.core.models import Language, as_utc, utcnow
+from bot.core.services import Services
 
 SERVICES = web.AppKey("alerts_public_services", Services)
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.alerts.areas import AreaCatalogue
 from bot.alerts.kinds import KINDS
-from bot.models import GeoPoint, Language, utcnow
+from bot.core.models import GeoPoint, Language, utcnow
 from bot.store import Store
 
 CONSENT_VERSION = "alerts-consent-1"

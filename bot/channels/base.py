@@ -8,7 +8,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.models import Channel, Inbound, Reply
+from bot.core.models import Channel, Inbound, Reply
 
 
 class SendError(RuntimeError):

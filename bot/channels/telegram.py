@@ -27,15 +27,15 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot import language
 from bot.channels.base import Intake, SendError
 from bot.channels.payloads import TgUpdate
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
-from bot.i18n import Texts
-from bot.models import Attachment, GeoPoint, Inbound, Reply
+from bot.core import language
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, GeoPoint, Inbound, Reply
+from bot.core.settings import Settings
 from bot.privacy import downloads
-from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)

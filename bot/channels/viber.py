@@ -45,13 +45,13 @@ from viberbot.api.viber_requests import (
     create_request,
 )
 
-from bot import language
 from bot.channels.base import BroadcastResult, Intake, SendError
 from bot.channels.payloads import ViberEvent
 from bot.channels.validation import InvalidPayload, parse_json, validate
-from bot.i18n import Texts
-from bot.models import Attachment, GeoPoint, Inbound, Reply
-from bot.settings import Settings
+from bot.core import language
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, GeoPoint, Inbound, Reply
+from bot.core.settings import Settings
 from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -51,11 +51,11 @@ from pymongo.errors import PyMongoError
 from bot.channels.base import Intake
 from bot.channels.payloads import WebChatButton, WebChatFrame, WebChatMessage
 from bot.channels.validation import InvalidPayload, PayloadTooLarge, parse_json, validate
-from bot.events import WEBCHAT, EventBus
-from bot.i18n import Texts
-from bot.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
+from bot.core.events import WEBCHAT, EventBus
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
+from bot.core.settings import Settings
 from bot.privacy import downloads
-from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, shapes
 from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from bot.tickets.photos import BadUpload, image_type, prepare_upload

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from bot.core.events import EventBus
+from bot.core.services import Services
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -59,9 +61,7 @@ from bot.dashboard.views import (
     stats,
     tickets,
 )
-from bot.events import EventBus
 from bot.intake.centres import ensure_seeded
-from bot.services import Services
 from bot.staff.accounts import ensure_demo_admin
 from bot.tickets import photos
 

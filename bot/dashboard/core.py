@@ -17,13 +17,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.core.events import EventBus
+from bot.core.services import Services
 from bot.dashboard.i18n import StaffTexts, texts_for
 from bot.dashboard.places import where
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.ticket_filters import day_text
-from bot.events import EventBus
 from bot.open311.intake import attribute_answers
-from bot.services import Services
 from bot.staff import audit
 from bot.staff.accounts import StaffMember
 from bot.tickets import local_time, phones

@@ -14,8 +14,8 @@ from functools import cache
 
 from babel.numbers import format_decimal, format_percent
 
-from bot.i18n import I18N_DIR, Texts, load_flat
-from bot.models import LANGUAGES, Language
+from bot.core.i18n import I18N_DIR, Texts, load_flat
+from bot.core.models import LANGUAGES, Language
 from bot.tickets.categories import categories
 
 STAFF_I18N_DIR = I18N_DIR / "staff"

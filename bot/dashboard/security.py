@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.core.models import LANGUAGES
 from bot.dashboard.core import (
     CONFIG,
     LANG,
@@ -32,7 +33,6 @@ from bot.dashboard.core import (
     services_of,
 )
 from bot.dashboard.sessions import COOKIE, LANG_COOKIE, PRE_COOKIE, new_token
-from bot.models import LANGUAGES
 from bot.staff.accounts import get_staff
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

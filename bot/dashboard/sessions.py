@@ -17,7 +17,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.store import Store
 
 COOKIE = "chania_staff"

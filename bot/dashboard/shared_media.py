@@ -17,10 +17,10 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from bot.alerts.areas import alert_areas
+from bot.core.geo import haversine_m
+from bot.core.models import GeoPoint, Language
+from bot.core.settings import Settings
 from bot.dashboard.core import PREFIX, url_quote
-from bot.geo import haversine_m
-from bot.models import GeoPoint, Language
-from bot.settings import Settings
 from bot.store import Store
 from bot.tickets import photos
 

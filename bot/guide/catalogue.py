@@ -5,7 +5,8 @@
 * Nearest-N: every sight is kept as a unit vector on the sphere; for a query point the sight with the largest dot
   product is the nearest one (the chord, and so the great-circle distance, only grows as the dot product falls),
   so ordering is exact with three multiplications per sight and no trigonometry in the loop. Distances are then
-  computed with :func:`bot.geo.haversine_m` for the few sights returned. ``benchmarks/bench_nearest.py`` measures it.
+  computed with :func:`bot.core.geo.haversine_m` for the few sights returned (``benchmarks/bench_nearest.py``
+  measures it).
 * Names: every name and alias goes through the project's one normaliser (``nlu.chania_text.to_latin``: accents,
   case, final sigma, Greek script and Greeklish all meet in one Latin form) and is split into words; a message
   matches a name when every word of the name is found among the message's words, each compared with
@@ -28,9 +29,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from rapidfuzz import fuzz, process
 
-from bot.geo import haversine_m
+from bot.core.geo import haversine_m
+from bot.core.models import GeoPoint, Language
 from bot.guide.hours import Opening
-from bot.models import GeoPoint, Language
 from nlu.chania_text import to_latin
 
 POIS_FILE = Path(__file__).resolve().parents[2] / "data" / "pois.yaml"

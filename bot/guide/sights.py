@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from pymongo import ReturnDocument
 
+from bot.core.models import utcnow
 from bot.guide.catalogue import POIS_FILE, Catalogue, Poi, PoiFile, Transport
-from bot.models import utcnow
 from bot.store import Store
 
 META_ID = "guide_catalogue"
@@ -123,7 +123,7 @@ async def save_poi(store: Store, poi: Poi, *, by: str) -> int:
 
 # ---------------------------------------------------------------------------------------------- command line
 async def _with_store(action: Any) -> int:
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
     from bot.store import open_configured_store
 
     settings = load_settings()

@@ -18,10 +18,10 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, Button, GeoPoint, Inbound, Reply, as_utc, utcnow
+from bot.core.services import Services
 from bot.handoff.hours import LOCAL_TZ, OfficeHours
-from bot.i18n import Texts
-from bot.models import Attachment, Button, GeoPoint, Inbound, Reply, as_utc, utcnow
-from bot.services import Services
 from bot.store import Store
 
 HOLD_FLOW = "handoff"  # the flow that holds a report left half-way while staff talked (handlers/handoff.py)

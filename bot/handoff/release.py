@@ -17,9 +17,9 @@ from aiohttp import web
 from pymongo.errors import PyMongoError
 
 from bot import handoff
-from bot.events import EventBus
-from bot.models import utcnow
-from bot.services import Services
+from bot.core.events import EventBus
+from bot.core.models import utcnow
+from bot.core.services import Services
 from bot.staff import audit
 
 log = logging.getLogger(__name__)

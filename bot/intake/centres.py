@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pymongo import ASCENDING
 
-from bot.models import Language, utcnow
+from bot.core.models import Language, utcnow
 from bot.store import Store
 
 CENTRES_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "centres.yaml"

@@ -23,13 +23,13 @@ from aiohttp import web
 from pymongo import DESCENDING
 from pymongo.errors import PyMongoError
 
-from bot.i18n import Texts
-from bot.models import Language
+from bot.core.i18n import Texts
+from bot.core.models import Language
+from bot.core.services import Services
 from bot.open311 import keys
 from bot.open311.formats import CONTENT_TYPES, FORMATS, Format, encode, parse_w3c
 from bot.open311.intake import Invalid, create_request_from_form
 from bot.open311.publication import PUBLIC_FILTER, approved_photos, is_public, public_request
-from bot.services import Services
 from bot.staff import audit
 from bot.tickets import LOCAL_TZ, OPEN_STATUSES, STATUSES, parse_reference, photos
 from bot.tickets.categories import Category, categories

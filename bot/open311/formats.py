@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.models import as_utc
+from bot.core.models import as_utc
 from bot.tickets import LOCAL_TZ
 
 Format = Literal["json", "xml"]

@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot import tickets
-from bot.i18n import Texts
-from bot.models import GeoPoint, Language
+from bot.core.i18n import Texts
+from bot.core.models import GeoPoint, Language
+from bot.core.services import Services
 from bot.open311.formats import parse_w3c
 from bot.open311.keys import ApiKey
-from bot.services import Services
 from bot.tickets import phones
 from bot.tickets.boundary import municipality
 from bot.tickets.categories import Attribute, Category, categories

@@ -22,7 +22,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
-from bot.models import as_utc, utcnow
+from bot.core.models import as_utc, utcnow
 from bot.store import Store
 
 KEYS = "open311_keys"

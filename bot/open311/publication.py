@@ -18,9 +18,9 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.models import Language
+from bot.core.models import Language
+from bot.core.services import Services
 from bot.privacy.redaction import redact_text
-from bot.services import Services
 from bot.tickets import OPEN_STATUSES, ticket_point
 from bot.tickets.categories import categories
 

@@ -1,7 +1,7 @@
 """The durable outbox: every outbound message leaves through here (design.md section 6).
 
 For everyone else, two calls on ``services.outbox`` (an :class:`Outbox`, the ``Outbox`` protocol of
-``bot/services.py``)::
+``bot/core/services.py``)::
 
     await services.outbox.send_to(conversation_id, [Reply(...)], sender="staff:maria")   # one conversation
     await services.outbox.enqueue(conversation_ids, [Reply(...)], sender="alerts", kind="broadcast")  # many
@@ -62,9 +62,9 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from bot import conversations
 from bot.channels.base import BroadcastAdapter, BroadcastResult, ChannelAdapter, SendError
-from bot.events import EventBus
-from bot.metrics import StageTimes
-from bot.models import Reply, as_utc, utcnow
+from bot.core.events import EventBus
+from bot.core.metrics import StageTimes
+from bot.core.models import Reply, as_utc, utcnow
 from bot.outbox.limits import BROADCAST_LIMITS, CHANNEL_LIMITS, CHAT_LIMITS, Limit, RateLimits
 from bot.store import Store, outbound_message_key
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.store import Store
 
 MAX_BACKOFF_S = 3600.0

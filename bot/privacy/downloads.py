@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.store import Store
 
 TTL = timedelta(hours=1)

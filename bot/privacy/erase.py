@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.privacy.redaction import redact_text
 from bot.privacy.registry import REGISTRY, DataSubject, filed_by
 from bot.store import Store

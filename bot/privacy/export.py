@@ -16,10 +16,10 @@ from typing import Any
 
 from bson import ObjectId
 
-from bot.i18n import Texts
-from bot.models import as_utc, utcnow
+from bot.core.i18n import Texts
+from bot.core.models import as_utc, utcnow
+from bot.core.settings import Settings
 from bot.privacy.registry import REGISTRY, DataSubject, filed_by
-from bot.settings import Settings
 from bot.store import Store
 from bot.tickets import local_time
 from bot.tickets.categories import categories

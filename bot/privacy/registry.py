@@ -44,7 +44,7 @@ class DataSubject:
 class RetentionRule:
     """What becomes due ``period`` days after the time in a document's ``age_field``, and what happens to it.
 
-    ``period`` names the setting that holds the number of days (``RETENTION_*`` in ``bot/settings.py``).
+    ``period`` names the setting that holds the number of days (``RETENTION_*`` in ``bot/core/settings.py``).
     ``due`` adds conditions to the age filter (e.g. "has photos"). ``action`` is ``"delete"`` or an update
     document built at run time (``now`` → update); the update must make the document no longer due, so that a
     second run finds nothing. ``since_closed``: the age counts from the moment the ticket was closed (found in its
@@ -196,7 +196,7 @@ REGISTRY: tuple[PersonalDataCollection, ...] = (
     PersonalDataCollection(
         name="events",
         holds="live-monitor and web-chat notifications between instances (message texts), minutes old at most "
-              "(bot/events.py)",
+              "(bot/core/events.py)",
         find=_events,
         erase="delete",
         retention=(RetentionRule("cross-instance events", None, "expires_at", "delete"),),

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import as_utc, utcnow
+from bot.core.models import as_utc, utcnow
+from bot.core.settings import Settings
 from bot.privacy.registry import CLOSED_STATUSES, REGISTRY, PersonalDataCollection, RetentionRule
-from bot.settings import Settings
 from bot.staff import audit
 from bot.store import Store
 
@@ -109,7 +109,7 @@ async def retention_loop(store: Store, settings: Settings, *, first_delay_s: flo
 
 
 async def cli_retention(*, dry_run: bool) -> int:
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
     from bot.store import open_configured_store
 
     settings = load_settings()

@@ -11,10 +11,10 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
+from bot.core.services import Services
 from bot.privacy import downloads
 from bot.privacy.retention import retention_loop
-from bot.services import Services
 
 SERVICES = web.AppKey("privacy_services", Services)
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

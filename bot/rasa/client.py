@@ -12,7 +12,7 @@ import time
 
 import aiohttp
 
-from bot.models import NluResult
+from bot.core.models import NluResult
 
 log = logging.getLogger(__name__)
 

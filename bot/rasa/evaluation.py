@@ -193,7 +193,7 @@ async def evaluate(path: str | Path, by: str | None = None, *, url: str | None =
 
 def cli_main(path: str, by: str | None) -> int:
     """Exit codes: 0 report printed, 2 unusable input file, 1 NLU not available."""
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     try:
         read_rows(path, by)  # fail fast, before any server is started

@@ -155,7 +155,7 @@ async def export(store: Any, *, path: Path = EXPORT_PATH, holdout_path: Path = H
 
 
 async def _cli(out: Path, holdout_out: Path) -> int:
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
     from bot.store import open_configured_store
 
     settings = load_settings()

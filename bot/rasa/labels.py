@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from pymongo import DESCENDING
 
-from bot import language
-from bot.models import utcnow
+from bot.core import language
+from bot.core.models import utcnow
 from bot.privacy.redaction import redact_text
 from bot.store import Store
 from bot.tickets.categories import categories
@@ -49,7 +49,7 @@ class LabelError(ValueError):
 
 def script_of(text: str) -> Script:
     """The script group of a message, as in ``nlu/tests/*.tsv``: Greek accented/unaccented/upper, Greeklish or
-    English (Latin letters: Greeklish when :func:`bot.language.detect` says Greek)."""
+    English (Latin letters: Greeklish when :func:`bot.core.language.detect` says Greek)."""
     if any("\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff" for c in text):
         if text == text.upper():
             return "upper"

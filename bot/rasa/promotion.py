@@ -269,8 +269,8 @@ async def run_candidate(*, tolerance: float, export_labels: bool = True, live_ur
 
 
 async def _export_from_settings() -> None:
+    from bot.core.settings import load_settings
     from bot.rasa.export import export
-    from bot.settings import load_settings
     from bot.store import open_configured_store
 
     settings = load_settings()
@@ -291,7 +291,7 @@ def _say(message: str) -> None:
 
 def cli_candidate(tolerance: float | None = None) -> int:
     """``python bot.py train --candidate [--tolerance T]``: 0 promoted, 3 not promoted, 1 could not run."""
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     settings = load_settings()
     tol = settings.nlu_promotion_tolerance if tolerance is None else tolerance

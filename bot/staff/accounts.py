@@ -30,12 +30,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.models import Language, as_utc, utcnow
+from bot.core.models import Language, as_utc, utcnow
 from bot.store import Store
 from bot.tickets.categories import categories
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.core.services import Services
 
 Role = Literal["admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dpo", "tourism", "annotator")
@@ -345,7 +345,7 @@ def cli_create_staff(username: str, role: str, departments: list[str], password:
 
     The password comes from ``password``, else the ``CHANIA_STAFF_PASSWORD`` environment variable, else a prompt
     (typed twice, not echoed)."""
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
     from bot.store import open_configured_store
 
     try:

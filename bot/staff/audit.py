@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.models import as_utc
+from bot.core.models import as_utc
 from bot.store import Store, shapes
 from bot.tickets import LOCAL_TZ, OPEN_STATUSES
 

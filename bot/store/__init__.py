@@ -20,7 +20,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Store:
         self.nlu_labels = db["nlu_labels"]  # labelled messages for the NLU (bot/rasa/labels.py)
         self.outbox = db["outbox"]  # bot/outbox/: outbound messages until sent (dead letters stay)
         self.leases = db["leases"]  # bot/store/leases.py: one holder at a time across instances
-        self.events = db["events"]  # bot/events.py: cross-instance notifications (kept minutes)
+        self.events = db["events"]  # bot/core/events.py: cross-instance notifications (kept minutes)
         self._local_instances = 0
 
     def attach(self) -> None:

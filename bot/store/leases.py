@@ -22,7 +22,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 
 
 @dataclass

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from bot.geo import EARTH_RADIUS_M, haversine_m
-from bot.i18n import Texts
-from bot.models import Attachment, GeoPoint, Language, Reply, as_utc, utcnow
-from bot.services import Services
+from bot.core.geo import EARTH_RADIUS_M, haversine_m
+from bot.core.i18n import Texts
+from bot.core.models import Attachment, GeoPoint, Language, Reply, as_utc, utcnow
+from bot.core.services import Services
 from bot.tickets.categories import categories as all_categories
 from nlu.chania_text import normalize
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.geo import in_polygon
-from bot.models import GeoPoint
+from bot.core.geo import in_polygon
+from bot.core.models import GeoPoint
 from nlu.chania_text import to_latin
 
 MUNICIPALITY_PATH = Path(__file__).resolve().parents[2] / "data" / "municipality.geojson"

@@ -18,7 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.models import Language
+from bot.core.models import Language
 from nlu.chania_text import normalize
 
 AttributeType = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]

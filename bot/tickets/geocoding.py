@@ -25,7 +25,7 @@ from geopy.extra.rate_limiter import AsyncRateLimiter
 from geopy.geocoders import Nominatim
 from pymongo.errors import PyMongoError
 
-from bot.models import GeoPoint, utcnow
+from bot.core.models import GeoPoint, utcnow
 from bot.store import Store
 from bot.tickets.boundary import Municipality, municipality
 from nlu.chania_text import normalize

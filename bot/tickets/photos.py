@@ -23,7 +23,7 @@ import aiohttp
 from bson import Binary
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT_S = 10.0

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.i18n import Texts, catalogue
-from bot.models import Language
+from bot.core.i18n import Texts, catalogue
+from bot.core.models import Language
 
 NEEDS_REASON: frozenset[str] = frozenset({"rejected", "duplicate", "referred"})
 

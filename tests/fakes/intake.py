@@ -8,7 +8,7 @@ message id in ``duplicates`` and checks what the adapter makes of it.
 
 from __future__ import annotations
 
-from bot.models import Inbound
+from bot.core.models import Inbound
 from bot.store import StoreUnavailable
 
 

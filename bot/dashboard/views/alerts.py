@@ -14,8 +14,8 @@ from aiohttp import web
 from bot.alerts import broadcast, notices
 from bot.alerts.areas import alert_areas
 from bot.alerts.kinds import KINDS
+from bot.core.models import utcnow
 from bot.dashboard.core import PREFIX, error_page, record, render, requires, see_other, services_of, staff_of
-from bot.models import utcnow
 
 ATHENS = ZoneInfo("Europe/Athens")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.core.models import LANGUAGES
 from bot.dashboard.core import (
     NAV,
     PREFIX,
@@ -22,7 +23,6 @@ from bot.dashboard.core import (
 from bot.dashboard.core import record as audit
 from bot.dashboard.security import cookie_options
 from bot.dashboard.sessions import COOKIE, LANG_COOKIE
-from bot.models import LANGUAGES
 from bot.staff.accounts import (
     USERNAME_RE,
     StaffError,

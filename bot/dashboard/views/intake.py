@@ -17,14 +17,14 @@ from markupsafe import Markup
 
 from bot import tickets as ticket_service
 from bot.alerts.areas import alert_areas
+from bot.core.i18n import Texts
+from bot.core.models import LANGUAGES, GeoPoint
+from bot.core.settings import Settings
 from bot.dashboard.core import CONFIG, PREFIX, error_page, render, requires, services_of, staff_of
 from bot.dashboard.core import record as audit
 from bot.dashboard.i18n import texts_for
-from bot.i18n import Texts
 from bot.intake import centres as centre_store
 from bot.intake import status_link
-from bot.models import LANGUAGES, GeoPoint
-from bot.settings import Settings
 from bot.staff.accounts import set_intake_centre
 from bot.tickets import MAX_DESCRIPTION, parse_reference, phones, photos
 from bot.tickets.boundary import municipality

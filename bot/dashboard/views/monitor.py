@@ -1,6 +1,6 @@
 """Live monitor of conversations, one conversation's transcript with NLU results, take-over, staff replies, hand-back.
 
-Live updates are server-sent events (``GET /staff/events``) fed by the pipeline's :class:`~bot.events.EventBus`;
+Live updates are server-sent events (``GET /staff/events``) fed by the pipeline's :class:`~bot.core.events.EventBus`;
 the page's script (``static/js/live.js``) inserts them with ``textContent`` only, never as HTML.
 """
 
@@ -17,6 +17,7 @@ from aiohttp import web
 from pymongo import DESCENDING
 
 from bot import handoff
+from bot.core.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.dashboard.core import (
     BUS,
     CONFIG,
@@ -33,7 +34,6 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.core import record as audit
 from bot.dashboard.shared_media import with_media
-from bot.models import LANGUAGES, Reply, as_utc, utcnow
 from bot.store import shapes
 from bot.tickets import CHANNELS, photos, tickets_of_conversation
 from bot.transcript import label_presses

@@ -13,12 +13,12 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from bot.core.i18n import Texts
+from bot.core.models import LANGUAGES
+from bot.core.services import Services
 from bot.dashboard.core import TEMPLATES_DIR, fmt_time, static_url
-from bot.i18n import Texts
 from bot.intake.status_link import STATUS_PATH, TOKEN_RE
-from bot.models import LANGUAGES
 from bot.privacy.redaction import redact_text
-from bot.services import Services
 from bot.tickets.categories import categories
 
 SERVICES = web.AppKey("public_status_services", Services)

@@ -14,6 +14,8 @@ from aiohttp import web
 from pymongo import ASCENDING, DESCENDING
 
 from bot import tickets as ticket_service
+from bot.core.i18n import Texts
+from bot.core.settings import Settings
 from bot.dashboard.core import (
     CONFIG,
     PHOTO_HTTP,
@@ -29,9 +31,7 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.core import record as audit
 from bot.dashboard.ticket_filters import TicketFilter
-from bot.i18n import Texts
 from bot.privacy.redaction import redact_text
-from bot.settings import Settings
 from bot.store import shapes
 from bot.tickets import CHANNELS, MAX_NOTE, STATUSES, parse_reference, photos, reasons, ticket_point
 from bot.tickets.categories import categories

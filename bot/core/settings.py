@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(5, ge=1)  # processing attempts of one inbound message before it is a dead letter
     retry_backoff_s: float = Field(30, gt=0)  # wait before its second attempt; doubled each time, at most an hour
 
-    # Outbox (bot/outbox/) and cross-instance work (bot/events.py, leases)
+    # Outbox (bot/outbox/) and cross-instance work (bot/core/events.py, leases)
     outbox_max_attempts: int = Field(5, ge=1)  # failed sends before an entry becomes a dead letter
     outbox_lease_s: float = Field(60.0, gt=0)  # a crashed sender's entry is sent again after this
     outbox_backoff_s: float = Field(1.0, gt=0)  # first retry after a failure; doubles each time (max 300 s)

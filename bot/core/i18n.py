@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from babel import Locale
 
-from bot.models import LANGUAGES, Language
+from bot.core.models import LANGUAGES, Language
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "data" / "i18n"
+I18N_DIR = Path(__file__).resolve().parents[2] / "data" / "i18n"
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:

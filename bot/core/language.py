@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.models import Language
+from bot.core.models import Language
 
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 _LATIN = re.compile(r"[a-zA-Z]")

@@ -6,7 +6,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-from bot.models import GeoPoint
+from bot.core.models import GeoPoint
 
 EARTH_RADIUS_M = 6_371_008.8
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from pymongo.errors import OperationFailure, PyMongoError
 
-from bot.models import as_utc, utcnow
+from bot.core.models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

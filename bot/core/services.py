@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.models import Reply, utcnow
-from bot.settings import Settings
+from bot.core.models import Reply, utcnow
+from bot.core.settings import Settings
 from bot.store import Store
 
 
