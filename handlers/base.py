@@ -4,8 +4,9 @@ Routing (``bot/pipeline.py``), in this order:
 
 1. a button payload ``"<prefix>:..."`` goes to the handler whose ``button_prefix`` is ``<prefix>``;
 2. a command listed in a handler's optional ``commands`` (``/alerts``), or a whole message equal to one of its
-   optional ``phrases`` (normalised: "ειδοποιήσεις" = "eidopoiiseis"), goes to that handler's ``handle``; any other
-   command (``/start``, ``/help``, ``/cancel``, ``/language``) goes to the conversation handler;
+   optional ``phrases`` (normalised: "ειδοποιήσεις" = "eidopoiiseis"), or a message its optional
+   ``claims(text)`` recognises ("θέλω να διαγράψετε τα στοιχεία μου", even mid-report), goes to that handler's
+   ``handle``; any other command (``/start``, ``/help``, ``/cancel``, ``/language``) goes to the conversation handler;
 3. a running flow (``conversation.flow.name == handler.name``) goes to that handler's ``continue_flow``;
    when it returns ``None`` the message was not an answer to the flow (a tourist question, "help"): it is routed
    by intent as in 4., and the flow handler's ``resume_prompt`` replies are appended so the flow is offered again;
