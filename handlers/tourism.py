@@ -203,15 +203,17 @@ class TourismHandler:
         return last is not None and in_guide_area(last) and self._origin(turn) is None
 
     def _named_place(self, turn: Turn) -> Poi | None:
-        """A sight named by the NLU entities or, closely enough, in the message itself."""
+        """A sight named by the NLU entities or, closely enough, in the message itself; a generic name ("the
+        archaeological museum") means the one near the person's fresh location, if there is one."""
+        origin = self._origin(turn)
         for entity in ("sight", "location"):
             value = turn.nlu.entity(entity)
-            if value and (poi := self.catalogue.find(value)) is not None:
-                return poi
+            if value and (match := self.catalogue.best_match(value)) is not None:
+                return self.catalogue.nearest_namesake(match, origin)
         if turn.inbound.text:
             matches = self.catalogue.matcher.match(turn.inbound.text, limit=1)
             if matches and matches[0].score >= PLACE_MIN_SCORE:
-                return matches[0].poi
+                return self.catalogue.nearest_namesake(matches[0], origin)
         return None
 
     # ------------------------------------------------------------------ answers

@@ -441,3 +441,17 @@ async def test_museums_open_now_asked_after_closing_are_not_listed_as_open(servi
     said = texts_of(await ask(service, 7141, "μουσεία ανοιχτά σήμερα", lang="el"))
     assert EL("tourism.open_on_item_opens_later_last_entry", n=1, name="Αρχαιολογικό Μουσείο Χανίων", open="08:30",
               close="15:30", last_entry="15:10") in said
+
+
+@pytest.mark.parametrize("text,lang", [("Is the archaeological museum open today?", "en"),
+                                       ("είναι ανοιχτό το αρχαιολογικό μουσείο;", "el")])
+async def test_a_generic_name_means_the_one_near_the_visitor(service: Service, text: str, lang: str) -> None:
+    """QA F8: in Kissamos, "the archaeological museum" is Kissamos' own, not Chania's 45 km away."""
+    user = 7190 + (lang == "en")
+    kissamos, chania = CATALOGUE.get("kissamos_museum"), CATALOGUE.get("archaeological_museum")
+    assert kissamos is not None and chania is not None
+    await ask(service, user, location=(kissamos.lat + 0.001, kissamos.lon), lang=lang, calls=2)
+    said = texts_of(await ask(service, user, text, lang=lang))
+    assert kissamos.name(lang) in said and chania.name(lang) not in said  # type: ignore[arg-type]
+    far = texts_of(await ask(service, user + 10, text, lang=lang))  # with no location: the best-known one
+    assert chania.name(lang) in far  # type: ignore[arg-type]

@@ -343,8 +343,31 @@ class Catalogue:
 
     def find(self, text: str, *, min_score: float = 85.0) -> Poi | None:
         """The one sight ``text`` names, or ``None``."""
+        match = self.best_match(text, min_score=min_score)
+        return match.poi if match else None
+
+    def best_match(self, text: str, *, min_score: float = 85.0) -> Match | None:
         matches = self.matcher.match(text, limit=1)
-        return matches[0].poi if matches and matches[0].score >= min_score else None
+        return matches[0] if matches and matches[0].score >= min_score else None
+
+    def nearest_namesake(self, match: Match, origin: GeoPoint | None, *, far_m: float = 15_000,
+                         near_m: float = 8_000) -> Poi:
+        """The sight meant by a generic name: a visitor in Kissamos asking for "the archaeological museum" means the
+        Archaeological Museum of Kissamos, not Chania's (45 km away), though only Chania's has that bare alias. A
+        sight of the same kind near ``origin`` whose name holds every word of the matched name wins when the
+        matched one is far."""
+        if origin is None or haversine_m(origin, match.poi.point) < far_m:
+            return match.poi
+        generic = set(words(match.name))
+        best: tuple[float, Poi] | None = None
+        for poi in self.pois:
+            if poi is match.poi or poi.hidden or poi.category is not match.poi.category:
+                continue
+            distance = haversine_m(origin, poi.point)
+            if distance <= near_m and any(generic <= set(words(n)) for n in (poi.name.el, poi.name.en, *poi.aliases)):
+                if best is None or distance < best[0]:
+                    best = (distance, poi)
+        return best[1] if best else match.poi
 
     def served_by_bus(self) -> dict[str, list[Poi]]:
         """Sights (not transport hubs) by bus service, best known first."""
