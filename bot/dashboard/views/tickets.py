@@ -210,31 +210,23 @@ async def ticket_photo(request: web.Request) -> web.StreamResponse:
 REPORT_TAIL = timedelta(seconds=10)  # the bot's receipt, stored just after the ticket
 
 
-def report_messages(ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, Any] | None:
+async def report_messages(store: Any, ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, Any] | None:
     """Which of the chat's messages the ticket page shows: the whole chat to staff who may monitor conversations;
-    to the others (a department) only the messages of this report, from its first message to its receipt — the
-    person's other reports, requests and data stay out of their sight. None: nothing to show."""
+    to the others (a department) only the messages of this report, from its first message to its receipt and
+    before the person's next message (a report begun seconds later is not shown with it) — the person's other
+    reports, requests and data stay out of their sight. None: nothing to show."""
     query: dict[str, Any] = {"conversation_id": ticket["conversation_id"]}
     if whole_chat:
         return query
     started, filed = ticket.get("report_started_at"), ticket.get("created_at")
     if not isinstance(started, datetime) or not isinstance(filed, datetime):
         return None  # filed before reports kept their span, or not from a chat flow
-    return {**query, "created_at": {"$gte": started, "$lte": filed + REPORT_TAIL}}
-
-
-async def report_window(store: Any, ticket: dict[str, Any], *, whole_chat: bool) -> dict[str, Any] | None:
-    """:func:`report_messages`, ended before the person's next message after the filing: a report started within
-    seconds of the last one is not shown with it."""
-    query = report_messages(ticket, whole_chat=whole_chat)
-    if query is None or whole_chat:
-        return query
-    after = await store.messages.find_one(
-        {"conversation_id": ticket["conversation_id"], "direction": "in", "created_at": {"$gt": ticket["created_at"]}},
-        sort=[("created_at", ASCENDING)])
+    window: dict[str, Any] = {"$gte": started, "$lte": filed + REPORT_TAIL}
+    after = await store.messages.find_one({**query, "direction": "in", "created_at": {"$gt": filed}},
+                                          sort=[("created_at", ASCENDING)])
     if after is not None and isinstance(after.get("created_at"), datetime):
-        query["created_at"]["$lt"] = after["created_at"]
-    return query
+        window["$lt"] = after["created_at"]
+    return {**query, "created_at": window}
 
 
 @requires("tickets")
@@ -249,7 +241,7 @@ async def ticket_detail(request: web.Request) -> web.StreamResponse:
     if ticket.get("conversation_id"):
         conv = await services.store.conversations.find_one({"_id": ticket["conversation_id"]})
         conv = shapes.conversation(conv) if conv is not None else None
-        query = await report_window(services.store, ticket, whole_chat=whole_chat)
+        query = await report_messages(services.store, ticket, whole_chat=whole_chat)
         if query is not None:
             cursor = services.store.messages.find(query).sort(
                 [("created_at", DESCENDING), ("seq", DESCENDING)]).limit(CONVERSATION_LIMIT)
