@@ -56,6 +56,7 @@ from bot.core.i18n import Texts
 from bot.core.models import Attachment, GeoPoint, Inbound, Language, Reply, utcnow
 from bot.core.settings import Settings
 from bot.privacy import downloads
+from bot.privacy.web import file_response
 from bot.store import Store, StoreUnavailable, shapes
 from bot.tickets.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from bot.tickets.photos import BadUpload, image_type, prepare_upload
@@ -338,12 +339,7 @@ class WebChatAdapter:
         found = None
         if SESSION_RE.match(session) and len(token) <= 64:
             found = await downloads.take(self.store, token, f"webchat:{chat_id_for(session)}")
-        if found is None:
-            texts = Texts("el"), Texts("en")
-            raise web.HTTPGone(text="\n".join(t("privacy.export.gone_webchat") for t in texts))
-        return web.Response(body=found.content, content_type=found.content_type, headers={
-            "Content-Disposition": f'attachment; filename="{found.name}"', "Cache-Control": "no-store",
-            "X-Robots-Tag": "noindex"})
+        return file_response(found, "privacy.export.gone_webchat")
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         session = request.cookies.get(COOKIE, "")

@@ -49,8 +49,14 @@ async def download(request: web.Request) -> web.Response:
         found = await downloads.peek(store, token)
     else:
         found = await downloads.take(store, token)
+    return file_response(found, "privacy.export.gone")
+
+
+def file_response(found: downloads.Download | None, gone_key: str) -> web.Response:
+    """An export file as an attachment that no cache or search engine keeps; a used or expired link gets 410 with
+    ``gone_key`` in Greek and English (the person's language is not known here)."""
     if found is None:
-        raise web.HTTPGone(text=f"{Texts('el')('privacy.export.gone')}\n{Texts('en')('privacy.export.gone')}")
+        raise web.HTTPGone(text="\n".join(Texts(lang)(gone_key) for lang in ("el", "en")))
     return web.Response(body=found.content, content_type=found.content_type, headers={
         "Content-Disposition": f'attachment; filename="{found.name}"', "Cache-Control": "no-store",
         "X-Robots-Tag": "noindex"})
