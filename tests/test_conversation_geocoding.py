@@ -89,8 +89,6 @@ def keyboard(call: Any) -> list[list[dict[str, Any]]]:
     return (call.reply_markup or {}).get("keyboard", [])
 
 
-def inline_labels(call: Any) -> list[str]:
-    return [b["text"] for row in (call.reply_markup or {}).get("inline_keyboard", []) for b in row]
 
 
 async def test_without_a_geocoder_the_greek_resident_is_asked_for_the_pin_and_can_send_it(service: Any) -> None:
@@ -100,7 +98,7 @@ async def test_without_a_geocoder_the_greek_resident_is_asked_for_the_pin_and_ca
     await eleni.say("ναι")
     assert eleni.texts == [EL("complaints.ask_pin", place="«Κυδωνίας 40»"), EL("system.location_below")]
     question, key = eleni.last
-    assert inline_labels(question) == [EL("complaints.no_pin")] and keyboard(question) == []
+    assert question.inline_labels == [EL("complaints.no_pin")] and keyboard(question) == []
     assert keyboard(key) == [[{"text": "📍 Αποστολή της τοποθεσίας μου", "request_location": True}]]
     await eleni.share_location(KISSAMOU_40)
     assert eleni.texts == [EL("complaints.ask_photo", max_mb=10)]
@@ -155,7 +153,7 @@ async def test_telegram_location_steps_read_in_the_persons_language_only(service
     question, key = person.last[-2:]
     assert [question.body["text"], key.body["text"]] == [t("complaints.confirm_place", place=place),
                                                          t("system.location_below")]
-    assert inline_labels(question) == [t("complaints.yes_place"), t("complaints.no_place")]
+    assert question.inline_labels == [t("complaints.yes_place"), t("complaints.no_place")]
     assert keyboard(key) == [[{"text": t("system.share_location_button"), "request_location": True}]]
     await person.press(t("complaints.no_place"))
     (ask,) = person.last[1:]  # "all right, not there", then the question with the 📍 key on it: one message

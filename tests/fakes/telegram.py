@@ -41,6 +41,11 @@ class Call:
         markup = self.body.get("reply_markup")
         return json.loads(markup) if isinstance(markup, str) else markup
 
+    @property
+    def inline_labels(self) -> list[str]:
+        """The labels of the message's inline buttons, row by row."""
+        return [b["text"] for row in (self.reply_markup or {}).get("inline_keyboard", []) for b in row]
+
 
 def file_ids_asked(api: FakeBotApi) -> list[str]:
     """The file ids the service asked ``getFile`` for, in order."""
