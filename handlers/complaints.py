@@ -73,9 +73,9 @@ _ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_s
 # A typed "where" answer is not a question: a question mark (Greek ";" too) or a question word first says it is one.
 _AFTER_PLACE = frozenset({"photos", "phone_consent", "phone", "summary"})  # the place is settled by then
 _QUESTION_MARKS = ("?", ";", "\u037e")
-_QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "τι", "που", "πως", "ποιο",
-                             "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
-                             "poia"})
+_QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "when", "τι", "που", "πως",
+                             "ποιο", "ποια", "ποιος", "ποιες", "ποιοι", "ποτε", "ιντα", "μπορω", "μπορειτε", "ti",
+                             "pou", "pos", "poio", "poia", "pote", "inta"})
 
 # "why was it rejected?": answered with the last status and its note, whatever NLU made of it
 WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
