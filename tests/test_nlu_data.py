@@ -21,15 +21,20 @@ COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "compl
               "complaint_animals", "complaint_noise", "complaint_parking", "complaint_other"]
 TOURIST = ["tourist_nearby", "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
            "tourist_transport"]
+MUNICIPAL = ["municipal_info"]
 CONVERSATION = ["check_status", "greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope",
                 "talk_to_human"]
-DESIGN_INTENTS = COMPLAINTS + TOURIST + CONVERSATION
+DESIGN_INTENTS = COMPLAINTS + TOURIST + MUNICIPAL + CONVERSATION
 SPLITS = [NLU_DIR / "tests" / "heldout.tsv", NLU_DIR / "tests" / "dev.tsv"]
 # Issue 11's residents' styles: `hard.tsv` only for the final report, `dev_hard.tsv` for choosing, `hard2.tsv` a
 # second report split written after every choice (hard.tsv had been scored twice).
 HARD_SPLITS = {NLU_DIR / "tests" / "hard.tsv": 300, NLU_DIR / "tests" / "dev_hard.tsv": 120,
                NLU_DIR / "tests" / "hard2.tsv": 320}
 REPORT_SPLITS = [NLU_DIR / "tests" / "hard.tsv", NLU_DIR / "tests" / "hard2.tsv"]
+# Intents added after a split was sealed: its rows were written (and some scored) before, so it cannot gain them
+# without reading it; dev.tsv (a choosing split) covers them.
+LATER_INTENTS = {NLU_DIR / "tests" / name: {"municipal_info"}
+                 for name in ("heldout.tsv", "hard.tsv", "dev_hard.tsv", "hard2.tsv")}
 STYLES = {"typo", "unaccented", "greeklish", "dialect", "sms", "long", "indirect", "codemixed", "oneword"}
 SCRIPTS = {"accented", "unaccented", "upper", "greeklish", "english"}
 def has_greek(text: str) -> bool:
@@ -103,7 +108,7 @@ def test_held_out_splits_are_well_formed_and_never_trained_on(path: Path) -> Non
         else:
             assert not has_greek(row["text"]), row
         assert to_latin(row["text"]) not in train, f"{path.name} row is in the training data: {row['text']}"
-    assert {r["intent"] for r in rows} == set(DESIGN_INTENTS)
+    assert {r["intent"] for r in rows} == set(DESIGN_INTENTS) - LATER_INTENTS.get(path, set())
     assert {r["script"] for r in rows} == SCRIPTS
 
 
