@@ -51,6 +51,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "ensemble + sentences, mean log-p": {**CURRENT, "ensemble": "baseline", "segments": "sentences",
                                          "combine": "mean"},
     "C=20": {**CURRENT, "C": 20},
+    "C=20 + sentences, max": {**CURRENT, "C": 20, "segments": "sentences", "combine": "max"},
+    "C=30": {**CURRENT, "C": 30},
     "C=5": {**CURRENT, "C": 5},
     "no sublinear tf": {**CURRENT, "sublinear_tf": False},
     "no idf": {**CURRENT, "use_idf": False},
@@ -173,18 +175,6 @@ def main() -> None:
                                             [texts[i] for i in te])[0], len(texts), intents, args.cv))
     print(f"baseline: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
-    results = {}
-    for name in args.only or list(CANDIDATES):
-        config, started = CANDIDATES[name], time.monotonic()
-        on_dev, on_dev_hard = predict(config, train_msgs, intents, dev.msgs, dev_hard.msgs)
-        res = {"dev": scores(dev, on_dev), "dev_hard": scores(dev_hard, on_dev_hard)}
-        if args.cv:
-            res["cv"] = scores(cv, cross_validated(
-                lambda tr, te, c=config: predict(c, [train_msgs[i] for i in tr], [intents[i] for i in tr],
-                                                 [train_msgs[i] for i in te])[0], len(texts), intents, args.cv))
-        results[name] = res
-        print(f"{name}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-
     sets = ["dev", "dev_hard"] + (["cv"] if args.cv else [])
     print(f"Training examples: {len(texts)}; dev {len(dev_rows)}, dev_hard {len(dh_rows)} rows. Macro-F1 (messages "
           "right); margins = candidate minus the baseline, worst group: dev_hard per style, CV per script and per "
@@ -197,13 +187,24 @@ def main() -> None:
     def overall(res: dict[str, Any]) -> list[str]:
         return [f"{res[s]['all'][2]:.3f} ({res[s]['all'][0]})" for s in sets]
 
-    print("| **baseline** | " + " | ".join(overall(baseline)) + " | – | – |" + (" – | – |" if args.cv else ""))
-    for name, res in results.items():
+    print("| **baseline** | " + " | ".join(overall(baseline)) + " | – | – |" + (" – | – |" if args.cv else ""),
+          flush=True)
+    results = {}
+    for name in args.only or list(CANDIDATES):
+        config, started = CANDIDATES[name], time.monotonic()
+        on_dev, on_dev_hard = predict(config, train_msgs, intents, dev.msgs, dev_hard.msgs)
+        res = {"dev": scores(dev, on_dev), "dev_hard": scores(dev_hard, on_dev_hard)}
+        if args.cv:
+            res["cv"] = scores(cv, cross_validated(
+                lambda tr, te, c=config: predict(c, [train_msgs[i] for i in tr], [intents[i] for i in tr],
+                                                 [train_msgs[i] for i in te])[0], len(texts), intents, args.cv))
+        results[name] = res
+        print(f"{name}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         cells = overall(res)
         for s in ["dev_hard"] + (["cv"] if args.cv else []):
             (dm, gm), (df, gf) = min_margin(res[s], baseline[s])
             cells += [f"{dm:+d} ({gm})", f"{df:+.3f} ({gf})"]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
     if args.detail:
         for s in ["dev_hard"] + (["cv"] if args.cv else []):
             groups = sorted(g for g in baseline[s] if g != "all")

@@ -6,7 +6,8 @@ class weights, all fixed in code. Without length normalisation a one-word messag
 intercepts outweigh (one-word messages 0.43 accuracy on dev-hard), and a long story is a huge one where the many
 generic n-grams of the narrative drown the few that name the problem. Here every view is one unit-length vector
 of sublinear (1 + log tf) TF-IDF weights, so common n-grams weigh little whatever the length, and ``C`` is a
-setting (10: the data are small and clean, less regularisation fits the rare n-grams of typos and dialect).
+setting (default 10, config.yml 20: the data are small and clean, less regularisation fits the rare n-grams of
+typos and dialect).
 
 Two inputs, both the same at training and parse time:
 
