@@ -143,6 +143,9 @@ class TourismHandler:
             return self._hours(turn, place)
         if place is not None and asks_way(text) and place.category is not Category.TRANSPORT_HUB:
             return self._getting_to(turn, place)  # "πώς πάω στο φαράγγι;" even when the NLU says sight_info
+        if place is not None and place.opening is not None and intent != "tourist_transport" and \
+                asked_day(text, today_in_athens(turn.services.clock())) is not None:
+            return self._hours(turn, place)  # "can I walk the gorge tomorrow?": that day's answer (QA F27)
         if place is None and asks_hours(text) and (
                 intent in ("tourist_culture", "tourist_nature", "tourist_sight_info") or names_museums(text)):
             return self._open_on(turn, "nature" if intent == "tourist_nature" else "culture")

@@ -119,6 +119,25 @@ def athens(month: int, day: int, hh: int, mm: int = 0) -> datetime:
 
 
 @pytest.mark.parametrize("now,text,lang,heading,line", [
+    # QA F27: asked in December, a day named and no "open" word: the season's answer for that day, not the card
+    (athens(12, 1, 10), "μπορω να περπατησω το φαραγγι της Σαμαριας αυριο;", "el",
+     "Φαράγγι Σαμαριάς — Τετάρτη 2 Δεκεμβρίου", EL("tourism.hours_out_of_season")),
+    (athens(12, 1, 10), "ΜΠΟΡΩ ΝΑ ΚΑΤΕΒΩ ΤΟ ΦΑΡΑΓΓΙ ΣΑΜΑΡΙΑΣ ΤΗΝ ΚΥΡΙΑΚΗ;", "el",
+     "Φαράγγι Σαμαριάς — Κυριακή 6 Δεκεμβρίου", EL("tourism.hours_out_of_season")),
+    (athens(12, 1, 10), "Can I hike the Samaria gorge tomorrow?", "en",
+     "Samaria Gorge — Wednesday 2 December", EN("tourism.hours_out_of_season")),
+    # in the season the same question gets the day's hours
+    (athens(6, 1, 10), "Can I hike the Samaria gorge tomorrow?", "en",
+     "Samaria Gorge — Tuesday 2 June", "07:00–16:00"),
+])
+async def test_a_day_named_for_a_seasonal_sight_gets_that_day_s_answer(service: Service, now: datetime, text: str,
+                                                                        lang: str, heading: str, line: str) -> None:
+    set_clock(service, now)
+    said = texts_of(await ask(service, 7130, text, lang=lang, calls=2))
+    assert f"🕘 {heading}\n" in said and line in said.split(heading, 1)[1].split("\n")[1], said
+
+
+@pytest.mark.parametrize("now,text,lang,heading,line", [
     # Monday 7 December: the maritime museum's winter hours are every day 09:00-15:30, last entry 15:00
     (athens(12, 7, 7, 30), "είναι ανοιχτό το Ναυτικό Μουσείο;", "el",
      "Ναυτικό Μουσείο Κρήτης — σήμερα, Δευτέρα 7 Δεκεμβρίου",
