@@ -457,18 +457,8 @@ async def test_e2e_english_visitor_and_resent_frame(service: Service) -> None:
 @pytest.mark.browser
 async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: Service) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (test.sh installs it)"
     async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = await browser.new_context(geolocation={"latitude": 35.5138, "longitude": 24.0180},
-                                            permissions=["geolocation"], viewport={"width": 390, "height": 844},
-                                            locale="el-GR")
-        page = await context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        await page.goto(f"{service.url}/chat")
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=(35.5138, 24.0180))
         await page.wait_for_selector("#status:has-text('Σε σύνδεση')")
         await page.get_by_label("Το μήνυμά σας").fill("Καλημέρα σας")
         await page.keyboard.press("Enter")
@@ -495,15 +485,8 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: S
 @pytest.mark.browser
 async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_inert(service: Service) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (test.sh installs it)"
     async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = await browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
-        page = await context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        await page.goto(f"{service.url}/chat")  # Chromium sends Accept-Language: en-US
+        browser, page, problems = await _chat_page(p, service, locale="en-US")  # Accept-Language: en-US
         await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')")
         await page.wait_for_selector(f".msg.out:has-text('{EN('system.welcome')[:40]}')")  # greeted, with the menu
         assert await page.locator("h1").inner_text() == EN("webchat.heading")
@@ -697,12 +680,14 @@ async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
     assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"
 
 
-async def _chat_page(p: Any, service: Service, *, locale: str, geolocation: bool = False) -> tuple[Any, Any, list[str]]:
-    """Debian's Chromium on a phone-sized page of the web chat; script errors and CSP violations collected."""
+async def _chat_page(p: Any, service: Service, *, locale: str,
+                     geolocation: tuple[float, float] | None = None) -> tuple[Any, Any, list[str]]:
+    """Debian's Chromium on a phone-sized (390×844) page of the web chat, where the browser says it stands at
+    ``geolocation`` (lat, lon); script errors and CSP violations collected."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (test.sh installs it)"
     browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-    extra: dict[str, Any] = {"geolocation": {"latitude": 35.5160, "longitude": 24.0170},
+    extra: dict[str, Any] = {"geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
                              "permissions": ["geolocation"]} if geolocation else {}
     context = await browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, **extra)
     page = await context.new_page()
@@ -744,7 +729,7 @@ async def test_e2e_browser_pin_from_the_page_then_a_photo_dropped_on_the_chat(se
     playwright_api = pytest.importorskip("playwright.async_api")
     photo = base64.b64encode(_jpeg((320, 240))).decode()
     async with playwright_api.async_playwright() as p:
-        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=True)
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=(35.5160, 24.0170))
         await page.wait_for_selector(f"#status:has-text('{EL('webchat.connected')}')")
         await _say(page, "Ξεχείλισε ο κάδος στη Χάληδων 10")
         await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.yes_place')}')")
