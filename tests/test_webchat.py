@@ -514,6 +514,43 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
     assert problems == []
 
 
+PHONE_FITS = """() => {
+    const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+    return {height: innerHeight, page: document.scrollingElement.scrollHeight, log: box("#log").height,
+            locate: box("#locate").bottom, photo: box("label.file").bottom, send: box("#send").bottom,
+            privacy: box(".privacy").bottom};
+}"""
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["el-GR", "en-US"])
+async def test_e2e_on_a_390x844_phone_the_composer_and_its_buttons_fit_without_scrolling(
+        service: Service, locale: str) -> None:
+    """QA F9: on a 390×844 phone the 📍 / 📷 buttons and the privacy line sat below the fold (page 965 px high).
+    The log takes what the rest of the screen leaves and scrolls inside, with a greeting and a conversation in it."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    t = EL if locale == "el-GR" else EN
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale=locale)
+        await page.wait_for_selector(f".msg.out:has-text('{t('system.welcome')[:40]}')")
+        for n in range(4):  # more than the log shows at once
+            await _say(page, "Καλημέρα σας" if locale == "el-GR" else "Good morning")
+            await page.wait_for_selector(f".msg.in >> nth={n}")
+        await service.idle()
+        await page.wait_for_function("document.querySelectorAll('.msg.out').length >= 5")
+        fits = await page.evaluate(PHONE_FITS)
+        await page.screenshot(path=f"/tmp/webchat-phone-{locale}.png")
+        scrolled = await page.evaluate("(() => { const l = document.getElementById('log');"
+                                       " return l.scrollHeight > l.clientHeight; })()")
+        await browser.close()
+    assert problems == []
+    assert fits["height"] == 844 and fits["page"] <= 844, fits  # no page scroll
+    assert max(fits["locate"], fits["photo"], fits["send"], fits["privacy"]) <= 844, fits
+    assert fits["log"] >= 250, fits  # the log keeps a useful height
+    assert scrolled  # the conversation scrolls inside the log
+
+
 async def press_when_offered(ws: Any, label: str, client_id: str) -> dict[str, Any]:
     """Read replies until one offers the button ``label``, press it; the reply that offered it."""
     reply = (await receive(ws, "reply"))["reply"]
