@@ -54,9 +54,10 @@ class MunicipalHandler:
     async def resume_prompt(self, turn: Turn) -> list[Reply]:
         return []
 
-    def knows(self, text: str) -> bool:
-        """Does ``text`` name an office or a service of the directory (the complaint flow asks before handing over)?"""
-        return self.directory.named(text) is not None or self.directory.service(text) is not None
+    def knows(self, text: str, *, services: bool = True) -> bool:
+        """Does ``text`` name an office (or, with ``services``, a service) of the directory? Other handlers ask before
+        handing a question over (the complaint flow, the guide)."""
+        return self.directory.named(text) is not None or (services and self.directory.service(text) is not None)
 
     # ------------------------------------------------------------------ answers
     def answer(self, turn: Turn) -> Outcome:
