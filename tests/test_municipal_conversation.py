@@ -299,3 +299,10 @@ async def test_a_sight_question_naming_an_office_and_no_sight_goes_to_the_office
     outcome = await registry.dispatch(_turn(service, text, nlu, user="9181", lang="en"))
     shown = "\n".join(r.text for r in outcome.replies)
     assert (EN("municipal.title", name=TOWN_HALL.name("en")) in shown) is office_card  # type: ignore[union-attr]
+
+
+async def test_the_main_menu_opens_the_offices_list(service: Service) -> None:
+    menu = await ask(service, 9191, "/start")
+    assert "mun:list" in payloads(menu)
+    offices = await ask(service, 9191, button="mun:list")
+    assert EL("municipal.list_title") in texts_of(offices)
