@@ -405,24 +405,35 @@ class ComplaintsHandler:
                        flow=FlowState(name=FLOW, step=step, slots=slots))
 
     async def _check_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
-        point = _point(slots)
-        if point is None:
-            await self._check_address_duplicates(turn, slots)
+        """An open report of the same category near the pin or, with no point to compare, at the same typed street
+        and number (QA F19): kept in ``slots["dup"]`` to be offered. Looked up once per category and place."""
+        point, address = _point(slots), slots.get("address")
+        settings = turn.services.settings
+        if point is not None:
+            key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
+        elif address and slots.get("category"):
+            key = f"{slots['category']}@{tickets.address_key(address)}"
+        else:
             return
-        key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
         if slots.get("dup_key") == key:
             return
-        settings = turn.services.settings
-        found = await tickets.find_nearby_open(turn.services, slots["category"], point,
-                                               radius_m=settings.duplicate_radius_m, days=settings.duplicate_days)
+        if point is not None:
+            found = await tickets.find_nearby_open(turn.services, slots["category"], point,
+                                                   radius_m=settings.duplicate_radius_m, days=settings.duplicate_days)
+        else:
+            found = await tickets.find_open_at_address(turn.services, slots["category"], address,
+                                                       days=settings.duplicate_days)
         slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
-        if found:
-            other = found[0]
-            slots["dup"] = {
-                "ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
-                "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
-                "own": other.get("conversation_id") == turn.conversation.id,
-            }
+        if not found:
+            return
+        other = found[0]
+        dup = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
+               "own": other.get("conversation_id") == turn.conversation.id}
+        if point is not None:
+            dup["distance"] = round(haversine_m(point, tickets.ticket_point(other)))  # type: ignore[arg-type]
+        else:  # matched by the typed address: the prompt names it instead of a distance
+            dup["address"] = other.get("address") or address
+        slots["dup"] = dup
 
     def _missing_attribute(self, slots: dict[str, Any]) -> Attribute | None:
         """The first required question of the category (Open311's attributes: an animal's state) not answered yet;
@@ -448,23 +459,6 @@ class ComplaintsHandler:
             return []
         t = turn.texts
         return [Reply(t(key, title=alert_notices.text_for(known, t.lang)[0], period=period_text(known, t.lang)))]
-
-    async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
-        """No point to compare: the same typed street and number, same category, still open (QA F19)."""
-        address = slots.get("address")
-        if not address or not slots.get("category"):
-            return
-        key = f"{slots['category']}@{tickets.address_key(address)}"
-        if slots.get("dup_key") == key:
-            return
-        found = await tickets.find_open_at_address(turn.services, slots["category"], address,
-                                                   days=turn.services.settings.duplicate_days)
-        slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
-        if found:
-            other = found[0]
-            slots["dup"] = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
-                            "address": other.get("address") or address,
-                            "own": other.get("conversation_id") == turn.conversation.id}
 
     # ================================================================= prompts
     def _button_for(self, slots: dict[str, Any], label: str, action: str, arg: str | None = None) -> Button:

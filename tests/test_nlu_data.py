@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
-import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,7 +13,9 @@ import pytest
 import yaml
 
 from bot.rasa.server import NLU_DIR, RASA_BIN, ensure_nlu_env, rasa_env
+from nlu import training_data
 from nlu.chania_text import to_latin
+from nlu.training_data import greek_script
 
 COMPLAINTS = ["complaint_lighting", "complaint_waste", "complaint_roads", "complaint_water", "complaint_greenery",
               "complaint_animals", "complaint_noise", "complaint_parking", "complaint_other"]
@@ -36,40 +37,13 @@ LATER_INTENTS = {NLU_DIR / "tests" / name: {"municipal_info"}
                  for name in ("heldout.tsv", "hard.tsv", "dev_hard.tsv", "hard2.tsv")}
 STYLES = {"typo", "unaccented", "greeklish", "dialect", "sms", "long", "indirect", "codemixed", "oneword"}
 SCRIPTS = {"accented", "unaccented", "upper", "greeklish", "english"}
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-
-
-def greek_script(text: str) -> str:
-    if text == text.upper():
-        return "upper"
-    marks = any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
-    return "accented" if marks else "unaccented"
-
-
 def has_greek(text: str) -> bool:
     return any("\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff" for c in text)
 
 
 def training_examples() -> list[tuple[str, str, str]]:
-    """(intent, script, plain text) of every training example; script as for the held-out files."""
-    out = []
-    for path in sorted((NLU_DIR / "data").glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" not in item:
-                continue
-            meta = item.get("metadata") or {}
-            for line in item["examples"].splitlines():
-                if not line.startswith("- "):
-                    continue
-                text = _ANNOTATION.sub(r"\1", line[2:].strip())
-                if meta.get("lang") == "en":
-                    script = "english"
-                elif meta.get("script") == "greeklish":
-                    script = "greeklish"
-                else:
-                    script = greek_script(text)
-                out.append((item["intent"], script, text))
-    return out
+    """(intent, script, plain text) of every training example (``nlu/training_data.py``, the one reader)."""
+    return [(e.intent, e.script, e.text) for e in training_data.examples()]
 
 
 def split_rows(path: Path) -> list[dict[str, str]]:

@@ -312,6 +312,7 @@ async def test_a_voice_message_in_the_middle_of_a_report_keeps_the_report(servic
     await maria.say("Δεν ανάβει η λάμπα στην Αποκορώνου 12")
     await maria.unreadable(voice=VOICE)
     assert maria.texts[0] == el("system.cannot_hear")
-    assert "reply_markup" not in maria.last[0].body  # no menu in a report: its question follows
+    # no menu in a report: its question follows (the 📍 key the question had shown is taken away meanwhile)
+    assert maria.last[0].reply_markup in (None, {"remove_keyboard": True})
     assert maria.texts[1].startswith(el("complaints.resume")) and "«Αποκορώνου 12»" in maria.texts[1]
     assert (await maria.conversation())["flow"]["name"] == "complaints"

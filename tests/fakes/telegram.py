@@ -30,6 +30,7 @@ class Call:
     at: float = field(default_factory=time.time)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field → (file name, content)
     result: Any = None  # what the fake answered (a sent message carries its message_id)
+    edited_markup: dict[str, Any] | None = None  # the inline keyboard a later editMessageReplyMarkup put on it
 
     @property
     def chat_id(self) -> str | None:
@@ -37,9 +38,15 @@ class Call:
         return None if chat is None else str(chat)
 
     @property
-    def reply_markup(self) -> dict[str, Any] | None:
+    def sent_markup(self) -> dict[str, Any] | None:
+        """The reply_markup the message was sent with."""
         markup = self.body.get("reply_markup")
         return json.loads(markup) if isinstance(markup, str) else markup
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        """The keyboard the person sees on the message now: the sent one, or the one an edit put there."""
+        return self.edited_markup if self.edited_markup is not None else self.sent_markup
 
     @property
     def inline_labels(self) -> list[str]:
@@ -146,11 +153,21 @@ class FakeBotApi:
                 answer["parameters"] = {"retry_after": self._retry_after}
             return web.json_response(answer, status=status)
         edited = (str(body.get("chat_id")), int(body.get("message_id") or 0))
-        if method == "editMessageText" and edited not in self._own:
+        if method in ("editMessageText", "editMessageReplyMarkup") and edited not in self._own:
             self.refused.append(Call(method, body, request.match_info["token"]))
             return web.json_response({"ok": False, "error_code": 400,
                                       "description": "Bad Request: message to edit not found"}, status=400)
         call = Call(method, body, request.match_info["token"], files=files)
+        if method == "editMessageReplyMarkup":
+            markup = call.sent_markup or {}
+            if set(markup) != {"inline_keyboard"}:  # the Bot API edits only inline keyboards in
+                self.refused.append(call)
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Bad Request: inline keyboard expected"}, status=400)
+            for original in self.calls:
+                sent_id = original.result.get("message_id") if isinstance(original.result, dict) else None
+                if (original.chat_id, sent_id) == edited:
+                    original.edited_markup = markup
         self.calls.append(call)
         call.result = await self._result(method, body)
         async with self._changed:
