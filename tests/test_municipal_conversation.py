@@ -19,7 +19,9 @@ from bot.core.i18n import Texts
 from bot.core.models import Inbound, NluResult
 from bot.offices.directory import Directory, Office
 from handlers.base import Conversation, Turn
+from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
+from tests.fixtures.viber import FakeViberApi
 
 DIRECTORY = Directory.load()
 TOWN_HALL, KEP, POLICE, WATER = (DIRECTORY.get(i) for i in ("town_hall", "kep", "municipal_police", "deyach"))
@@ -306,3 +308,15 @@ async def test_the_main_menu_opens_the_offices_list(service: Service) -> None:
     assert "mun:list" in payloads(menu)
     offices = await ask(service, 9191, button="mun:list")
     assert EL("municipal.list_title") in texts_of(offices)
+
+
+async def test_viber_resident_gets_the_card_its_pin_and_the_list_button(service: Service,
+                                                                        fake_viber: FakeViberApi) -> None:
+    assert TOWN_HALL is not None
+    eleni = ViberPerson(service, fake_viber, "resident-viber-01==", "el")
+    calls = await eleni.say("ποιο ειναι το ωραριο του δημαρχειου;")
+    assert [c.body["type"] for c in calls] == ["text", "location"]
+    assert EL("municipal.open_now", close=hours(TOWN_HALL)["close"]) in eleni.text
+    assert (calls[1].body["location"]["lat"], calls[1].body["location"]["lon"]) == (TOWN_HALL.lat, TOWN_HALL.lon)
+    await eleni.press(EL("municipal.button_list"))
+    assert EL("municipal.list_title") in eleni.text
