@@ -320,3 +320,17 @@ async def test_viber_resident_gets_the_card_its_pin_and_the_list_button(service:
     assert (calls[1].body["location"]["lat"], calls[1].body["location"]["lon"]) == (TOWN_HALL.lat, TOWN_HALL.lon)
     await eleni.press(EL("municipal.button_list"))
     assert EL("municipal.list_title") in eleni.text
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Πήγα στο ΚΕΠ το πρωί και ήταν κλειστό, και στο τηλέφωνο δεν απαντά κανείς", "el"),
+    ("I went to the town hall at eleven and the office was shut, nobody picks up the phone either", "en"),
+])
+async def test_a_complaint_about_an_office_is_a_report_not_an_office_question(service: Service, text: str,
+                                                                              lang: str) -> None:
+    """The line drawn in nlu/data/municipal.yml: a question about an office is municipal_info, a complaint about
+    one (closed when it should be open, nobody answers) is complaint_other and starts a report."""
+    await ask(service, 9201, text, lang=lang)
+    assert await intent_of(service, 9201) == "complaint_other"
+    conv = await service.store.conversations.find_one({"_id": "telegram:9201"})
+    assert conv is not None and (conv.get("flow") or {}).get("name") == "complaints"
