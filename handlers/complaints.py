@@ -25,6 +25,7 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -265,7 +266,7 @@ class ComplaintsHandler:
         """``carried``: the slots of a report begun with a photo (its photos and start time are kept)."""
         t = turn.texts
         asked_first = bool(_SCHEDULE_QUESTION.match(normalize(turn.inbound.text).strip())) and not carried
-        if asked_first and (office_answer := self._office_handler(turn)) is not None:
+        if asked_first and (office_answer := self._office_handler(turn, turn.inbound.text)) is not None:
             return await office_answer.handle(turn)  # "τι ώρα κλείνει το δημαρχείο;": a question, answered as one
         replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
@@ -293,13 +294,16 @@ class ComplaintsHandler:
             slots["suggested_place"] = place[:MAX_ADDRESS]
         return await self._proceed(turn, slots, replies)
 
-    def _office_handler(self, turn: Turn) -> Handler | None:
-        """The handler of questions about the municipality's offices, when the NLU also heard one (``municipal_info``
-        ranked with confidence) and that handler knows the office or service the text names (QA F30)."""
+    def _office_handler(self, turn: Turn, text: str, *, heard: bool = False) -> Handler | None:
+        """The handler of questions about the municipality's offices, when that handler knows the office or service
+        ``text`` names and the NLU also heard such a question (``municipal_info`` ranked with confidence) or the
+        resident said it is a question ("just asking") (QA F30)."""
         handler = self.registry.by_intent.get(MUNICIPAL_INTENT) if self.registry is not None else None
         knows = getattr(handler, "knows", None)
-        if handler is None or not callable(knows) or not knows(turn.inbound.text):
+        if handler is None or not callable(knows) or not knows(text):
             return None
+        if heard:
+            return handler
         threshold = turn.services.settings.nlu_confidence_threshold
         heard = any(r.get("name") == MUNICIPAL_INTENT and float(r.get("confidence") or 0.0) >= threshold
                     for r in turn.nlu.raw.get("intent_ranking") or [])
@@ -706,6 +710,11 @@ class ComplaintsHandler:
         elif action == "isreport":
             slots["asked_first"] = False
         elif action == "justasking":
+            asked = self._office_handler(turn, slots.get("description") or "", heard=True)
+            if asked is not None:  # the question names an office or a service the bot knows: answer it
+                question = replace(turn.inbound, text=slots.get("description") or "", button=None)
+                outcome = await asked.handle(replace(turn, inbound=question))
+                return Outcome(outcome.replies, flow=None)
             return Outcome([Reply(self._office_answer(turn))], flow=None)
         elif action == "chcat":
             slots["category"], slots["attributes"] = None, {}

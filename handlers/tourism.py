@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date, get_day_names
 
@@ -50,7 +50,10 @@ from bot.guide.hours import (
 )
 from bot.guide.photos import photo_path
 from bot.guide.questions import asked_day, asks_food, asks_hours, asks_nearest, asks_way, names_museums, names_near
-from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.base import KEEP, FlowState, Handler, Outcome, Turn
+
+if TYPE_CHECKING:
+    from handlers.registry import HandlerRegistry
 
 INTENT_KINDS = {"tourist_nearby": "nearby", "tourist_beaches": "beaches", "tourist_culture": "culture",
                 "tourist_nature": "nature"}
@@ -88,6 +91,7 @@ class TourismHandler:
         self.page_size = page_size
         self.location_max_age = location_max_age
         self._version: int | None = None  # of the catalogue in MongoDB; None: the seed file's, until one exists
+        self.registry: HandlerRegistry | None = None  # set by the registry: office questions go to their handler
 
     async def _refresh(self, turn: Turn) -> None:
         """Answer from the latest catalogue: one primary-key read, a reload only when the guide was edited."""
@@ -102,6 +106,8 @@ class TourismHandler:
         button = turn.inbound.button
         if button is not None and button.startswith(f"{self.button_prefix}:"):
             outcome = self._button(turn, button)
+        elif button is None and (office := self._office_question(turn)) is not None:
+            return await office.handle(turn)  # "is the town hall open?" taken for a sight question: no sight named
         else:  # an intent (a menu button of another handler may have dispatched it here: ignore its payload)
             outcome = self._intent(turn)
         return _with_language_note(turn, outcome)
@@ -190,6 +196,15 @@ class TourismHandler:
                 return self._list(turn, kind, offset, place=place)
             return self._list(turn, kind, offset, origin=self._origin(turn))
         return self._unknown_button(turn)
+
+    def _office_question(self, turn: Turn) -> Handler | None:
+        """The municipal offices' handler, when the message names one of its offices and no sight ("is the town hall
+        open?" read as a sight question; a service word alone, "water", is no reason: "clear water to swim")."""
+        handler = self.registry.by_intent.get("municipal_info") if self.registry is not None else None
+        knows = getattr(handler, "knows", None)
+        if handler is None or not callable(knows) or not knows(turn.inbound.text or "", services=False):
+            return None
+        return handler if self._named_place(turn) is None else None
 
     # ------------------------------------------------------------------ where the person is
     def _origin(self, turn: Turn) -> GeoPoint | None:

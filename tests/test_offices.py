@@ -85,6 +85,7 @@ def _with(change: dict[str, Any]) -> dict[str, Any]:
     ({"opening": {"seasons": [{"from": "01-01", "to": "12-31", "days": ["mon"], "open": "15:00",
                                "close": "08:00"}]}}, "closes"),
     ({"phones": "28210"}, "phones"),
+    ({"short": {"el": "Δημαρχείο του Δήμου Χανίων στην οδό Κυδωνίας", "en": "Town hall"}}, "32 characters"),
 ])
 def test_bad_entries_are_refused_naming_what_is_wrong(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field):
