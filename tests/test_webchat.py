@@ -538,7 +538,7 @@ async def test_e2e_on_a_390x844_phone_the_composer_and_its_buttons_fit_without_s
             await _say(page, "Καλημέρα σας" if locale == "el-GR" else "Good morning")
             await page.wait_for_selector(f".msg.in >> nth={n}")
         await service.idle()
-        await page.wait_for_function("document.querySelectorAll('.msg.out').length >= 5")
+        await page.locator(".msg.out").nth(4).wait_for()  # the greeting and four answers
         fits = await page.evaluate(PHONE_FITS)
         await page.screenshot(path=f"/tmp/webchat-phone-{locale}.png")
         scrolled = await page.evaluate("(() => { const l = document.getElementById('log');"
