@@ -258,6 +258,10 @@ async def test_citizen_office_shows_the_configured_phone_address_and_hours(make_
     assert EN("municipal.phone", phone="28210 00000") in shown
     assert EN("municipal.address", address="Οδός Δοκιμής 1") in shown
     assert EN("municipal.hours_text", text="Mon–Fri 08:00–14:00") in shown
+    office = DIRECTORY.get("citizen_office")
+    assert office is not None
+    listing = texts_of(await ask(svc, 9161, button="mun:list", lang="en"))
+    assert EN("municipal.list_line", name=office.name("en"), state="Mon–Fri 08:00–14:00") in listing
 
 
 def _turn(service: Service, text: str, nlu: NluResult, *, user: str, button: str | None = None,
