@@ -131,6 +131,8 @@ async def test_phone_and_place_questions_get_the_office_card(service: Service, t
         assert t("municipal.phone", phone=office.phone) in shown
     else:  # no number was confirmed: none is made up
         assert "📞" not in shown
+    if not (office.phone or office.address(lang) or office.email or office.web):
+        assert t("municipal.no_contact") in shown  # and the resident is told where to look instead
 
 
 # ---------------------------------------------------------------------- open or closed by the clock
