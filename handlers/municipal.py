@@ -21,7 +21,7 @@ from bot.core.models import Button, Reply
 from bot.core.services import Services
 from bot.guide.hours import today_in_athens
 from bot.guide.questions import asked_day
-from bot.offices.card import office_card, short_state
+from bot.offices.card import contact, office_card, short_state
 from bot.offices.directory import Directory, Office
 from handlers.base import KEEP, Outcome, Turn
 
@@ -91,7 +91,11 @@ class MunicipalHandler:
         now = turn.services.clock()
         offices = self.directory.main()
         lines = [t(key), ""]
-        lines += [t("municipal.list_line", name=o.name(lang), state=short_state(o.opening, t, now)) for o in offices]
+        settings = turn.services.settings
+        for office in offices:
+            hours_text = contact(office, settings, lang).hours_text if office.opening is None else ""
+            lines.append(t("municipal.list_line", name=office.name(lang),
+                           state=hours_text or short_state(office.opening, t, now)))
         lines += ["", t("municipal.list_hint")]
         buttons = tuple(Button(o.short(lang), f"mun:office:{o.id}") for o in offices)
         return Outcome([Reply("\n".join(lines), buttons=buttons)], flow=KEEP)

@@ -131,6 +131,8 @@ async def test_phone_and_place_questions_get_the_office_card(service: Service, t
         assert t("municipal.phone", phone=office.phone) in shown
     else:  # no number was confirmed: none is made up
         assert "📞" not in shown
+    if not (office.phone or office.address(lang) or office.email or office.web):
+        assert t("municipal.no_contact") in shown  # and the resident is told where to look instead
 
 
 # ---------------------------------------------------------------------- open or closed by the clock
@@ -258,6 +260,10 @@ async def test_citizen_office_shows_the_configured_phone_address_and_hours(make_
     assert EN("municipal.phone", phone="28210 00000") in shown
     assert EN("municipal.address", address="Οδός Δοκιμής 1") in shown
     assert EN("municipal.hours_text", text="Mon–Fri 08:00–14:00") in shown
+    office = DIRECTORY.get("citizen_office")
+    assert office is not None
+    listing = texts_of(await ask(svc, 9161, button="mun:list", lang="en"))
+    assert EN("municipal.list_line", name=office.name("en"), state="Mon–Fri 08:00–14:00") in listing
 
 
 def _turn(service: Service, text: str, nlu: NluResult, *, user: str, button: str | None = None,

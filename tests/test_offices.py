@@ -59,7 +59,8 @@ def test_every_service_word_leads_to_its_office() -> None:
                 assert found.label == service.label
 
 
-@pytest.mark.parametrize("text", ["τι ώρα ανοίγει το Αρχαιολογικό Μουσείο;", "where can I swim?", "καλημέρα"])
+@pytest.mark.parametrize("text", ["τι ώρα ανοίγει το Αρχαιολογικό Μουσείο;", "Πότε κλείνει η Δημοτική Αγορά;",
+                                  "Is the Municipal Garden open at night?", "where can I swim?", "καλημέρα"])
 def test_other_questions_name_no_office_and_no_service(text: str) -> None:
     assert DIRECTORY.named(text) is None and DIRECTORY.service(text) is None
 
