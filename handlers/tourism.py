@@ -461,6 +461,11 @@ class TourismHandler:
         it; what to check; one pin where to set off (the bus station, the port, the centre or the taxi rank)."""
         t, lang = turn.texts, turn.lang
         lines = [t("tourism.transport_to_sight", name=place.name(lang), bus="").rstrip()]
+        if place.opening is not None:  # "how do I get to the gorge (tomorrow)?" in December: closed then (QA F27)
+            today = today_in_athens(turn.services.clock())
+            day = asked_day(turn.inbound.text or "", today) or today
+            if opening_on(place.opening, day).reason == "out_of_season":
+                lines.append(t("tourism.way_out_of_season", day=format_date(day, "EEEE d MMMM", locale=lang)))
         centre = self.catalogue.centre
         straight = haversine_m(centre.point, place.point)
         board: Poi | None = None
