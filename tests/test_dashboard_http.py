@@ -384,6 +384,8 @@ async def test_only_the_holder_or_an_admin_hands_a_chat_back(dashboard: Dashboar
 
     status, html, _ = await admin.get(base)
     assert 'id="hand-back"' in html
+    assert (await admin.post(base + "/hand-back", csrf=None))[0] == 403  # the admin's form needs its token too
+    assert (await dashboard.store.conversations.find_one({"_id": "telegram:6"}))["paused"] is True
     status, _, resp = await admin.post(base + "/hand-back")
     assert status == 303 and resp.headers["Location"].endswith("done=handed_back")
     assert (await dashboard.store.conversations.find_one({"_id": "telegram:6"}))["paused"] is False
