@@ -228,3 +228,19 @@ async def test_telegram_location_key_is_removed_after_the_inline_yes_and_after_a
     await maria.share_location(GeoPoint(35.5138, 24.0180))
     assert maria.last and removes_keyboard(maria.last[0])
     assert not any(removes_keyboard(c) for c in maria.last[1:])
+
+
+async def test_telegram_buttons_refused_by_the_edit_come_on_a_message_of_their_own(service: Any) -> None:
+    """Should Telegram refuse to add the buttons to the message that removed the 📍 key, the question is sent again
+    with them: never a question without its buttons."""
+    service.fake_telegram.refuse_markup_edits = True
+    eleni = TelegramPerson(service, 9313)
+    await eleni.say("Σπασμένο φανάρι στην Κυδωνίας 40")
+    await eleni.say("ναι")
+    await eleni.press(EL("complaints.no_pin"))
+    removed, again = eleni.last
+    assert removed.body["text"] == again.body["text"] == EL("complaints.ask_photo", max_mb=10)
+    assert removes_keyboard(removed) and not removed.inline_labels
+    assert EL("complaints.skip_photo") in again.inline_labels
+    await eleni.press(EL("complaints.skip_photo"))
+    assert eleni.texts == [EL("complaints.ask_consent")]

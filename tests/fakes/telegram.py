@@ -4,6 +4,8 @@ Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands
 ``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500;
 ``fail_next(n, status=429, retry_after=2)`` answers flood control as the Bot API does, ``status=403`` "bot was
 blocked by the user". ``delay_s`` holds every send that long before recording and answering it.
+``refuse_markup_edits`` makes ``editMessageReplyMarkup`` fail; an edit it accepts shows on the recorded message
+(``Call.reply_markup``; ``Call.sent_markup`` is what the message was sent with).
 ``files[file_id] = bytes`` makes ``getFile`` know a file and serves it at ``/file/bot<token>/<file_path>``.
 """
 
@@ -68,6 +70,7 @@ class FakeBotApi:
         self._fail_status = 500
         self._retry_after: int | None = None
         self.delay_s = 0.0
+        self.refuse_markup_edits = False  # editMessageReplyMarkup answers 400, as for a message Telegram will not edit
         self._mid = itertools.count(1000)
         self._own: set[tuple[str, int]] = set()  # (chat, message id) of the messages the bot sent: editable
         self._changed = asyncio.Condition()
@@ -98,6 +101,7 @@ class FakeBotApi:
         self.updates.clear()
         self._fail = 0
         self.delay_s = 0.0
+        self.refuse_markup_edits = False
 
     def fail_next(self, n: int, *, status: int = 500, retry_after: int | None = None) -> None:
         self._fail, self._fail_status, self._retry_after = n, status, retry_after
@@ -160,7 +164,7 @@ class FakeBotApi:
         call = Call(method, body, request.match_info["token"], files=files)
         if method == "editMessageReplyMarkup":
             markup = call.sent_markup or {}
-            if set(markup) != {"inline_keyboard"}:  # the Bot API edits only inline keyboards in
+            if set(markup) != {"inline_keyboard"} or self.refuse_markup_edits:  # only inline keyboards go in
                 self.refused.append(call)
                 return web.json_response({"ok": False, "error_code": 400,
                                           "description": "Bad Request: inline keyboard expected"}, status=400)
