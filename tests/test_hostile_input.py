@@ -88,6 +88,9 @@ async def check_webhook(svc: Service, channel: str, payload: Any) -> int:
 # how long a frame's answer may take: the pipeline answering the earlier frames shares the event loop, and a loaded
 # machine (the whole suite, other sessions) slows it; a generous deadline, not a measurement
 ANSWER_WAIT_S = 60.0
+# a socket nobody has read for longer than this is renewed: the server's heartbeat (30 s) closes one that does not
+# answer its pings, and the module's Telegram and Viber fuzz runs take minutes between two web-chat frames
+IDLE_RENEW_S = 10.0
 
 
 class Chat:
@@ -97,9 +100,11 @@ class Chat:
         self.svc = svc
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.frames = 0
+        self.used_at = 0.0
 
     async def socket(self) -> aiohttp.ClientWebSocketResponse:
-        if self.ws is None or self.ws.closed or self.frames >= 8:  # closed: e.g. by the heartbeat during a long wait
+        idle = time.monotonic() - self.used_at > IDLE_RENEW_S
+        if self.ws is None or self.ws.closed or self.frames >= 8 or idle:  # closed: by the heartbeat during a wait
             if self.ws is not None:
                 await self.ws.close()
             async with self.svc.http.get(f"{self.svc.url}/chat") as page:
@@ -121,6 +126,7 @@ class Chat:
             assert msg.type == aiohttp.WSMsgType.TEXT, f"socket {msg.type.name} after {frame[:200]!r}"
             answer = msg.json()
             if answer["type"] in ("ack", "error"):
+                self.used_at = time.monotonic()
                 return answer
 
 
