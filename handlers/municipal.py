@@ -21,7 +21,7 @@ from bot.core.models import Button, Reply
 from bot.core.services import Services
 from bot.guide.hours import today_in_athens
 from bot.guide.questions import asked_day
-from bot.offices.card import office_card, short_state
+from bot.offices.card import contact, office_card, short_state
 from bot.offices.directory import Directory, Office
 from handlers.base import KEEP, Outcome, Turn
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from handlers.registry import HandlerRegistry
 
 INTENT = "municipal_info"
-MAX_LABEL = 32
 
 
 class MunicipalHandler:
@@ -54,9 +53,10 @@ class MunicipalHandler:
     async def resume_prompt(self, turn: Turn) -> list[Reply]:
         return []
 
-    def knows(self, text: str) -> bool:
-        """Does ``text`` name an office or a service of the directory (the complaint flow asks before handing over)?"""
-        return self.directory.named(text) is not None or self.directory.service(text) is not None
+    def knows(self, text: str, *, services: bool = True) -> bool:
+        """Does ``text`` name an office (or, with ``services``, a service) of the directory? Other handlers ask before
+        handing a question over (the complaint flow, the guide)."""
+        return self.directory.named(text) is not None or (services and self.directory.service(text) is not None)
 
     # ------------------------------------------------------------------ answers
     def answer(self, turn: Turn) -> Outcome:
@@ -91,9 +91,13 @@ class MunicipalHandler:
         now = turn.services.clock()
         offices = self.directory.main()
         lines = [t(key), ""]
-        lines += [t("municipal.list_line", name=o.name(lang), state=short_state(o.opening, t, now)) for o in offices]
+        settings = turn.services.settings
+        for office in offices:
+            hours_text = contact(office, settings, lang).hours_text if office.opening is None else ""
+            lines.append(t("municipal.list_line", name=office.name(lang),
+                           state=hours_text or short_state(office.opening, t, now)))
         lines += ["", t("municipal.list_hint")]
-        buttons = tuple(Button(_label(o.name(lang)), f"mun:office:{o.id}") for o in offices)
+        buttons = tuple(Button(o.short(lang), f"mun:office:{o.id}") for o in offices)
         return Outcome([Reply("\n".join(lines), buttons=buttons)], flow=KEEP)
 
     async def _button(self, turn: Turn, args: list[str]) -> Outcome:
@@ -110,10 +114,6 @@ class MunicipalHandler:
 
     def _can_report(self, intent: str) -> bool:
         return self.registry is not None and intent in self.registry.by_intent
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1].rstrip() + "…"
 
 
 def create_handler(services: Services) -> MunicipalHandler:

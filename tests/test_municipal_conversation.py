@@ -19,7 +19,9 @@ from bot.core.i18n import Texts
 from bot.core.models import Inbound, NluResult
 from bot.offices.directory import Directory, Office
 from handlers.base import Conversation, Turn
+from tests.fixtures.people import ViberPerson
 from tests.fixtures.service import Service
+from tests.fixtures.viber import FakeViberApi
 
 DIRECTORY = Directory.load()
 TOWN_HALL, KEP, POLICE, WATER = (DIRECTORY.get(i) for i in ("town_hall", "kep", "municipal_police", "deyach"))
@@ -129,6 +131,8 @@ async def test_phone_and_place_questions_get_the_office_card(service: Service, t
         assert t("municipal.phone", phone=office.phone) in shown
     else:  # no number was confirmed: none is made up
         assert "📞" not in shown
+    if not (office.phone or office.address(lang) or office.email or office.web):
+        assert t("municipal.no_contact") in shown  # and the resident is told where to look instead
 
 
 # ---------------------------------------------------------------------- open or closed by the clock
@@ -256,3 +260,83 @@ async def test_citizen_office_shows_the_configured_phone_address_and_hours(make_
     assert EN("municipal.phone", phone="28210 00000") in shown
     assert EN("municipal.address", address="Οδός Δοκιμής 1") in shown
     assert EN("municipal.hours_text", text="Mon–Fri 08:00–14:00") in shown
+    office = DIRECTORY.get("citizen_office")
+    assert office is not None
+    listing = texts_of(await ask(svc, 9161, button="mun:list", lang="en"))
+    assert EN("municipal.list_line", name=office.name("en"), state="Mon–Fri 08:00–14:00") in listing
+
+
+def _turn(service: Service, text: str, nlu: NluResult, *, user: str, button: str | None = None,
+          conversation: Conversation | None = None, lang: str = "el") -> Turn:
+    inbound = Inbound(channel="telegram", user_id=user, chat_id=user, message_id=text or str(button), text=text,
+                      button=button)
+    conversation = conversation or Conversation(id=f"telegram:{user}", channel="telegram", user_id=user,
+                                                chat_id=user, language=lang)  # type: ignore[arg-type]
+    return Turn(inbound=inbound, nlu=nlu, conversation=conversation, texts=Texts(lang),  # type: ignore[arg-type]
+                services=service.runtime.services)
+
+
+async def test_just_asking_after_report_or_question_answers_a_known_office(service: Service) -> None:
+    """The NLU took "Πότε ανοίγει το ΚΕΠ;" for a complaint and did not hear an office question: the bot asks
+    "report or question?"; "just asking" then answers with the KEP's card, not "ask the citizen office"."""
+    registry = service.runtime.pipeline.registry
+    text = "Πότε ανοίγει το ΚΕΠ;"
+    nlu = NluResult(intent="complaint_other", confidence=0.6,
+                    raw={"intent_ranking": [{"name": "complaint_other", "confidence": 0.6}]})
+    turn = _turn(service, text, nlu, user="9171")
+    asked = await registry.dispatch(turn)
+    assert EL("complaints.is_report") in "\n".join(r.text for r in asked.replies)
+    [payload] = [b.payload for r in asked.replies for b in r.buttons if b.payload.endswith(":justasking")]
+    turn.conversation.flow = asked.flow
+    answered = await registry.dispatch(_turn(service, "", NluResult(intent=None, confidence=0.0), user="9171",
+                                             button=payload, conversation=turn.conversation))
+    shown = "\n".join(r.text for r in answered.replies)
+    assert EL("municipal.title", name=KEP.name("el")) in shown  # type: ignore[union-attr]
+    assert EL("municipal.open_now", close=hours(KEP)["close"]) in shown  # Tuesday 10:00
+    assert answered.flow is None  # the report that never was is dropped
+
+
+@pytest.mark.parametrize("text,office_card", [
+    ("Is the town hall open today?", True),  # no sight of that name: the office answers
+    ("Is the Maritime Museum open today?", False),  # a sight: the guide answers
+])
+async def test_a_sight_question_naming_an_office_and_no_sight_goes_to_the_office(service: Service, text: str,
+                                                                                 office_card: bool) -> None:
+    registry = service.runtime.pipeline.registry
+    nlu = NluResult(intent="tourist_sight_info", confidence=0.6)
+    outcome = await registry.dispatch(_turn(service, text, nlu, user="9181", lang="en"))
+    shown = "\n".join(r.text for r in outcome.replies)
+    assert (EN("municipal.title", name=TOWN_HALL.name("en")) in shown) is office_card  # type: ignore[union-attr]
+
+
+async def test_the_main_menu_opens_the_offices_list(service: Service) -> None:
+    menu = await ask(service, 9191, "/start")
+    assert "mun:list" in payloads(menu)
+    offices = await ask(service, 9191, button="mun:list")
+    assert EL("municipal.list_title") in texts_of(offices)
+
+
+async def test_viber_resident_gets_the_card_its_pin_and_the_list_button(service: Service,
+                                                                        fake_viber: FakeViberApi) -> None:
+    assert TOWN_HALL is not None
+    eleni = ViberPerson(service, fake_viber, "resident-viber-01==", "el")
+    calls = await eleni.say("ποιο ειναι το ωραριο του δημαρχειου;")
+    assert [c.body["type"] for c in calls] == ["text", "location"]
+    assert EL("municipal.open_now", close=hours(TOWN_HALL)["close"]) in eleni.text
+    assert (calls[1].body["location"]["lat"], calls[1].body["location"]["lon"]) == (TOWN_HALL.lat, TOWN_HALL.lon)
+    await eleni.press(EL("municipal.button_list"))
+    assert EL("municipal.list_title") in eleni.text
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Πήγα στο ΚΕΠ το πρωί και ήταν κλειστό, και στο τηλέφωνο δεν απαντά κανείς", "el"),
+    ("I went to the town hall at eleven and the office was shut, nobody picks up the phone either", "en"),
+])
+async def test_a_complaint_about_an_office_is_a_report_not_an_office_question(service: Service, text: str,
+                                                                              lang: str) -> None:
+    """The line drawn in nlu/data/municipal.yml: a question about an office is municipal_info, a complaint about
+    one (closed when it should be open, nobody answers) is complaint_other and starts a report."""
+    await ask(service, 9201, text, lang=lang)
+    assert await intent_of(service, 9201) == "complaint_other"
+    conv = await service.store.conversations.find_one({"_id": "telegram:9201"})
+    assert conv is not None and (conv.get("flow") or {}).get("name") == "complaints"

@@ -59,7 +59,8 @@ def test_every_service_word_leads_to_its_office() -> None:
                 assert found.label == service.label
 
 
-@pytest.mark.parametrize("text", ["τι ώρα ανοίγει το Αρχαιολογικό Μουσείο;", "where can I swim?", "καλημέρα"])
+@pytest.mark.parametrize("text", ["τι ώρα ανοίγει το Αρχαιολογικό Μουσείο;", "Πότε κλείνει η Δημοτική Αγορά;",
+                                  "Is the Municipal Garden open at night?", "where can I swim?", "καλημέρα"])
 def test_other_questions_name_no_office_and_no_service(text: str) -> None:
     assert DIRECTORY.named(text) is None and DIRECTORY.service(text) is None
 
@@ -85,6 +86,7 @@ def _with(change: dict[str, Any]) -> dict[str, Any]:
     ({"opening": {"seasons": [{"from": "01-01", "to": "12-31", "days": ["mon"], "open": "15:00",
                                "close": "08:00"}]}}, "closes"),
     ({"phones": "28210"}, "phones"),
+    ({"short": {"el": "Δημαρχείο του Δήμου Χανίων στην οδό Κυδωνίας", "en": "Town hall"}}, "32 characters"),
 ])
 def test_bad_entries_are_refused_naming_what_is_wrong(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field):

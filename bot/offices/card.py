@@ -71,6 +71,8 @@ def office_card(office: Office, texts: Texts, settings: Settings, now: datetime,
         lines.append(t("municipal.email", email=office.email))
     if office.web is not None:
         lines.append(t("municipal.web", web=str(office.web).rstrip("/")))
+    if not (found.address or found.phone or office.email or office.web):
+        lines.append(t("municipal.no_contact"))  # nothing confirmed to show: where to look instead
     if office.services:
         lines.append(t("municipal.services", services=" · ".join(s.label(lang) for s in office.services)))
     pin = None

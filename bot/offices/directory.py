@@ -53,6 +53,7 @@ class Office(_Strict):
     rank: int = Field(ge=1)
     main: bool = True
     name: Bilingual
+    short: Bilingual  # on buttons (Telegram shows about 32 characters)
     aliases: tuple[str, ...] = ()
     address: OptionalBilingual = OptionalBilingual()
     lat: float | None = None
@@ -81,6 +82,8 @@ class Office(_Strict):
         if self.lat is not None and self.lon is not None and not (
                 BBOX_LAT[0] <= self.lat <= BBOX_LAT[1] and BBOX_LON[0] <= self.lon <= BBOX_LON[1]):
             raise ValueError(f"{self.id}: ({self.lat}, {self.lon}) is outside the regional unit of Chania")
+        if max(len(self.short.el), len(self.short.en)) > 32:
+            raise ValueError(f"{self.id}: a short name has at most 32 characters")
         if self.report_category is not None and not self.report_category.startswith("complaint_"):
             raise ValueError(f"{self.id}: report_category must be a complaint intent")
         return self
