@@ -49,11 +49,11 @@ def examples(data_dir: Path = DATA, without: Iterable[str] = ()) -> list[Example
     for path in sorted(data_dir.glob("*.yml")):
         if path.name in skip:
             continue
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             if "intent" not in item:
                 continue
             meta = item.get("metadata") or {}
-            for line in item["examples"].splitlines():
+            for line in str(item.get("examples") or "").splitlines():
                 if not line.startswith("- "):
                     continue
                 text = plain_text(line[2:])
