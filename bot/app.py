@@ -36,7 +36,7 @@ from bot.privacy.web import setup_privacy
 from bot.rasa.client import NluClient
 from bot.store import Store, open_configured_store
 from bot.tickets.geocoding import setup_geocoding
-from handlers import alerts, complaints, handoff, privacy, tourism
+from handlers import alerts, complaints, handoff, municipal, privacy, tourism
 from handlers.conversation import ConversationHandler
 from handlers.registry import HandlerRegistry
 
@@ -84,7 +84,7 @@ async def create_app(settings: Settings, *, nlu_url: str | None = None, nlu_toke
     conversation = ConversationHandler()
     registry = HandlerRegistry(conversation, [tourism.create_handler(services), complaints.create_handler(services),
                                               alerts.create_handler(), privacy.create_handler(services),
-                                              handoff.create_handler()])
+                                              handoff.create_handler(), municipal.create_handler(services)])
     pipeline = Pipeline(services, nlu, registry, bus, adapters, times, outbox=outbox,
                         conversation_lease_s=settings.conversation_lease_s)
     adapters["telegram"] = TelegramAdapter(settings, pipeline, http, store=store)

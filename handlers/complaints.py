@@ -25,8 +25,9 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import tickets
 from bot.alerts import notices as alert_notices
@@ -43,11 +44,16 @@ from bot.tickets.boundary import Municipality, municipality
 from bot.tickets.categories import Attribute, Categories, categories
 from bot.tickets.geocoding import geocoder_of
 from handlers.answers import place_from_entities, place_kind, skips, yes_or_no
-from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.base import KEEP, FlowState, Handler, Outcome, Turn
 from handlers.urgency import is_urgent
 from nlu.chania_text import normalize
 
+if TYPE_CHECKING:
+    from handlers.registry import HandlerRegistry
+
 log = logging.getLogger(__name__)
+
+MUNICIPAL_INTENT = "municipal_info"  # questions about the municipality's offices (handlers/municipal.py)
 
 FLOW = "complaints"
 PREFIX = "cmp"
@@ -60,17 +66,17 @@ STATUS_LIST_LIMIT = 5
 # Intents that interrupt a flow (answered by their handler, then the flow is offered again) ...
 _INTERRUPTING = frozenset({"help", "check_status", "greet", "thanks", "goodbye", "out_of_scope", "tourist_nearby",
                            "tourist_beaches", "tourist_culture", "tourist_nature", "tourist_sight_info",
-                           "tourist_transport", "talk_to_human"})
+                           "tourist_transport", "talk_to_human", MUNICIPAL_INTENT})
 # ... except where a typed answer is expected: a place name is an answer to "where?", not a tourist question,
 # and a typed address is often "out of scope" for NLU.
-_ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope"})
+_ANSWERS_TO_WHERE = frozenset({"tourist_nearby", "tourist_sight_info", "out_of_scope", MUNICIPAL_INTENT})
 
 # A typed "where" answer is not a question: a question mark (Greek ";" too) or a question word first says it is one.
 _AFTER_PLACE = frozenset({"photos", "phone_consent", "phone", "summary"})  # the place is settled by then
 _QUESTION_MARKS = ("?", ";", "\u037e")
-_QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "τι", "που", "πως", "ποιο",
-                             "ποια", "ποιος", "ποιες", "ποιοι", "μπορω", "μπορειτε", "ti", "pou", "pos", "poio",
-                             "poia"})
+_QUESTION_WORDS = frozenset({"what", "where", "which", "how", "can", "is", "are", "do", "when", "τι", "που", "πως",
+                             "ποιο", "ποια", "ποιος", "ποιες", "ποιοι", "ποτε", "ιντα", "μπορω", "μπορειτε", "ti",
+                             "pou", "pos", "poio", "poia", "pote", "inta"})
 
 # "why was it rejected?": answered with the last status and its note, whatever NLU made of it
 WHY_PHRASES = ("γιατί απορρίφθηκε", "γιατί απορρίφθηκε η αναφορά μου", "γιατί απορρίψατε την αναφορά μου",
@@ -126,6 +132,7 @@ class ComplaintsHandler:
         self.area = area or municipality()
         self._sights: Catalogue | None = None
         self.intents = frozenset(self.categories.intents | {"check_status"})
+        self.registry: HandlerRegistry | None = None  # set by the registry: office questions go to their handler
 
     # ================================================================= entry points (handlers/base.py)
     async def handle(self, turn: Turn) -> Outcome:
@@ -258,12 +265,15 @@ class ComplaintsHandler:
     async def _start(self, turn: Turn, intent: str | None, *, carried: dict[str, Any] | None = None) -> Outcome:
         """``carried``: the slots of a report begun with a photo (its photos and start time are kept)."""
         t = turn.texts
+        asked_first = bool(_SCHEDULE_QUESTION.match(normalize(turn.inbound.text).strip())) and not carried
+        if asked_first and (office_answer := self._office_handler(turn, turn.inbound.text)) is not None:
+            return await office_answer.handle(turn)  # "τι ώρα κλείνει το δημαρχείο;": a question, answered as one
         replies: list[Reply] = [Reply(t("system.emergency"))] if is_urgent(turn.inbound.text) else []
         sure = intent is not None and not turn.low_confidence
         slots = self._new_slots(intent if sure else None, (carried or {}).get("started_at") or turn.inbound.received_at)
         slots["photos"] = list((carried or {}).get("photos") or ())
         slots["second_category"] = self._second_problem(turn, intent) if sure else None
-        slots["asked_first"] = bool(_SCHEDULE_QUESTION.match(normalize(turn.inbound.text).strip())) and not carried
+        slots["asked_first"] = asked_first
         replies += self._set_description(slots, turn.inbound.text, t)
         if turn.inbound.attachments:
             replies += self._take_photos(slots, turn.inbound.attachments, t)
@@ -283,6 +293,21 @@ class ComplaintsHandler:
         elif place:
             slots["suggested_place"] = place[:MAX_ADDRESS]
         return await self._proceed(turn, slots, replies)
+
+    def _office_handler(self, turn: Turn, text: str, *, heard: bool = False) -> Handler | None:
+        """The handler of questions about the municipality's offices, when that handler knows the office or service
+        ``text`` names and the NLU also heard such a question (``municipal_info`` ranked with confidence) or the
+        resident said it is a question ("just asking") (QA F30)."""
+        handler = self.registry.by_intent.get(MUNICIPAL_INTENT) if self.registry is not None else None
+        knows = getattr(handler, "knows", None)
+        if handler is None or not callable(knows) or not knows(text):
+            return None
+        if heard:
+            return handler
+        threshold = turn.services.settings.nlu_confidence_threshold
+        heard = any(r.get("name") == MUNICIPAL_INTENT and float(r.get("confidence") or 0.0) >= threshold
+                    for r in turn.nlu.raw.get("intent_ranking") or [])
+        return handler if heard else None
 
     @staticmethod
     def _office_answer(turn: Turn) -> str:
@@ -380,24 +405,35 @@ class ComplaintsHandler:
                        flow=FlowState(name=FLOW, step=step, slots=slots))
 
     async def _check_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
-        point = _point(slots)
-        if point is None:
-            await self._check_address_duplicates(turn, slots)
+        """An open report of the same category near the pin or, with no point to compare, at the same typed street
+        and number (QA F19): kept in ``slots["dup"]`` to be offered. Looked up once per category and place."""
+        point, address = _point(slots), slots.get("address")
+        settings = turn.services.settings
+        if point is not None:
+            key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
+        elif address and slots.get("category"):
+            key = f"{slots['category']}@{tickets.address_key(address)}"
+        else:
             return
-        key = f"{slots['category']}@{point.lat:.6f},{point.lon:.6f}"
         if slots.get("dup_key") == key:
             return
-        settings = turn.services.settings
-        found = await tickets.find_nearby_open(turn.services, slots["category"], point,
-                                               radius_m=settings.duplicate_radius_m, days=settings.duplicate_days)
+        if point is not None:
+            found = await tickets.find_nearby_open(turn.services, slots["category"], point,
+                                                   radius_m=settings.duplicate_radius_m, days=settings.duplicate_days)
+        else:
+            found = await tickets.find_open_at_address(turn.services, slots["category"], address,
+                                                       days=settings.duplicate_days)
         slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
-        if found:
-            other = found[0]
-            slots["dup"] = {
-                "ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
-                "distance": round(haversine_m(point, tickets.ticket_point(other))),  # type: ignore[arg-type]
-                "own": other.get("conversation_id") == turn.conversation.id,
-            }
+        if not found:
+            return
+        other = found[0]
+        dup = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
+               "own": other.get("conversation_id") == turn.conversation.id}
+        if point is not None:
+            dup["distance"] = round(haversine_m(point, tickets.ticket_point(other)))  # type: ignore[arg-type]
+        else:  # matched by the typed address: the prompt names it instead of a distance
+            dup["address"] = other.get("address") or address
+        slots["dup"] = dup
 
     def _missing_attribute(self, slots: dict[str, Any]) -> Attribute | None:
         """The first required question of the category (Open311's attributes: an animal's state) not answered yet;
@@ -423,23 +459,6 @@ class ComplaintsHandler:
             return []
         t = turn.texts
         return [Reply(t(key, title=alert_notices.text_for(known, t.lang)[0], period=period_text(known, t.lang)))]
-
-    async def _check_address_duplicates(self, turn: Turn, slots: dict[str, Any]) -> None:
-        """No point to compare: the same typed street and number, same category, still open (QA F19)."""
-        address = slots.get("address")
-        if not address or not slots.get("category"):
-            return
-        key = f"{slots['category']}@{tickets.address_key(address)}"
-        if slots.get("dup_key") == key:
-            return
-        found = await tickets.find_open_at_address(turn.services, slots["category"], address,
-                                                   days=turn.services.settings.duplicate_days)
-        slots["dup_key"], slots["dup_declined"], slots["dup"] = key, False, None
-        if found:
-            other = found[0]
-            slots["dup"] = {"ref": other["reference"], "status": other["status"], "created_at": other["created_at"],
-                            "address": other.get("address") or address,
-                            "own": other.get("conversation_id") == turn.conversation.id}
 
     # ================================================================= prompts
     def _button_for(self, slots: dict[str, Any], label: str, action: str, arg: str | None = None) -> Button:
@@ -691,6 +710,11 @@ class ComplaintsHandler:
         elif action == "isreport":
             slots["asked_first"] = False
         elif action == "justasking":
+            asked = self._office_handler(turn, slots.get("description") or "", heard=True)
+            if asked is not None:  # the question names an office or a service the bot knows: answer it
+                question = replace(turn.inbound, text=slots.get("description") or "", button=None)
+                outcome = await asked.handle(replace(turn, inbound=question))
+                return Outcome(outcome.replies, flow=None)
             return Outcome([Reply(self._office_answer(turn))], flow=None)
         elif action == "chcat":
             slots["category"], slots["attributes"] = None, {}

@@ -38,6 +38,7 @@ class ConversationHandler:
             Button(texts("menu.report"), "menu:report"),
             Button(texts("menu.nearby"), "menu:nearby"),
             Button(texts("menu.status"), "menu:status"),
+            Button(texts("municipal.menu_button"), "mun:list"),
             Button(texts("alerts.start_button"), "alr:start"),
             Button(texts("menu.language"), "menu:language"),
             Button(texts("privacy.menu_button"), "privacy:menu"),

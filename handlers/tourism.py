@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date, get_day_names
 
@@ -50,7 +50,10 @@ from bot.guide.hours import (
 )
 from bot.guide.photos import photo_path
 from bot.guide.questions import asked_day, asks_food, asks_hours, asks_nearest, asks_way, names_museums, names_near
-from handlers.base import KEEP, FlowState, Outcome, Turn
+from handlers.base import KEEP, FlowState, Handler, Outcome, Turn
+
+if TYPE_CHECKING:
+    from handlers.registry import HandlerRegistry
 
 INTENT_KINDS = {"tourist_nearby": "nearby", "tourist_beaches": "beaches", "tourist_culture": "culture",
                 "tourist_nature": "nature"}
@@ -88,6 +91,7 @@ class TourismHandler:
         self.page_size = page_size
         self.location_max_age = location_max_age
         self._version: int | None = None  # of the catalogue in MongoDB; None: the seed file's, until one exists
+        self.registry: HandlerRegistry | None = None  # set by the registry: office questions go to their handler
 
     async def _refresh(self, turn: Turn) -> None:
         """Answer from the latest catalogue: one primary-key read, a reload only when the guide was edited."""
@@ -102,6 +106,8 @@ class TourismHandler:
         button = turn.inbound.button
         if button is not None and button.startswith(f"{self.button_prefix}:"):
             outcome = self._button(turn, button)
+        elif button is None and (office := self._office_question(turn)) is not None:
+            return await office.handle(turn)  # "is the town hall open?" taken for a sight question: no sight named
         else:  # an intent (a menu button of another handler may have dispatched it here: ignore its payload)
             outcome = self._intent(turn)
         return _with_language_note(turn, outcome)
@@ -143,6 +149,9 @@ class TourismHandler:
             return self._hours(turn, place)
         if place is not None and asks_way(text) and place.category is not Category.TRANSPORT_HUB:
             return self._getting_to(turn, place)  # "πώς πάω στο φαράγγι;" even when the NLU says sight_info
+        if place is not None and place.opening is not None and intent != "tourist_transport" and \
+                asked_day(text, today_in_athens(turn.services.clock())) is not None:
+            return self._hours(turn, place)  # "can I walk the gorge tomorrow?": that day's answer (QA F27)
         if place is None and asks_hours(text) and (
                 intent in ("tourist_culture", "tourist_nature", "tourist_sight_info") or names_museums(text)):
             return self._open_on(turn, "nature" if intent == "tourist_nature" else "culture")
@@ -187,6 +196,15 @@ class TourismHandler:
                 return self._list(turn, kind, offset, place=place)
             return self._list(turn, kind, offset, origin=self._origin(turn))
         return self._unknown_button(turn)
+
+    def _office_question(self, turn: Turn) -> Handler | None:
+        """The municipal offices' handler, when the message names one of its offices and no sight ("is the town hall
+        open?" read as a sight question; a service word alone, "water", is no reason: "clear water to swim")."""
+        handler = self.registry.by_intent.get("municipal_info") if self.registry is not None else None
+        knows = getattr(handler, "knows", None)
+        if handler is None or not callable(knows) or not knows(turn.inbound.text or "", services=False):
+            return None
+        return handler if self._named_place(turn) is None else None
 
     # ------------------------------------------------------------------ where the person is
     def _origin(self, turn: Turn) -> GeoPoint | None:
@@ -443,6 +461,11 @@ class TourismHandler:
         it; what to check; one pin where to set off (the bus station, the port, the centre or the taxi rank)."""
         t, lang = turn.texts, turn.lang
         lines = [t("tourism.transport_to_sight", name=place.name(lang), bus="").rstrip()]
+        if place.opening is not None:  # "how do I get to the gorge (tomorrow)?" in December: closed then (QA F27)
+            today = today_in_athens(turn.services.clock())
+            day = asked_day(turn.inbound.text or "", today) or today
+            if opening_on(place.opening, day).reason == "out_of_season":
+                lines.append(t("tourism.way_out_of_season", day=format_date(day, "EEEE d MMMM", locale=lang)))
         centre = self.catalogue.centre
         straight = haversine_m(centre.point, place.point)
         board: Poi | None = None

@@ -76,7 +76,8 @@ async def subscribe_by_chat(service: Service, user: int, area_button: str, lang:
 
 async def delivered(service: Service) -> None:
     await service.idle()
-    await service.runtime.services.outbox.idle()
+    # a generous deadline (not the 30 s default): retries that wait for Telegram's retry_after on a loaded machine
+    await service.runtime.services.outbox.idle(timeout_s=180)
 
 
 async def test_a_notice_to_one_district_reaches_only_those_inside_in_their_language(make_service: Any) -> None:

@@ -84,6 +84,29 @@ async def test_no_place_is_asked_again_and_never_stored(service: Service, lang: 
 
 # ------------------------------------------------------------------------------------- two problems in one message
 
+async def test_two_problems_in_capitals_are_offered_as_the_same_two_reports(service: Service) -> None:
+    """QA F16: upper-case, accented and unaccented spellings of one message file the same first report and offer
+    the same second one (the normaliser reads them alike at training and at parse time)."""
+    spellings = ("ΣΠΑΣΜΕΝΟ ΠΑΓΚΑΚΙ ΚΑΙ ΚΑΜΕΝΗ ΛΑΜΠΑ ΣΤΗΝ ΠΛΑΤΕΙΑ 1866",
+                 "σπασμένο παγκάκι και καμένη λάμπα στην πλατεία 1866",
+                 "σπασμενο παγκακι και καμενη λαμπα στην πλατεια 1866")
+    filed = set()
+    for n, text in enumerate(spellings):
+        person = TelegramPerson(service, 9120 + n)
+        await person.say(text)
+        await person.press(EL("complaints.yes_place"))
+        await person.press(EL("complaints.no_pin"))
+        if n:  # the same square as the first person's report: offered to follow that one, a new one asked for
+            await person.press(EL("complaints.new_anyway"))
+        ref = await finish(person, EL, pin_asked=False)
+        ticket = await tickets.get_ticket(service.runtime.services, ref)
+        assert ticket is not None
+        offer = person.last[-1]
+        assert offer.inline_labels == [EL("complaints.file_second")], person.texts
+        filed.add((ticket["category"], offer.body["text"]))
+    assert len(filed) == 1, filed
+
+
 async def test_two_problems_file_the_first_and_offer_the_second_on_the_street_named(service: Service) -> None:
     anna = TelegramPerson(service, 9105, lang="en")
     await anna.say("rubbish on Νεάρχου and a pothole too")
@@ -178,7 +201,8 @@ async def test_a_button_label_typed_instead_of_tapped_acts_as_the_button(service
     await person.say(submit)
     ref = REF.search(person.text)
     assert ref and await tickets.get_ticket(service.runtime.services, ref.group(0)) is not None
-    assert t("complaints.use_buttons") not in " ".join(c.body["text"] for c in service.fake_telegram.sent(9109))
+    said = " ".join(c.body["text"] for c in service.fake_telegram.sent(9109, "sendMessage"))
+    assert t("complaints.use_buttons") not in said
 
 
 

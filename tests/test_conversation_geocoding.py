@@ -178,3 +178,69 @@ async def test_viber_pin_step_has_continue_without_and_the_location_picker_in_th
     assert keys == [("reply", t("complaints.no_pin")), ("location-picker", t("channels.viber_share_location"))]
     await person.press(t("complaints.no_pin"))
     assert person.text == t("complaints.ask_photo", max_mb=10)
+
+
+def removes_keyboard(call: Any) -> bool:
+    return (call.sent_markup or {}).get("remove_keyboard") is True
+
+
+async def test_telegram_location_key_is_removed_by_the_next_message_that_does_not_ask_for_it(service: Any) -> None:
+    """QA F16: the one-time 📍 key stays a tap away under the typing field until a message removes it. Answered with
+    "continue without a pin", the next question removes it and still carries its own buttons; later messages
+    send no removal, as there is nothing left to remove."""
+    eleni = TelegramPerson(service, 9310)
+    await eleni.say("Σπασμένο φανάρι στην Κυδωνίας 40")
+    await eleni.say("ναι")
+    assert keyboard(eleni.last[-1])[0][0]["request_location"] is True
+    assert not any(removes_keyboard(c) for c in eleni.last)
+    await eleni.press(EL("complaints.no_pin"))
+    (ask_photo,) = eleni.last
+    assert ask_photo.body["text"] == EL("complaints.ask_photo", max_mb=10)
+    assert removes_keyboard(ask_photo)
+    assert EL("complaints.skip_photo") in ask_photo.inline_labels  # put on the same message by an edit
+    (edit,) = service.fake_telegram.sent(9310, "editMessageReplyMarkup")
+    assert int(edit.body["message_id"]) == ask_photo.result["message_id"]
+    ref = await finish(eleni, EL, pin_asked=False)
+    assert ref.startswith("CHA-")
+    removals = [c for c in service.fake_telegram.sent(9310, "sendMessage") if removes_keyboard(c)]
+    assert removals == [ask_photo]
+
+
+async def test_telegram_location_key_is_removed_after_the_inline_yes_and_after_a_shared_pin(
+        make_service: Any, nominatim: FakeNominatim) -> None:
+    """The other answers: the inline «Yes, there» to a place the person typed (then found on the map), and the 📍
+    key itself (one-time keys hide when used, yet stay summonable until removed)."""
+    nominatim.add("αποκορώνου 25", 35.5131, 24.0170, "Αποκορώνου, Χανιά, Ελλάς")
+    service = await _service(make_service, nominatim)
+    john = TelegramPerson(service, 9311, lang="en")
+    await john.say("The street light on Apokoronou 25 is out")
+    assert keyboard(john.last[-1])[0][0]["request_location"] is True
+    await john.press(EN("complaints.yes_place"))
+    (found,) = john.last
+    assert found.body["text"] == EN("complaints.geo_confirm", place="Αποκορώνου, Χανιά, Ελλάς")
+    assert removes_keyboard(found) and found.inline_labels == [EN("complaints.geo_yes"), EN("complaints.geo_no")]
+    await john.say("yes")  # typed: nothing is showing any more, nothing to remove
+    assert john.last and not any(removes_keyboard(c) or keyboard(c) for c in john.last)
+
+    maria = TelegramPerson(service, 9312)
+    await maria.say("Δεν ανάβει η λάμπα")
+    assert any(keyboard(c) for c in maria.last)  # where is it? with the 📍 key
+    await maria.share_location(GeoPoint(35.5138, 24.0180))
+    assert maria.last and removes_keyboard(maria.last[0])
+    assert not any(removes_keyboard(c) for c in maria.last[1:])
+
+
+async def test_telegram_buttons_refused_by_the_edit_come_on_a_message_of_their_own(service: Any) -> None:
+    """Should Telegram refuse to add the buttons to the message that removed the 📍 key, the question is sent again
+    with them: never a question without its buttons."""
+    service.fake_telegram.refuse_markup_edits = True
+    eleni = TelegramPerson(service, 9313)
+    await eleni.say("Σπασμένο φανάρι στην Κυδωνίας 40")
+    await eleni.say("ναι")
+    await eleni.press(EL("complaints.no_pin"))
+    removed, again = eleni.last
+    assert removed.body["text"] == again.body["text"] == EL("complaints.ask_photo", max_mb=10)
+    assert removes_keyboard(removed) and not removed.inline_labels
+    assert EL("complaints.skip_photo") in again.inline_labels
+    await eleni.press(EL("complaints.skip_photo"))
+    assert eleni.texts == [EL("complaints.ask_consent")]

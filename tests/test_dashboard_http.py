@@ -361,6 +361,43 @@ async def test_take_over_reply_and_hand_back(dashboard: Dashboard) -> None:
                        "conversation.reply", "conversation.hand_back"]
 
 
+async def test_only_the_holder_or_an_admin_hands_a_chat_back(dashboard: Dashboard) -> None:
+    """A colleague with the monitor permission sees who holds the chat but cannot hand it back; the holder can,
+    and an admin can free a chat someone left open (and it is audited with whose it was)."""
+    await seed_conversation(dashboard.store, "telegram:6")
+    base = "/staff/conversations/telegram%3A6"
+    maria, nikos = await dashboard.login("maria", "operator"), await dashboard.login("nikos", "operator")
+    admin = await dashboard.login("boss", "admin")
+    assert "done=taken_over" in (await maria.post(base + "/take-over"))[2].headers["Location"]
+    dashboard.outbox.sent.clear()
+
+    status, html, _ = await nikos.get(base)
+    assert status == 200 and 'id="hand-back"' not in html and 'id="hand-back-holder-only"' in html
+    status, html, resp = await nikos.post(base + "/hand-back")
+    assert status == 303 and resp.headers["Location"].endswith("error=hand_back_held_by_other")
+    held = await dashboard.store.conversations.find_one({"_id": "telegram:6"})
+    assert held["paused"] is True and held["held_by"] == "staff:maria"
+    assert dashboard.outbox.sent == []  # the resident is not told the bot is back
+    status, html, _ = await nikos.get(resp.headers["Location"].removeprefix(dashboard.url))
+    assert 'id="hand-back-held-by-other"' in html and "maria" in html
+    assert await dashboard.store.audit.find_one({"action": "conversation.hand_back", "actor": "staff:nikos"}) is None
+
+    status, html, _ = await admin.get(base)
+    assert 'id="hand-back"' in html
+    assert (await admin.post(base + "/hand-back", csrf=None))[0] == 403  # the admin's form needs its token too
+    assert (await dashboard.store.conversations.find_one({"_id": "telegram:6"}))["paused"] is True
+    status, _, resp = await admin.post(base + "/hand-back")
+    assert status == 303 and resp.headers["Location"].endswith("done=handed_back")
+    assert (await dashboard.store.conversations.find_one({"_id": "telegram:6"}))["paused"] is False
+    assert [r.text for _, rs, _ in dashboard.outbox.sent for r in rs] == [Texts("el")("handoff.bot_back")]
+    entry = await dashboard.store.audit.find_one({"action": "conversation.hand_back", "target": "telegram:6"})
+    assert entry["actor"] == "staff:boss" and entry["details"]["held_by"] == "staff:maria"
+
+    assert "done=taken_over" in (await nikos.post(base + "/take-over"))[2].headers["Location"]
+    status, _, resp = await nikos.post(base + "/hand-back")  # the holder hands back his own
+    assert resp.headers["Location"].endswith("done=handed_back")
+
+
 # ---------------------------------------------------------------- tickets
 
 async def test_ticket_filters_and_search(dashboard: Dashboard) -> None:

@@ -113,11 +113,51 @@ async def test_a_closed_day_says_so_and_gives_the_season_s_days(service: Service
 
 
 
-# ---------------------------------------------------------------------- asked today: open now, not yet, closed now
+# ---------------------------------------------------------------------- a day named, the way there: the season
 def athens(month: int, day: int, hh: int, mm: int = 0) -> datetime:
     return datetime(2026, month, day, hh, mm, tzinfo=ZoneInfo("Europe/Athens"))
 
 
+@pytest.mark.parametrize("now,text,lang,heading,line", [
+    # QA F27: asked in December, a day named and no "open" word: the season's answer for that day, not the card
+    (athens(12, 1, 10), "μπορω να περπατησω το φαραγγι της Σαμαριας αυριο;", "el",
+     "Φαράγγι Σαμαριάς — Τετάρτη 2 Δεκεμβρίου", EL("tourism.hours_out_of_season")),
+    (athens(12, 1, 10), "ΜΠΟΡΩ ΝΑ ΚΑΤΕΒΩ ΤΟ ΦΑΡΑΓΓΙ ΣΑΜΑΡΙΑΣ ΤΗΝ ΚΥΡΙΑΚΗ;", "el",
+     "Φαράγγι Σαμαριάς — Κυριακή 6 Δεκεμβρίου", EL("tourism.hours_out_of_season")),
+    (athens(12, 1, 10), "Can I hike the Samaria gorge tomorrow?", "en",
+     "Samaria Gorge — Wednesday 2 December", EN("tourism.hours_out_of_season")),
+    # in the season the same question gets the day's hours
+    (athens(6, 1, 10), "Can I hike the Samaria gorge tomorrow?", "en",
+     "Samaria Gorge — Tuesday 2 June", "07:00–16:00"),
+])
+async def test_a_day_named_for_a_seasonal_sight_gets_that_day_s_answer(service: Service, now: datetime, text: str,
+                                                                        lang: str, heading: str, line: str) -> None:
+    set_clock(service, now)
+    said = texts_of(await ask(service, 7130, text, lang=lang, calls=2))
+    assert f"🕘 {heading}\n" in said and line in said.split(heading, 1)[1].split("\n")[1], said
+
+
+@pytest.mark.parametrize("now,text,lang,warning", [
+    (athens(12, 1, 10), "πως θα παω στο φαραγγι της σαμαριας με λεωφορειο;", "el",
+     EL("tourism.way_out_of_season", day="Τρίτη 1 Δεκεμβρίου")),
+    (athens(12, 1, 10), "How do I get to the Samaria gorge tomorrow?", "en",
+     EN("tourism.way_out_of_season", day="Wednesday 2 December")),
+    (athens(6, 1, 10), "How do I get to the Samaria gorge tomorrow?", "en", None),  # in the season: no warning
+])
+async def test_the_way_to_a_seasonal_sight_says_when_it_is_closed_that_day(
+        service: Service, now: datetime, text: str, lang: str, warning: str | None) -> None:
+    set_clock(service, now)
+    said = texts_of(await ask(service, 7131, text, lang=lang, calls=2))
+    t, gorge = (EL if lang == "el" else EN), CATALOGUE.get("samaria_gorge")
+    assert gorge is not None and gorge.bus is not None
+    assert t("tourism.bus_route_ktel", line=gorge.bus.line(lang), stop=gorge.bus.stop(lang)) in said  # the way too
+    if warning is None:
+        assert "⚠️" not in said.split("\n")[1], said
+    else:
+        assert said.split("\n")[1] == warning, said
+
+
+# ---------------------------------------------------------------------- asked today: open now, not yet, closed now
 @pytest.mark.parametrize("now,text,lang,heading,line", [
     # Monday 7 December: the maritime museum's winter hours are every day 09:00-15:30, last entry 15:00
     (athens(12, 7, 7, 30), "είναι ανοιχτό το Ναυτικό Μουσείο;", "el",

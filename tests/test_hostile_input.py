@@ -85,6 +85,14 @@ async def check_webhook(svc: Service, channel: str, payload: Any) -> int:
     return status
 
 
+# how long a frame's answer may take: the pipeline answering the earlier frames shares the event loop, and a loaded
+# machine (the whole suite, other sessions) slows it; a generous deadline, not a measurement
+ANSWER_WAIT_S = 60.0
+# a socket nobody has read for longer than this is renewed: the server's heartbeat (30 s) closes one that does not
+# answer its pings, and the module's Telegram and Viber fuzz runs take minutes between two web-chat frames
+IDLE_RENEW_S = 10.0
+
+
 class Chat:
     """One visitor's web-chat socket, renewed every few frames (the per-socket rate limit allows 10 at once)."""
 
@@ -92,16 +100,18 @@ class Chat:
         self.svc = svc
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.frames = 0
+        self.used_at = 0.0
 
     async def socket(self) -> aiohttp.ClientWebSocketResponse:
-        if self.ws is None or self.ws.closed or self.frames >= 8:  # closed: e.g. by the heartbeat during a long wait
+        idle = time.monotonic() - self.used_at > IDLE_RENEW_S
+        if self.ws is None or self.ws.closed or self.frames >= 8 or idle:  # closed: by the heartbeat during a wait
             if self.ws is not None:
                 await self.ws.close()
             async with self.svc.http.get(f"{self.svc.url}/chat") as page:
                 session = page.cookies[COOKIE].value
             self.ws = await self.svc.http.ws_connect(f"{self.svc.url}/chat/ws", headers={
                 "Cookie": f"{COOKIE}={session}", "Origin": self.svc.url})
-            assert (await self.ws.receive_json(timeout=5))["type"] == "history"
+            assert (await self.ws.receive_json(timeout=ANSWER_WAIT_S))["type"] == "history"
             self.frames = 0
         self.frames += 1
         return self.ws
@@ -110,12 +120,13 @@ class Chat:
         """Send a frame; the ack or error frame that answers it (replies pushed meanwhile are skipped)."""
         ws = await self.socket()
         await ws.send_str(frame)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + ANSWER_WAIT_S
         while True:
             msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
             assert msg.type == aiohttp.WSMsgType.TEXT, f"socket {msg.type.name} after {frame[:200]!r}"
             answer = msg.json()
             if answer["type"] in ("ack", "error"):
+                self.used_at = time.monotonic()
                 return answer
 
 

@@ -1,6 +1,8 @@
 """``ChaniaIntentClassifier`` itself, in the Rasa venv (it imports rasa and scikit-learn, which the service does not
 have): its two views (the ``to_latin`` tokens and the casefolded original text), its settings' validation, and a
-model archive written before the raw-text view still answering. The real server runs it in test_nlu_server.py."""
+model archive written before the raw-text view still answering; the optional structure (a baseline-feature
+regression averaged in, sentence-by-sentence scoring of longer messages). The real server runs it in
+test_nlu_server.py."""
 
 from __future__ import annotations
 
@@ -53,9 +55,40 @@ old_pipeline.fit([" ".join(t.text for t in m.get("text_tokens")) for m in exampl
 old = ChaniaIntentClassifier({}, None, None, old_pipeline)
 out["old"] = answer(old, "γέμισε ο κάδος στη γωνία")
 
+# a second regression on the baseline's features, probabilities averaged; it survives persisting like the first
+import io, joblib, numpy as np
+from nlu.components.classifier import AveragedPipelines, message_probabilities, segments
+ens = ChaniaIntentClassifier({"raw_char_ngrams": [1, 4], "ensemble": "baseline", "ensemble_weight": 0.4}, None, None)
+ens.persist = lambda: None
+ens.train(TrainingData(training_examples=examples))
+probe = messages(["Γέμισε ο κάδος στη γωνία"])
+main, second = ens._pipeline.pipelines
+mixed = 0.6 * main.predict_proba(classifier_inputs(probe)) + 0.4 * second.predict_proba(classifier_inputs(probe))
+buffer = io.BytesIO(); joblib.dump(ens._pipeline, buffer); buffer.seek(0)
+reloaded = ChaniaIntentClassifier({"ensemble": "baseline"}, None, None, joblib.load(buffer))
+out["ensemble"] = {"averaged": type(ens._pipeline) is AveragedPipelines,
+                   "mixed_is_mean": bool(np.allclose(ens._pipeline.predict_proba(classifier_inputs(probe)), mixed)),
+                   "answer": answer(reloaded, "Γέμισε ο κάδος στη γωνία")}
+
+# sentence by sentence: the pieces keep the tokenizer's text; max per intent over the message and its sentences
+story = messages(["Καλημέρα σας, μένω στη Χαλέπα. Γέμισε ο κάδος! Ευχαριστώ"])[0]
+out["segments"] = segments(story)
+out["clauses"] = segments(story, clauses=True)
+whole = new._pipeline.predict_proba(classifier_inputs([story]))[0]
+pieces = new._pipeline.predict_proba(segments(story))
+expected = np.vstack([whole, pieces]).max(axis=0)
+config = {"segments": "sentences", "combine": "max"}
+combined = message_probabilities(new._pipeline, [story], config)[0]
+one = messages(["γέμισε ο κάδος"])
+out["combine"] = {"max": bool(np.allclose(combined, expected / expected.sum())),
+                  "sums_to_one": bool(abs(combined.sum() - 1) < 1e-9),
+                  "one_sentence_unchanged": bool(np.allclose(message_probabilities(new._pipeline, one, config),
+                                                             new._pipeline.predict_proba(classifier_inputs(one))))}
+
 out["refused"] = []
 for bad in ({"raw_char_ngrams": [3, 1]}, {"raw_word_ngrams": [0, 2]},
-            {"char_ngrams": [], "word_ngrams": [], "raw_char_ngrams": []}):
+            {"char_ngrams": [], "word_ngrams": [], "raw_char_ngrams": []}, {"ensemble": "diet"},
+            {"segments": "words"}, {"combine": "vote"}, {"ensemble_weight": 1.5}):
     try:
         ChaniaIntentClassifier(bad, None, None)
     except InvalidConfigException as exc:
@@ -80,6 +113,15 @@ def test_the_classifier_reads_both_views_and_old_archives_still_answer() -> None
 
     assert out["old"]["name"] == "complaint_waste"  # a pre-December archive reads the normalised text only
 
-    assert len(out["refused"]) == 3
+    assert out["ensemble"]["averaged"] and out["ensemble"]["mixed_is_mean"]
+    assert out["ensemble"]["answer"]["name"] == "complaint_waste"  # the reloaded archive answers
+
+    assert out["segments"] == [["kalimera sas meno sti xalepa", "Καλημέρα σας, μένω στη Χαλέπα."],
+                               ["gemise o kados", "Γέμισε ο κάδος!"], ["efxaristo", "Ευχαριστώ"]]
+    assert [raw for _, raw in out["clauses"]] == ["Καλημέρα σας,", "μένω στη Χαλέπα.", "Γέμισε ο κάδος!", "Ευχαριστώ"]
+    assert out["combine"] == {"max": True, "sums_to_one": True, "one_sentence_unchanged": True}
+
+    assert len(out["refused"]) == 7
     assert "raw_char_ngrams" in out["refused"][0] and "raw_word_ngrams" in out["refused"][1]
     assert "every n-gram range is empty" in out["refused"][2]
+    assert [m.split("'")[1] for m in out["refused"][3:]] == ["ensemble", "segments", "combine", "ensemble_weight"]

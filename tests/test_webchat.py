@@ -457,18 +457,8 @@ async def test_e2e_english_visitor_and_resent_frame(service: Service) -> None:
 @pytest.mark.browser
 async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: Service) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (test.sh installs it)"
     async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = await browser.new_context(geolocation={"latitude": 35.5138, "longitude": 24.0180},
-                                            permissions=["geolocation"], viewport={"width": 390, "height": 844},
-                                            locale="el-GR")
-        page = await context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        await page.goto(f"{service.url}/chat")
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=(35.5138, 24.0180))
         await page.wait_for_selector("#status:has-text('Σε σύνδεση')")
         await page.get_by_label("Το μήνυμά σας").fill("Καλημέρα σας")
         await page.keyboard.press("Enter")
@@ -495,15 +485,8 @@ async def test_e2e_browser_chats_presses_a_button_and_shares_location(service: S
 @pytest.mark.browser
 async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_inert(service: Service) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (test.sh installs it)"
     async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = await browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
-        page = await context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        await page.goto(f"{service.url}/chat")  # Chromium sends Accept-Language: en-US
+        browser, page, problems = await _chat_page(p, service, locale="en-US")  # Accept-Language: en-US
         await page.wait_for_selector(f"#status:has-text('{EN('webchat.connected')}')")
         await page.wait_for_selector(f".msg.out:has-text('{EN('system.welcome')[:40]}')")  # greeted, with the menu
         assert await page.locator("h1").inner_text() == EN("webchat.heading")
@@ -529,6 +512,43 @@ async def test_e2e_browser_english_visitor_sees_english_and_old_buttons_are_iner
         assert await service.store.webchat_photos.count_documents({}) == 1
         await browser.close()
     assert problems == []
+
+
+PHONE_FITS = """() => {
+    const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+    return {height: innerHeight, page: document.scrollingElement.scrollHeight, log: box("#log").height,
+            locate: box("#locate").bottom, photo: box("label.file").bottom, send: box("#send").bottom,
+            privacy: box(".privacy").bottom};
+}"""
+
+
+@pytest.mark.rasa
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["el-GR", "en-US"])
+async def test_e2e_on_a_390x844_phone_the_composer_and_its_buttons_fit_without_scrolling(
+        service: Service, locale: str) -> None:
+    """QA F9: on a 390×844 phone the 📍 / 📷 buttons and the privacy line sat below the fold (page 965 px high).
+    The log takes what the rest of the screen leaves and scrolls inside, with a greeting and a conversation in it."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    t = EL if locale == "el-GR" else EN
+    async with playwright_api.async_playwright() as p:
+        browser, page, problems = await _chat_page(p, service, locale=locale)
+        await page.wait_for_selector(f".msg.out:has-text('{t('system.welcome')[:40]}')")
+        for n in range(4):  # more than the log shows at once
+            await _say(page, "Καλημέρα σας" if locale == "el-GR" else "Good morning")
+            await page.wait_for_selector(f".msg.in >> nth={n}")
+        await service.idle()
+        await page.locator(".msg.out").nth(4).wait_for()  # the greeting and four answers
+        fits = await page.evaluate(PHONE_FITS)
+        await page.screenshot(path=f"/tmp/webchat-phone-{locale}.png")
+        scrolled = await page.evaluate("(() => { const l = document.getElementById('log');"
+                                       " return l.scrollHeight > l.clientHeight; })()")
+        await browser.close()
+    assert problems == []
+    assert fits["height"] == 844 and fits["page"] <= 844, fits  # no page scroll
+    assert max(fits["locate"], fits["photo"], fits["send"], fits["privacy"]) <= 844, fits
+    assert fits["log"] >= 250, fits  # the log keeps a useful height
+    assert scrolled  # the conversation scrolls inside the log
 
 
 async def press_when_offered(ws: Any, label: str, client_id: str) -> dict[str, Any]:
@@ -697,12 +717,14 @@ async def test_web_chat_photos_follow_the_photo_retention_and_erasure() -> None:
     assert [d["_id"] async for d in store.webchat_photos.find(found)] == ["new"] and entry.erase == "delete"
 
 
-async def _chat_page(p: Any, service: Service, *, locale: str, geolocation: bool = False) -> tuple[Any, Any, list[str]]:
-    """Debian's Chromium on a phone-sized page of the web chat; script errors and CSP violations collected."""
+async def _chat_page(p: Any, service: Service, *, locale: str,
+                     geolocation: tuple[float, float] | None = None) -> tuple[Any, Any, list[str]]:
+    """Debian's Chromium on a phone-sized (390×844) page of the web chat, where the browser says it stands at
+    ``geolocation`` (lat, lon); script errors and CSP violations collected."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (test.sh installs it)"
     browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-    extra: dict[str, Any] = {"geolocation": {"latitude": 35.5160, "longitude": 24.0170},
+    extra: dict[str, Any] = {"geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
                              "permissions": ["geolocation"]} if geolocation else {}
     context = await browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, **extra)
     page = await context.new_page()
@@ -744,7 +766,7 @@ async def test_e2e_browser_pin_from_the_page_then_a_photo_dropped_on_the_chat(se
     playwright_api = pytest.importorskip("playwright.async_api")
     photo = base64.b64encode(_jpeg((320, 240))).decode()
     async with playwright_api.async_playwright() as p:
-        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=True)
+        browser, page, problems = await _chat_page(p, service, locale="el-GR", geolocation=(35.5160, 24.0170))
         await page.wait_for_selector(f"#status:has-text('{EL('webchat.connected')}')")
         await _say(page, "Ξεχείλισε ο κάδος στη Χάληδων 10")
         await page.wait_for_selector(f".msg.out:has-text('{EL('complaints.yes_place')}')")

@@ -23,6 +23,7 @@ from telegram import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -267,7 +268,9 @@ class TelegramAdapter:
             if edited is not None:
                 return [edited]
         sent = []
-        if text and request is not None and inline is not None:
+        if text and request is None and await self._keyboard_showing(chat_id):
+            sent.append(await self._send_removing_keyboard(chat_id, text, inline))
+        elif text and request is not None and inline is not None:
             # one message carries one keyboard: the buttons stay with the question, and a short second message
             # in the person's language brings the 📍 / 📞 key, which sits below the typing field
             sent.append(await self.bot.send_message(chat_id, text, reply_markup=inline, link_preview_options=None))
@@ -276,6 +279,8 @@ class TelegramAdapter:
         elif text:
             sent.append(await self.bot.send_message(chat_id, text, reply_markup=request or inline,
                                                     link_preview_options=None))
+        if text and request is not None:
+            await self._note_keyboard(chat_id, showing=True)
         if reply.location is not None:
             pin = reply.location
             sent.append(await self.bot.send_venue(chat_id, latitude=pin.lat, longitude=pin.lon, title=pin.name[:256],
@@ -287,6 +292,40 @@ class TelegramAdapter:
             if document is not None:
                 sent.append(document)
         return [str(m.message_id) for m in sent]
+
+    # A 📍 / 📞 reply keyboard is one_time: hidden once used, but it stays a tap away under the typing field until
+    # a message removes it. The conversation remembers that one is showing, so the next message that asks for
+    # neither removes it (QA F16), whichever way the person answered (the key, a button, typed text).
+    def _conversation_of(self, chat_id: int) -> str:
+        return f"telegram:{chat_id}"  # private chats only (``translate``): the chat id is the user id
+
+    async def _keyboard_showing(self, chat_id: int) -> bool:
+        if self.store is None:
+            return False
+        doc = await self.store.conversations.find_one({"_id": self._conversation_of(chat_id)},
+                                                      {"telegram_keyboard": 1})
+        return bool(doc and doc.get("telegram_keyboard"))
+
+    async def _note_keyboard(self, chat_id: int, *, showing: bool) -> None:
+        if self.store is not None:
+            await self.store.conversations.update_one({"_id": self._conversation_of(chat_id)},
+                                                      {"$set": {"telegram_keyboard": showing}})
+
+    async def _send_removing_keyboard(self, chat_id: int, text: str, inline: InlineKeyboardMarkup | None) -> Message:
+        """The text with a ``ReplyKeyboardRemove``. A message carries one keyboard, and only inline keyboards can be
+        added by an edit, so the reply's buttons are put on the same message right after it is sent."""
+        assert self.bot is not None
+        message = await self.bot.send_message(chat_id, text, reply_markup=ReplyKeyboardRemove(),
+                                              link_preview_options=None)
+        await self._note_keyboard(chat_id, showing=False)
+        if inline is not None:
+            try:
+                await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message.message_id,
+                                                         reply_markup=inline)
+            except BadRequest as exc:  # the buttons must not be lost: bring them on a message of their own
+                log.info("telegram could not add the buttons, sending them anew", extra={"reason": str(exc)})
+                message = await self.bot.send_message(chat_id, text, reply_markup=inline, link_preview_options=None)
+        return message
 
     async def _edit(self, chat_id: int, message_id: int, text: str, inline: InlineKeyboardMarkup | None) -> str | None:
         """Edits the message in place; None when Telegram cannot (too old, deleted): then it is sent anew."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -225,16 +225,32 @@ def _word_threshold(word: str) -> float:
     return 80.0
 
 
+class Named(Protocol):
+    """What the name matcher needs of an entry: a sight here, an office in ``bot/offices/``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def rank(self) -> int: ...
+    @property
+    def name(self) -> Bilingual: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
 @dataclass(frozen=True, slots=True)
-class Match:
-    poi: Poi
+class Match(Generic[N]):
+    poi: N  # the entry named (a sight, for the guide)
     score: float  # 0-100, the mean similarity of the name's words
     name: str  # the name or alias that matched
 
 
 @dataclass(frozen=True, slots=True)
-class _Name:
-    poi: Poi
+class _Name(Generic[N]):
+    poi: N
     text: str
     words: tuple[str, ...]
 
@@ -243,11 +259,11 @@ class _Name:
         return sum(len(w) for w in self.words)
 
 
-class NameMatcher:
-    """Finds the sights a message names, in any script and spelling."""
+class NameMatcher(Generic[N]):
+    """Finds the sights (or any other named entries) a message names, in any script and spelling."""
 
-    def __init__(self, pois: Iterable[Poi]) -> None:
-        self._names: list[_Name] = []
+    def __init__(self, pois: Iterable[N]) -> None:
+        self._names: list[_Name[N]] = []
         for poi in pois:
             seen: set[tuple[str, ...]] = set()
             for text in (poi.name.el, poi.name.en, *poi.aliases):
@@ -257,7 +273,7 @@ class NameMatcher:
                     self._names.append(_Name(poi, text, ws))
         self._vocab = sorted({w for n in self._names for w in n.words})
 
-    def match(self, text: str, *, limit: int = 3) -> list[Match]:
+    def match(self, text: str, *, limit: int = 3) -> list[Match[N]]:
         """Sights whose every name word appears in ``text``, best first: higher similarity, then the longer (more
         specific) name, then the better-known sight."""
         found: dict[str, float] = {}
@@ -266,7 +282,7 @@ class NameMatcher:
                                                         limit=None):
                 if score >= _word_threshold(vocab_word) and score > found.get(vocab_word, 0.0):
                     found[vocab_word] = score
-        best: dict[str, tuple[float, int, Match]] = {}
+        best: dict[str, tuple[float, int, Match[N]]] = {}
         for name in self._names:
             if all(w in found for w in name.words):
                 score = sum(found[w] for w in name.words) / len(name.words)
@@ -277,13 +293,13 @@ class NameMatcher:
         ranked = sorted(best.values(), key=lambda t: (-round(t[0]), -t[1], t[2].poi.rank))
         return [m for _, _, m in ranked[:limit]]
 
-    def suggest(self, text: str, *, limit: int = 3, cutoff: float = 75.0) -> list[Poi]:
+    def suggest(self, text: str, *, limit: int = 3, cutoff: float = 75.0) -> list[N]:
         """Looser "did you mean" candidates when :meth:`match` finds nothing."""
         query = " ".join(words(text))
         if not query:
             return []
         choices = [" ".join(n.words) for n in self._names]
-        out: list[Poi] = []
+        out: list[N] = []
         for _, _, index in process.extract(query, choices, scorer=fuzz.WRatio, score_cutoff=cutoff, limit=limit * 4):
             poi = self._names[index].poi
             if poi not in out:
@@ -338,7 +354,7 @@ class Catalogue:
         return [(subset[i], haversine_m(origin, subset[i].point)) for i in picked]
 
     @cached_property
-    def matcher(self) -> NameMatcher:
+    def matcher(self) -> NameMatcher[Poi]:
         return NameMatcher(self.pois)
 
     def find(self, text: str, *, min_score: float = 85.0) -> Poi | None:
@@ -346,11 +362,11 @@ class Catalogue:
         match = self.best_match(text, min_score=min_score)
         return match.poi if match else None
 
-    def best_match(self, text: str, *, min_score: float = 85.0) -> Match | None:
+    def best_match(self, text: str, *, min_score: float = 85.0) -> Match[Poi] | None:
         matches = self.matcher.match(text, limit=1)
         return matches[0] if matches and matches[0].score >= min_score else None
 
-    def nearest_namesake(self, match: Match, origin: GeoPoint | None, *, far_m: float = 15_000,
+    def nearest_namesake(self, match: Match[Poi], origin: GeoPoint | None, *, far_m: float = 15_000,
                          near_m: float = 8_000) -> Poi:
         """The sight meant by a generic name: a visitor in Kissamos asking for "the archaeological museum" means the
         Archaeological Museum of Kissamos, not Chania's (45 km away), though only Chania's has that bare alias. A

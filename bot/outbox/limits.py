@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 
@@ -53,8 +54,12 @@ class Schedule:
 
 
 class RateLimits:
+    """``clock`` and ``sleep`` are the monotonic clock and the pause (a test gives virtual ones)."""
+
     def __init__(self, channels: dict[str, Limit], chats: dict[str, Limit],
-                 broadcasts: dict[str, Limit] | None = None) -> None:
+                 broadcasts: dict[str, Limit] | None = None, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
         self._channel_limits, self._chat_limits = channels, chats
         self._broadcast_limits = broadcasts or {}
         self._channels: dict[str, Schedule] = {}
@@ -70,9 +75,9 @@ class RateLimits:
         schedule = self._broadcasts.get(channel)
         if schedule is None:
             schedule = self._broadcasts[channel] = Schedule(limit)
-        pause = schedule.reserve(time.monotonic())
+        pause = schedule.reserve(self._clock())
         if pause > 0:
-            await asyncio.sleep(pause)
+            await self._sleep(pause)
         return pause
 
     async def acquire(self, channel: str, chat_id: str) -> float:
@@ -83,21 +88,21 @@ class RateLimits:
             schedule = self._chats.get((channel, chat_id))
             if schedule is None:
                 schedule = self._chats[(channel, chat_id)] = Schedule(chat_limit)
-            pause = schedule.reserve(time.monotonic())
+            pause = schedule.reserve(self._clock())
             if pause > 0:
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._sleep(pause)
         channel_limit = self._channel_limits.get(channel)
         if channel_limit is not None:
             schedule = self._channels.get(channel)
             if schedule is None:
                 schedule = self._channels[channel] = Schedule(channel_limit)
-            pause = schedule.reserve(time.monotonic())  # reserved after the chat's wait: no slot held meanwhile
+            pause = schedule.reserve(self._clock())  # reserved after the chat's wait: no slot held meanwhile
             if pause > 0:
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._sleep(pause)
         if len(self._chats) > 50_000:  # forget chats with nothing reserved ahead
-            now = time.monotonic()
+            now = self._clock()
             for key in [k for k, s in self._chats.items() if s.idle(now)]:
                 del self._chats[key]
         return waited

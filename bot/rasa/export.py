@@ -18,22 +18,19 @@ and ΑΦΜ/ΑΜΚΑ-like numbers are masked (when labelled, and again here), and
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.privacy.redaction import redact_text
 from bot.rasa.server import NLU_DIR
+from nlu import training_data
 from nlu.chania_text import to_latin
 
 EXPORT_PATH = NLU_DIR / "data" / "reviewed.yml"
 HOLDOUT_PATH = NLU_DIR / "tests" / "reviewed_holdout.tsv"
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _SPECIAL = str.maketrans({"[": "(", "]": ")", "{": "(", "}": ")", "\n": " ", "\r": " ", "\t": " "})
 
 
@@ -51,17 +48,9 @@ class ExportResult:
 
 def handwritten_intents(data_dir: Path = NLU_DIR / "data", skip: Path = EXPORT_PATH) -> dict[str, str]:
     """``to_latin(text) -> intent`` of every hand-written training example (the export itself excluded)."""
-    out: dict[str, str] = {}
-    for path in sorted(data_dir.glob("*.yml")):
-        if path.resolve() == skip.resolve():
-            continue
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            if "intent" not in item:
-                continue
-            for line in str(item.get("examples", "")).splitlines():
-                if line.startswith("- "):
-                    out[to_latin(_ANNOTATION.sub(r"\1", line[2:].strip()))] = item["intent"]
-    return out
+    examples = training_data.examples(data_dir, without=[skip.name] if skip.parent.resolve() == data_dir.resolve()
+                                      else [])
+    return {to_latin(e.text): e.intent for e in examples}
 
 
 def annotated(text: str, entities: Sequence[dict[str, Any]]) -> str:

@@ -43,6 +43,8 @@ ROLES: tuple[Role, ...] = ("admin", "operator", "department", "broadcaster", "dp
 # What each role may do. One place: the dashboard asks ``member.can("monitor")``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "monitor": frozenset({"admin", "operator"}),  # live monitor, conversations, take-over, replies
+    # hand back to the bot a chat a colleague holds (gone home with it open); others hand back only their own
+    "release_any": frozenset({"admin"}),
     "tickets": frozenset({"admin", "operator", "department"}),  # department: only its departments' tickets
     "intake": frozenset({"admin", "operator"}),  # assisted intake (KAPI/KIFI)
     "stats": frozenset({"admin", "operator", "department"}),

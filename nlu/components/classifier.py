@@ -6,7 +6,8 @@ class weights, all fixed in code. Without length normalisation a one-word messag
 intercepts outweigh (one-word messages 0.43 accuracy on dev-hard), and a long story is a huge one where the many
 generic n-grams of the narrative drown the few that name the problem. Here every view is one unit-length vector
 of sublinear (1 + log tf) TF-IDF weights, so common n-grams weigh little whatever the length, and ``C`` is a
-setting (10: the data are small and clean, less regularisation fits the rare n-grams of typos and dialect).
+setting (default 10, config.yml 20: the data are small and clean, less regularisation fits the rare n-grams of
+typos and dialect).
 
 Two inputs, both the same at training and parse time:
 
@@ -16,12 +17,25 @@ Two inputs, both the same at training and parse time:
   purpose (accents, script, doubled letters); the raw view keeps what it throws away, which helps code-mixed
   messages and typos (the issue's baseline reads only this view).
 
+Optional structure (issue 11, third round; all off by default, measured in ``nlu/README.md``):
+
+* ``baseline_view``: one more view, the issue baseline's exact features (raw text lower-cased, char_wb 2-5);
+* ``ensemble: baseline``: a second logistic regression fitted on the baseline's features alone, whose
+  probabilities are averaged with the main one's (``ensemble_weight`` is the second model's share) instead of one
+  regression over the union;
+* ``segments: sentences | clauses`` with ``combine: max | mean``: a message of two or more sentences (clauses) is
+  also scored sentence by sentence, and the whole message's and the sentences' probabilities are combined (the
+  largest per intent, or the mean of their logarithms), so the one sentence of a long story that names the
+  problem can decide;
+* ``sublinear_tf``, ``use_idf``, ``norm``: the TF-IDF weighting of the views.
+
 It writes ``intent`` and ``intent_ranking`` like Rasa's own classifiers.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import joblib
@@ -68,20 +82,110 @@ def raw_view(doc: tuple[str, str]) -> str:
     return doc[1].casefold()
 
 
-def build_pipeline(config: dict[str, Any]) -> Pipeline:
-    """The union of TF-IDF views the settings ask for, then logistic regression (unfitted)."""
+def lower_raw_view(doc: tuple[str, str]) -> str:
+    """The person's own text lower-cased, exactly what the issue's baseline reads (``str.lower``: keeps final ς)."""
+    return doc[1].lower()
+
+
+# The issue-11 baseline's model (nlu/baseline.py): raw text, char_wb 2-5, sublinear tf, l2, LR C=10.
+BASELINE_FEATURES: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True}
+BASELINE_C = 10.0
+
+
+def _logreg(config: dict[str, Any], C: float | None = None) -> LogisticRegression:
+    return LogisticRegression(C=float(C if C is not None else config.get("C", 10.0)),
+                              class_weight=config.get("class_weight"), max_iter=int(config.get("max_iter", 2000)),
+                              random_state=config.get("random_state", 42))
+
+
+def baseline_pipeline(config: dict[str, Any] | None = None) -> Pipeline:
+    """The baseline's features and regression, reading the (latin, raw) pairs the component gives (unfitted)."""
+    config = config or {}
+    return Pipeline([("tfidf", TfidfVectorizer(**BASELINE_FEATURES, preprocessor=lower_raw_view)),
+                     ("logreg", _logreg(config, BASELINE_C))])
+
+
+def build_pipeline(config: dict[str, Any]) -> Pipeline | AveragedPipelines:
+    """The union of TF-IDF views the settings ask for, then logistic regression (unfitted); with ``ensemble``,
+    that and a baseline-feature regression whose probabilities are averaged."""
+    weighting = {"sublinear_tf": bool(config.get("sublinear_tf", True)), "use_idf": bool(config.get("use_idf", True)),
+                 "norm": config.get("norm", "l2")}
     views = []
     for key, analyzer, view in (("char_ngrams", "char_wb", latin_view), ("word_ngrams", "word", latin_view),
                                 ("raw_char_ngrams", "char_wb", raw_view), ("raw_word_ngrams", "word", raw_view)):
         if config.get(key):
-            views.append(TfidfVectorizer(analyzer=analyzer, ngram_range=tuple(config[key]), sublinear_tf=True,
-                                         preprocessor=view, token_pattern=WORD if analyzer == "word" else None))
-    return Pipeline([
-        ("tfidf", make_union(*views)),
-        ("logreg", LogisticRegression(C=float(config.get("C", 10.0)), class_weight=config.get("class_weight"),
-                                      max_iter=int(config.get("max_iter", 2000)),
-                                      random_state=config.get("random_state", 42))),
-    ])
+            views.append(TfidfVectorizer(analyzer=analyzer, ngram_range=tuple(config[key]), preprocessor=view,
+                                         token_pattern=WORD if analyzer == "word" else None, **weighting))
+    if config.get("baseline_view"):
+        views.append(TfidfVectorizer(**BASELINE_FEATURES, preprocessor=lower_raw_view))
+    main = Pipeline([("tfidf", make_union(*views)), ("logreg", _logreg(config))])
+    if config.get("ensemble") == "baseline":
+        return AveragedPipelines([main, baseline_pipeline(config)],
+                                 [1.0 - float(config.get("ensemble_weight", 0.5)),
+                                  float(config.get("ensemble_weight", 0.5))])
+    return main
+
+
+class AveragedPipelines:
+    """Several classifiers fitted on the same data; ``predict_proba`` is their weighted mean (same class order)."""
+
+    reads_pairs = True
+
+    def __init__(self, pipelines: list[Pipeline], weights: list[float]) -> None:
+        self.pipelines = pipelines
+        self.weights = weights
+
+    def fit(self, docs: list[Any], intents: list[str]) -> AveragedPipelines:
+        for pipeline in self.pipelines:
+            pipeline.fit(docs, intents)
+        self.classes_ = self.pipelines[0].classes_
+        return self
+
+    def predict_proba(self, docs: list[Any]) -> np.ndarray:
+        return sum(w * p.predict_proba(docs) for w, p in zip(self.weights, self.pipelines, strict=True))
+
+    def predict(self, docs: list[Any]) -> np.ndarray:
+        return self.classes_[self.predict_proba(docs).argmax(axis=1)]
+
+
+_SENTENCE_END = re.compile(r"[.!?;\u037e\u0387…\n]+")
+_CLAUSE_END = re.compile(r"[.!?;\u037e\u0387…\n,]+")
+
+
+def segments(message: Message, clauses: bool = False) -> list[tuple[str, str]]:
+    """The message's sentences (or clauses: commas too) as (normalised token text, own text) pairs; the token
+    text is built from the tokenizer's tokens inside each span, so it is what the classifier reads of a message."""
+    text = message.get(TEXT) or ""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    out, start = [], 0
+    for match in [*(_CLAUSE_END if clauses else _SENTENCE_END).finditer(text), None]:
+        end = match.end() if match else len(text)
+        inside = [t.text for t in tokens if start <= t.start < end]
+        if inside and text[start:end].strip():
+            out.append((" ".join(inside), text[start:end].strip()))
+        start = end
+    return out
+
+
+def message_probabilities(model: Any, messages: list[Message], config: dict[str, Any]) -> np.ndarray:
+    """Each message's intent probabilities (rows in ``model.classes_`` order). With ``segments`` set, a message
+    of two or more sentences is also scored per sentence and the rows are combined as ``combine`` says."""
+    probabilities = model.predict_proba(classifier_inputs(messages))
+    mode = config.get("segments")
+    if not mode:
+        return probabilities
+    combine = config.get("combine", "max")
+    for i, message in enumerate(messages):
+        parts = segments(message, clauses=mode == "clauses")
+        if len(parts) < 2:
+            continue
+        rows = np.vstack([probabilities[i], model.predict_proba(parts)])
+        if combine == "mean":
+            row = np.exp(np.log(np.clip(rows, 1e-12, None)).mean(axis=0))
+        else:
+            row = rows.max(axis=0)
+        probabilities[i] = row / row.sum()
+    return probabilities
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -103,6 +207,14 @@ class ChaniaIntentClassifier(IntentClassifier, GraphComponent):
             "raw_word_ngrams": [],   # word n-grams of the casefolded original text; [] for none
             "C": 10.0,
             "class_weight": None,    # or "balanced"
+            "sublinear_tf": True,    # the views' TF-IDF weighting
+            "use_idf": True,
+            "norm": "l2",
+            "baseline_view": False,  # + the issue baseline's features (raw text lower-cased, char_wb 2-5)
+            "ensemble": None,        # "baseline": average with a regression on the baseline's features
+            "ensemble_weight": 0.5,  # that second regression's share of the probabilities
+            "segments": None,        # "sentences" or "clauses": also score a longer message piece by piece
+            "combine": "max",        # how: "max" (per intent) or "mean" (of log-probabilities)
             "max_iter": 2000,
             "random_state": 42,
             "ranking_length": LABEL_RANKING_LENGTH,
@@ -119,9 +231,17 @@ class ChaniaIntentClassifier(IntentClassifier, GraphComponent):
             raise InvalidConfigException("ChaniaIntentClassifier: every n-gram range is empty")
         if not float(config["C"]) > 0:
             raise InvalidConfigException(f"ChaniaIntentClassifier: 'C' must be > 0 (got {config['C']!r})")
+        for key, allowed in (("ensemble", (None, "baseline")), ("segments", (None, "sentences", "clauses")),
+                             ("combine", ("max", "mean")), ("norm", (None, "l1", "l2"))):
+            if config[key] not in allowed:
+                raise InvalidConfigException(f"ChaniaIntentClassifier: '{key}' must be one of {allowed} "
+                                             f"(got {config[key]!r})")
+        if not 0 <= float(config["ensemble_weight"]) <= 1:
+            raise InvalidConfigException("ChaniaIntentClassifier: 'ensemble_weight' must be between 0 and 1 "
+                                         f"(got {config['ensemble_weight']!r})")
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 pipeline: Pipeline | None = None) -> None:
+                 pipeline: Pipeline | AveragedPipelines | None = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self.validate_config(self._config)
         self._model_storage = model_storage
@@ -165,10 +285,9 @@ class ChaniaIntentClassifier(IntentClassifier, GraphComponent):
         if self._pipeline is None or not messages:
             return messages
         if getattr(self._pipeline, "reads_pairs", False):
-            inputs: list[Any] = classifier_inputs(messages)
+            probabilities = message_probabilities(self._pipeline, messages, self._config)
         else:  # a model trained before the raw-text views: it reads the normalised text only
-            inputs = [normalised_text(m) for m in messages]
-        probabilities = self._pipeline.predict_proba(inputs)
+            probabilities = self._pipeline.predict_proba([normalised_text(m) for m in messages])
         classes = self._pipeline.classes_
         length = int(self._config["ranking_length"])
         for message, row in zip(messages, probabilities, strict=True):

@@ -4,6 +4,8 @@ Serves ``POST /bot<token>/<method>`` (JSON or form bodies). ``getUpdates`` hands
 ``queue_update`` (for the long-polling mode). ``fail_next(n)`` makes the next n sends answer HTTP 500;
 ``fail_next(n, status=429, retry_after=2)`` answers flood control as the Bot API does, ``status=403`` "bot was
 blocked by the user". ``delay_s`` holds every send that long before recording and answering it.
+``refuse_markup_edits`` makes ``editMessageReplyMarkup`` fail; an edit it accepts shows on the recorded message
+(``Call.reply_markup``; ``Call.sent_markup`` is what the message was sent with).
 ``files[file_id] = bytes`` makes ``getFile`` know a file and serves it at ``/file/bot<token>/<file_path>``.
 """
 
@@ -30,6 +32,7 @@ class Call:
     at: float = field(default_factory=time.time)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field → (file name, content)
     result: Any = None  # what the fake answered (a sent message carries its message_id)
+    edited_markup: dict[str, Any] | None = None  # the inline keyboard a later editMessageReplyMarkup put on it
 
     @property
     def chat_id(self) -> str | None:
@@ -37,9 +40,15 @@ class Call:
         return None if chat is None else str(chat)
 
     @property
-    def reply_markup(self) -> dict[str, Any] | None:
+    def sent_markup(self) -> dict[str, Any] | None:
+        """The reply_markup the message was sent with."""
         markup = self.body.get("reply_markup")
         return json.loads(markup) if isinstance(markup, str) else markup
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        """The keyboard the person sees on the message now: the sent one, or the one an edit put there."""
+        return self.edited_markup if self.edited_markup is not None else self.sent_markup
 
     @property
     def inline_labels(self) -> list[str]:
@@ -61,6 +70,7 @@ class FakeBotApi:
         self._fail_status = 500
         self._retry_after: int | None = None
         self.delay_s = 0.0
+        self.refuse_markup_edits = False  # editMessageReplyMarkup answers 400, as for a message Telegram will not edit
         self._mid = itertools.count(1000)
         self._own: set[tuple[str, int]] = set()  # (chat, message id) of the messages the bot sent: editable
         self._changed = asyncio.Condition()
@@ -91,6 +101,7 @@ class FakeBotApi:
         self.updates.clear()
         self._fail = 0
         self.delay_s = 0.0
+        self.refuse_markup_edits = False
 
     def fail_next(self, n: int, *, status: int = 500, retry_after: int | None = None) -> None:
         self._fail, self._fail_status, self._retry_after = n, status, retry_after
@@ -146,11 +157,21 @@ class FakeBotApi:
                 answer["parameters"] = {"retry_after": self._retry_after}
             return web.json_response(answer, status=status)
         edited = (str(body.get("chat_id")), int(body.get("message_id") or 0))
-        if method == "editMessageText" and edited not in self._own:
+        if method in ("editMessageText", "editMessageReplyMarkup") and edited not in self._own:
             self.refused.append(Call(method, body, request.match_info["token"]))
             return web.json_response({"ok": False, "error_code": 400,
                                       "description": "Bad Request: message to edit not found"}, status=400)
         call = Call(method, body, request.match_info["token"], files=files)
+        if method == "editMessageReplyMarkup":
+            markup = call.sent_markup or {}
+            if set(markup) != {"inline_keyboard"} or self.refuse_markup_edits:  # only inline keyboards go in
+                self.refused.append(call)
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Bad Request: inline keyboard expected"}, status=400)
+            for original in self.calls:
+                sent_id = original.result.get("message_id") if isinstance(original.result, dict) else None
+                if (original.chat_id, sent_id) == edited:
+                    original.edited_markup = markup
         self.calls.append(call)
         call.result = await self._result(method, body)
         async with self._changed:

@@ -184,13 +184,19 @@ async def take_over(request: web.Request) -> web.StreamResponse:
 
 @requires("monitor")
 async def hand_back(request: web.Request) -> web.StreamResponse:
+    """Only the holder hands a chat back (or an admin: ``release_any``), checked in the same atomic update."""
     conv = await _conversation_or_404(request)
     if conv is None:
         return error_page(request, 404, "errors.not_found")
-    await handoff.bot_back(services_of(request), conv["_id"])  # the resident is told, and asked about a held report
+    member = staff_of(request)
+    here = f"{PREFIX}/conversations/{url_quote(conv['_id'])}"
+    only_if = None if member.can("release_any") else {"held_by": {"$in": [None, member.actor]}}
+    # the resident is told, and asked about a held report
+    if not await handoff.bot_back(services_of(request), conv["_id"], only_if=only_if):
+        raise see_other(here, error="hand_back_held_by_other")
     _publish_state(request, conv["_id"], False)
-    await audit(request, "conversation.hand_back", target=conv["_id"])
-    raise see_other(f"{PREFIX}/conversations/{url_quote(conv['_id'])}", done="handed_back")
+    await audit(request, "conversation.hand_back", target=conv["_id"], held_by=conv.get("held_by"))
+    raise see_other(here, done="handed_back")
 
 
 @requires("monitor")
