@@ -1,8 +1,8 @@
 """``ChaniaIntentClassifier`` itself, in the Rasa venv (it imports rasa and scikit-learn, which the service does not
 have): its two views (the ``to_latin`` tokens and the casefolded original text), its settings' validation, and a
 model archive written before the raw-text view still answering; the optional structure (a baseline-feature
-regression averaged in, sentence-by-sentence scoring of longer messages). The real server runs it in
-test_nlu_server.py."""
+regression averaged in, sentence-by-sentence scoring of longer messages); its coefficients' memory layout. The real
+server runs it in test_nlu_server.py."""
 
 from __future__ import annotations
 
@@ -85,6 +85,30 @@ out["combine"] = {"max": bool(np.allclose(combined, expected / expected.sum())),
                   "one_sentence_unchanged": bool(np.allclose(message_probabilities(new._pipeline, one, config),
                                                              new._pipeline.predict_proba(classifier_inputs(one))))}
 
+# coefficients stored column-major (a parse's regression step in microseconds), same probabilities, on any archive
+import copy
+from nlu.components.classifier import fast_coefficients, regressions
+three = messages(["δεν ανάβει η λάμπα", "γέμισε ο κάδος", "λακούβα στο δρόμο", "the light is out", "bins are full",
+                  "pothole in the road"])
+for m, intent in zip(three, ["complaint_lighting", "complaint_waste", "complaint_roads"] * 2):
+    m.set("intent", intent)
+tri = ChaniaIntentClassifier({"raw_char_ngrams": [1, 4], "ensemble": "baseline"}, None, None)
+tri.persist = lambda: None
+tri.train(TrainingData(training_examples=three))
+row_major = copy.deepcopy(tri._pipeline)
+for regression in regressions(row_major):
+    regression.coef_ = np.ascontiguousarray(regression.coef_)
+probe = classifier_inputs(messages(["Λάμπα σβηστή και κάδος γεμάτος", "lakouva"]))
+reference = row_major.predict_proba(probe)
+loaded = ChaniaIntentClassifier({"ensemble": "baseline"}, None, None, copy.deepcopy(row_major))
+out["layout"] = {"regressions": len(regressions(tri._pipeline)),
+                 "row_major_before": [r.coef_.flags.c_contiguous and not r.coef_.flags.f_contiguous
+                                      for r in regressions(row_major)],
+                 "trained": [r.coef_.flags.f_contiguous for r in regressions(tri._pipeline)],
+                 "loaded": [r.coef_.flags.f_contiguous for r in regressions(loaded._pipeline)],
+                 "same": bool(np.array_equal(fast_coefficients(copy.deepcopy(row_major)).predict_proba(probe),
+                                             reference))}
+
 out["refused"] = []
 for bad in ({"raw_char_ngrams": [3, 1]}, {"raw_word_ngrams": [0, 2]},
             {"char_ngrams": [], "word_ngrams": [], "raw_char_ngrams": []}, {"ensemble": "diet"},
@@ -120,6 +144,10 @@ def test_the_classifier_reads_both_views_and_old_archives_still_answer() -> None
                                ["gemise o kados", "Γέμισε ο κάδος!"], ["efxaristo", "Ευχαριστώ"]]
     assert [raw for _, raw in out["clauses"]] == ["Καλημέρα σας,", "μένω στη Χαλέπα.", "Γέμισε ο κάδος!", "Ευχαριστώ"]
     assert out["combine"] == {"max": True, "sums_to_one": True, "one_sentence_unchanged": True}
+
+    # three intents: a (3, n) matrix, row-major as lbfgs leaves it, column-major once trained or loaded, same answers
+    assert out["layout"] == {"regressions": 2, "row_major_before": [True, True], "trained": [True, True],
+                             "loaded": [True, True], "same": True}
 
     assert len(out["refused"]) == 7
     assert "raw_char_ngrams" in out["refused"][0] and "raw_word_ngrams" in out["refused"][1]

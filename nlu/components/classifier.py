@@ -126,6 +126,22 @@ def build_pipeline(config: dict[str, Any]) -> Pipeline | AveragedPipelines:
     return main
 
 
+def regressions(model: Any) -> list[LogisticRegression]:
+    """The logistic regressions inside a fitted model (a pipeline, or the pipelines an ensemble averages)."""
+    pipelines = model.pipelines if isinstance(model, AveragedPipelines) else [model]
+    return [step for p in pipelines for _, step in getattr(p, "steps", []) if isinstance(step, LogisticRegression)]
+
+
+def fast_coefficients(model: Any) -> Any:
+    """Stores each regression's coefficients column-major, same values. scikit-learn scores a message as
+    ``X @ coef_.T`` with X sparse; scipy copies a dense operand that is not row-major first, and ``coef_.T`` of the
+    row-major ``coef_`` lbfgs leaves is column-major: with ~67 000 n-grams × 25 intents that copy (13 MB) was 7 of
+    a parse's 10 ms. Column-major ``coef_`` makes ``coef_.T`` row-major, and the product takes microseconds."""
+    for regression in regressions(model):
+        regression.coef_ = np.asfortranarray(regression.coef_)
+    return model
+
+
 class AveragedPipelines:
     """Several classifiers fitted on the same data; ``predict_proba`` is their weighted mean (same class order)."""
 
@@ -246,7 +262,7 @@ class ChaniaIntentClassifier(IntentClassifier, GraphComponent):
         self.validate_config(self._config)
         self._model_storage = model_storage
         self._resource = resource
-        self._pipeline = pipeline
+        self._pipeline = fast_coefficients(pipeline) if pipeline is not None else None  # archives of any age
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -261,7 +277,7 @@ class ChaniaIntentClassifier(IntentClassifier, GraphComponent):
         pipeline = build_pipeline(self._config)
         pipeline.fit(classifier_inputs(examples), [e.get(INTENT) for e in examples])
         pipeline.reads_pairs = True  # persisted with it: older archives read the normalised text only
-        self._pipeline = pipeline
+        self._pipeline = fast_coefficients(pipeline)
         self.persist()
         return self._resource
 
