@@ -17,6 +17,7 @@ import pytest
 from bot.core.geo import haversine_m
 from bot.core.i18n import Texts
 from bot.guide.catalogue import KINDS, Catalogue
+from tests.fixtures.people import ask, keyboard_payloads, set_clock, texts_of, venues
 from tests.fixtures.service import Service
 
 SATURDAY_NOON = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)  # 12:00 in Athens
@@ -31,44 +32,6 @@ async def service(make_service: Callable[..., Any]) -> Service:
     svc: Service = await make_service()
     set_clock(svc, SATURDAY_NOON)
     return svc
-
-
-def set_clock(service: Service, now: datetime) -> None:
-    service.runtime.services.clock = lambda: now
-
-
-async def ask(service: Service, user: int, text: str | None = None, *, lang: str = "el",
-              location: tuple[float, float] | None = None, button: str | None = None,
-              calls: int = 1) -> list[Any]:
-    """Send one Telegram update and return every Bot API call the bot made to that chat for it."""
-    before = len(service.fake_telegram.sent(user))
-    if button is not None:
-        update = service.tg.callback(user, button, language_code=lang)
-    elif location is not None:
-        update = service.tg.location(user, *location, language_code=lang)
-    else:
-        update = service.tg.message(user, text, language_code=lang)
-    resp = await service.telegram(update)
-    assert resp.status == 200
-    await service.idle()
-    await service.fake_telegram.wait_for(user, count=before + calls)
-    return [c for c in service.fake_telegram.sent(user)[before:] if c.method != "answerCallbackQuery"]
-
-
-def texts_of(calls: list[Any]) -> str:
-    return "\n".join(c.body["text"] for c in calls if c.method == "sendMessage")
-
-
-def venues(calls: list[Any]) -> list[Any]:
-    return [c for c in calls if c.method == "sendVenue"]
-
-
-def keyboard_payloads(calls: list[Any]) -> list[str]:
-    out: list[str] = []
-    for c in calls:
-        markup = c.reply_markup or {}
-        out += [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
-    return out
 
 
 def asks_for_location(calls: list[Any]) -> bool:

@@ -19,7 +19,7 @@ from bot.core.i18n import Texts
 from bot.core.models import Inbound, NluResult
 from bot.offices.directory import Directory, Office
 from handlers.base import Conversation, Turn
-from tests.fixtures.people import ViberPerson
+from tests.fixtures.people import ViberPerson, ask, keyboard_payloads, set_clock, texts_of, venues
 from tests.fixtures.service import Service
 from tests.fixtures.viber import FakeViberApi
 
@@ -47,36 +47,6 @@ async def service(make_service: Callable[..., Any]) -> Service:
     svc: Service = await make_service()
     set_clock(svc, TUESDAY_MORNING)
     return svc
-
-
-def set_clock(service: Service, now: datetime) -> None:
-    service.runtime.services.clock = lambda: now
-
-
-async def ask(service: Service, user: int, text: str | None = None, *, lang: str = "el", button: str | None = None,
-              calls: int = 1) -> list[Any]:
-    """Send one Telegram update and return every Bot API call the bot made to that chat for it."""
-    before = len(service.fake_telegram.sent(user))
-    update = service.tg.callback(user, button, language_code=lang) if button is not None else \
-        service.tg.message(user, text, language_code=lang)
-    resp = await service.telegram(update)
-    assert resp.status == 200
-    await service.idle()
-    await service.fake_telegram.wait_for(user, count=before + calls)
-    return [c for c in service.fake_telegram.sent(user)[before:] if c.method != "answerCallbackQuery"]
-
-
-def texts_of(calls: list[Any]) -> str:
-    return "\n".join(c.body["text"] for c in calls if c.method == "sendMessage")
-
-
-def payloads(calls: list[Any]) -> list[str]:
-    return [b.get("callback_data", "") for c in calls for row in (c.reply_markup or {}).get("inline_keyboard", [])
-            for b in row]
-
-
-def venues(calls: list[Any]) -> list[Any]:
-    return [c for c in calls if c.method == "sendVenue"]
 
 
 async def intent_of(service: Service, user: int) -> str | None:
@@ -114,7 +84,7 @@ async def test_town_hall_card_has_its_address_web_and_map_pin(service: Service) 
     [venue] = venues(calls)
     pin = (float(venue.body["latitude"]), float(venue.body["longitude"]))
     assert pin == pytest.approx((TOWN_HALL.lat, TOWN_HALL.lon))
-    assert "mun:list" in payloads(calls)
+    assert "mun:list" in keyboard_payloads(calls)
 
 
 @pytest.mark.parametrize("text,lang,office", [
@@ -189,7 +159,7 @@ async def test_water_utility_offers_to_report_a_leak_here(service: Service) -> N
     assert WATER is not None
     calls = await ask(service, 9122, "Ποιο είναι το τηλέφωνο της ΔΕΥΑΧ;")
     assert EL("municipal.title", name=WATER.name("el")) in texts_of(calls)
-    assert "mun:report:deyach" in payloads(calls)
+    assert "mun:report:deyach" in keyboard_payloads(calls)
     report = await ask(service, 9122, button="mun:report:deyach")
     conv = await service.store.conversations.find_one({"_id": "telegram:9122"})
     assert conv is not None and (conv.get("flow") or {}).get("name") == "complaints"
@@ -204,7 +174,7 @@ async def test_no_office_named_lists_the_main_offices_with_buttons(service: Serv
     assert EL("municipal.list_title") in shown
     for office in DIRECTORY.main():
         assert office.name("el") in shown
-        assert f"mun:office:{office.id}" in payloads(calls)
+        assert f"mun:office:{office.id}" in keyboard_payloads(calls)
     card = await ask(service, 9131, button="mun:office:kep")
     assert EL("municipal.title", name=KEP.name("el")) in texts_of(card)  # type: ignore[union-attr]
 
@@ -311,7 +281,7 @@ async def test_a_sight_question_naming_an_office_and_no_sight_goes_to_the_office
 
 async def test_the_main_menu_opens_the_offices_list(service: Service) -> None:
     menu = await ask(service, 9191, "/start")
-    assert "mun:list" in payloads(menu)
+    assert "mun:list" in keyboard_payloads(menu)
     offices = await ask(service, 9191, button="mun:list")
     assert EL("municipal.list_title") in texts_of(offices)
 
