@@ -44,6 +44,7 @@ from bot.guide.hours import (
     NowAnswer,
     Opening,
     holiday_name,
+    next_opening_text,
     opening_now,
     opening_on,
     today_in_athens,
@@ -591,11 +592,7 @@ class TourismHandler:
     @staticmethod
     def _next_text(turn: Turn, day: DayAnswer) -> str:
         """``tomorrow 08:30–16:00`` or ``Monday 7 December, 09:00–15:30``: the next day a sight opens."""
-        assert day.open is not None and day.close is not None
-        times = {"open": f"{day.open:%H:%M}", "close": f"{day.close:%H:%M}"}
-        if (day.day - timedelta(days=1)) == today_in_athens(turn.services.clock()):
-            return turn.texts("tourism.hours_next_tomorrow", **times)
-        return turn.texts("tourism.hours_next_day", day=format_date(day.day, "EEEE d MMMM", locale=turn.lang), **times)
+        return next_opening_text(turn.texts, day, today_in_athens(turn.services.clock()), "tourism.hours_")
 
     @staticmethod
     def _seasons_text(turn: Turn, opening: Opening) -> list[str]:

@@ -20,8 +20,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel.dates import format_date
 from dateutil.easter import EASTER_ORTHODOX, easter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.core.i18n import Texts
 
 ATHENS = ZoneInfo("Europe/Athens")
 
@@ -114,6 +117,21 @@ class DayAnswer:
     close: time | None = None
     last_entry: time | None = None
     verified: bool = False
+
+    def times(self) -> dict[str, str]:
+        """``{"open": "08:30", "close": "16:00"}`` for a day it opens (the catalogues' ``{open}``/``{close}``)."""
+        assert self.open is not None and self.close is not None
+        return {"open": f"{self.open:%H:%M}", "close": f"{self.close:%H:%M}"}
+
+
+def next_opening_text(texts: Texts, answer: DayAnswer, today: date, prefix: str) -> str:
+    """``tomorrow 08:30–16:00`` or ``Monday 7 December, 09:00–15:30``: the next day it opens, in the words of the
+    catalogue entries ``<prefix>next_tomorrow`` / ``<prefix>next_day`` (the guide's ``tourism.hours_``, the
+    offices' ``municipal.``)."""
+    if answer.day - timedelta(days=1) == today:
+        return texts(f"{prefix}next_tomorrow", **answer.times())
+    return texts(f"{prefix}next_day", day=format_date(answer.day, "EEEE d MMMM", locale=texts.lang),
+                 **answer.times())
 
 
 @cache

@@ -8,7 +8,7 @@ holidays included), at the moment ``Services.clock`` gives; every text from the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from babel.dates import format_date, get_day_names
 
@@ -21,6 +21,7 @@ from bot.guide.hours import (
     Opening,
     holiday_name,
     next_opening,
+    next_opening_text,
     opening_now,
     opening_on,
     today_in_athens,
@@ -92,19 +93,19 @@ def state_text(opening: Opening, texts: Texts, now: datetime, day: date | None =
         answer = opening_on(opening, day)
         shown = format_date(day, "EEEE d MMMM", locale=texts.lang)
         if answer.status == "open":
-            return t("municipal.day_open", day=shown, **_times(answer))
+            return t("municipal.day_open", day=shown, **answer.times())
         following = next_opening(opening, day)
         holiday = holiday_name(day, texts.lang) if answer.reason in ("holiday", "closed_day") else None
         key = "municipal.day_closed_holiday" if holiday else "municipal.day_closed"
         return t(key, day=shown, holiday=holiday or "", next=_next_text(following, texts, today))
     current = opening_now(opening, now)
     if current.state == "open" or current.state == "last_entry_passed":
-        return t("municipal.open_now", **_times(current.today))
+        return t("municipal.open_now", **current.today.times())
     if current.state == "not_yet_open":
-        return t("municipal.not_yet_open", **_times(current.today))
+        return t("municipal.not_yet_open", **current.today.times())
     following = _next_text(current.next_open, texts, today)
     if current.state == "closed_for_the_day":
-        return t("municipal.closed_now", next=following, **_times(current.today))
+        return t("municipal.closed_now", next=following, **current.today.times())
     holiday = holiday_name(today, texts.lang) if current.today.reason in ("holiday", "closed_day") else None
     if holiday:
         return t("municipal.closed_today_holiday", holiday=holiday, next=following)
@@ -118,9 +119,9 @@ def short_state(opening: Opening | None, texts: Texts, now: datetime) -> str:
         return t("municipal.short_unknown")
     current = opening_now(opening, now)
     if current.state == "open":
-        return t("municipal.short_open", **_times(current.today))
+        return t("municipal.short_open", **current.today.times())
     if current.state == "not_yet_open":
-        return t("municipal.short_not_yet_open", **_times(current.today))
+        return t("municipal.short_not_yet_open", **current.today.times())
     return t("municipal.short_closed", next=_next_text(current.next_open, texts, today_in_athens(now)))
 
 
@@ -143,15 +144,5 @@ def regular_hours(opening: Opening, texts: Texts) -> str:
     return "\n".join(lines)
 
 
-def _times(answer: DayAnswer) -> dict[str, str]:
-    assert answer.open is not None and answer.close is not None
-    return {"open": f"{answer.open:%H:%M}", "close": f"{answer.close:%H:%M}"}
-
-
 def _next_text(answer: DayAnswer | None, texts: Texts, today: date) -> str:
-    if answer is None:
-        return "—"
-    if answer.day - timedelta(days=1) == today:
-        return texts("municipal.next_tomorrow", **_times(answer))
-    return texts("municipal.next_day", day=format_date(answer.day, "EEEE d MMMM", locale=texts.lang),
-                 **_times(answer))
+    return "—" if answer is None else next_opening_text(texts, answer, today, "municipal.")
